@@ -1,0 +1,24 @@
+"""ingest: accept events over HTTP and append them to the immutable log."""
+
+import functions_framework
+
+from pts.config import get_settings
+from pts.db.pool import get_pool
+from pts.http.decode import decode_request
+from pts.http.guard import guarded, read_body, require_method
+from pts.http.problem import json_response
+from pts.services import ingest as ingest_service
+from pts.services.wiring import ingest_hooks
+
+
+@functions_framework.http
+@guarded
+def ingest(request):
+    require_method(request, "POST")
+    settings = get_settings()
+    raws = decode_request(request.headers, read_body(request, settings.max_body_bytes), settings)
+    envelopes = ingest_service.validate_all(raws, settings)
+    accepted = ingest_service.ingest(get_pool(settings), envelopes, **ingest_hooks(settings))
+    return json_response(
+        {"accepted": len(accepted), "events": [a.as_json() for a in accepted]}, status=202
+    )

@@ -1,0 +1,28 @@
+"""`pts migrate`: bring the database schema to the latest (or a given) revision."""
+
+from __future__ import annotations
+
+from pts.cli.commands import add_database_options, settings_from
+
+
+def register(sub) -> None:
+    p = sub.add_parser("migrate", help="migrate the database schema",
+                       description="Migrate the database to the latest schema (or --revision).")
+    add_database_options(p)
+    p.add_argument("--revision", default="head", help="target revision (default: head)")
+    p.add_argument("--down", action="store_true", help="downgrade to --revision instead")
+    p.set_defaults(func=run)
+
+
+def run(args) -> int:
+    from pts.db import migrate
+    from pts.db.embedded import ensure_embedded
+
+    settings = settings_from(args)
+    url = settings.database_url or ensure_embedded(settings.data_dir, migrate=False)
+    if args.down:
+        migrate.downgrade(url, args.revision)
+    else:
+        migrate.upgrade(url, args.revision)
+    print(f"database at revision {migrate.current(url) or 'base'}")
+    return 0

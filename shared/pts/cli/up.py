@@ -1,0 +1,62 @@
+"""`pts up`: PTS on one machine, one command."""
+
+from __future__ import annotations
+
+import os
+import sys
+
+from pts.cli.commands import add_database_options, settings_from
+
+
+def register(sub) -> None:
+    p = sub.add_parser(
+        "up", help="run PTS on this machine",
+        description="Start the database (embedded unless --database-url), migrate it, and "
+        "serve every function at http://HOST:PORT/function/<name>.",
+    )
+    add_database_options(p)
+    p.add_argument("--host", default="127.0.0.1", help="address to listen on (default 127.0.0.1)")
+    p.add_argument("--port", type=int, default=8080, help="port to listen on (default 8080)")
+    p.add_argument("--workers", type=int, default=1, help="worker processes (default 1)")
+    p.add_argument("--threads", type=int, default=8, help="threads per worker (default 8)")
+    p.set_defaults(func=run)
+
+
+def run(args) -> int:
+    from pts.db.embedded import ensure_embedded
+    from pts.db.migrate import upgrade
+    from pts.runtime.app import build_app
+    from pts.runtime.server import Server
+
+    settings = settings_from(args)
+    if settings.database_url:
+        url = settings.database_url
+        upgrade(url)
+        where = "PostgreSQL at DATABASE_URL"
+    else:
+        url = ensure_embedded(settings.data_dir)
+        where = f"embedded PostgreSQL in {settings.data_dir.resolve()}"
+    # Workers read the settings at call time: hand them the resolved database.
+    os.environ["DATABASE_URL"] = url
+    base = f"http://{args.host}:{args.port}"
+    print(
+        f"PTS is up ({where}).\n"
+        f"  ingest:  POST {base}/function/ingest\n"
+        f"  health:  GET  {base}/healthz\n"
+        "Try:\n"
+        f"  curl -si {base}/function/ingest -H 'Content-Type: application/json' \\\n"
+        "    -d '{\"type\": \"deployment.started\", \"deployment_id\": \"d-1\", "
+        "\"service\": \"api\", \"environment\": \"prod\", \"version\": \"1.4.2\"}'\n"
+        "Press Ctrl-C to stop.",
+        file=sys.stderr, flush=True,
+    )
+    Server(build_app, {
+        "bind": f"{args.host}:{args.port}",
+        "workers": args.workers,
+        "threads": args.threads,
+        "worker_class": "gthread",
+        "accesslog": None,
+        "graceful_timeout": 10,
+        "timeout": 60,
+    }).run()
+    return 0

@@ -1,0 +1,62 @@
+"""Settings, read from the environment at call time (never at import time)."""
+
+from __future__ import annotations
+
+from pathlib import Path
+
+from typing import Annotated
+
+from pydantic import Field, field_validator
+from pydantic_settings import BaseSettings, NoDecode, SettingsConfigDict
+
+
+class Settings(BaseSettings):
+    """Every knob of PTS. Environment variables use the names below, upper-cased.
+
+    `DATABASE_URL`, `K_SINK` and `K_CE_OVERRIDES` keep the names the platforms give them;
+    everything else is prefixed `PTS_`.
+    """
+
+    model_config = SettingsConfigDict(env_prefix="PTS_", extra="ignore", populate_by_name=True)
+
+    database_url: str | None = Field(
+        default=None,
+        validation_alias="DATABASE_URL",
+        description="PostgreSQL URL; unset means the embedded PostgreSQL in data_dir.",
+    )
+    data_dir: Path = Field(default=Path(".pts"), description="Embedded database directory.")
+    pool_min_size: int = Field(default=1, ge=0)
+    pool_max_size: int = Field(default=10, ge=1)
+    pool_timeout: float = Field(default=5.0, gt=0, description="Seconds to wait for a connection.")
+
+    max_body_bytes: int = Field(default=1024 * 1024, ge=1024)
+    max_batch_events: int = Field(default=1000, ge=1)
+    max_string_length: int = Field(default=4096, ge=16)
+    max_json_depth: int = Field(default=32, ge=2)
+    foreign_types: Annotated[list[str], NoDecode] = Field(
+        default_factory=list,
+        description="Type prefixes outside dev.pts. that ingest stores as is (JSON list or "
+        "comma-separated). Empty: any type outside the catalog is refused.",
+    )
+    plain_source: str = Field(
+        default="/pts/plain", description="Source given to plain JSON events posted without one."
+    )
+
+    sink: str | None = Field(default=None, validation_alias="K_SINK")
+    ce_overrides: str | None = Field(default=None, validation_alias="K_CE_OVERRIDES")
+
+    @field_validator("foreign_types", mode="before")
+    @classmethod
+    def _split_list(cls, value: object) -> object:
+        if isinstance(value, str):
+            if value.lstrip().startswith("["):
+                import json
+
+                return json.loads(value)
+            return [p.strip() for p in value.split(",") if p.strip()]
+        return value
+
+
+def get_settings(**overrides: object) -> Settings:
+    """Read the settings now; keyword arguments win over the environment."""
+    return Settings(**overrides)

@@ -1,0 +1,1 @@
+"""Database access: one connection pool per process, models, migrations, embedded server."""

@@ -1,0 +1,26 @@
+"""Conversions between the URL forms that psycopg, SQLAlchemy and users write."""
+
+from __future__ import annotations
+
+import re
+
+_SCHEME = re.compile(r"^postgres(ql)?(\+\w+)?://")
+
+
+def to_conninfo(url: str) -> str:
+    """A libpq URL (postgresql://...) from any PostgreSQL URL, driver suffix removed."""
+    return _SCHEME.sub("postgresql://", url, count=1)
+
+
+def to_sqlalchemy_url(url: str) -> str:
+    """A SQLAlchemy URL using psycopg 3."""
+    return _SCHEME.sub("postgresql+psycopg://", url, count=1)
+
+
+def with_database(url: str, name: str) -> str:
+    """The same server URL pointing at another database."""
+    from sqlalchemy.engine import make_url
+
+    return make_url(to_sqlalchemy_url(url)).set(database=name).render_as_string(
+        hide_password=False
+    )

@@ -1,0 +1,1 @@
+"""The domain: the event catalog, the envelope of a stored event, image references."""

@@ -1,0 +1,191 @@
+"""A validated event: CloudEvents attributes, data, and what PTS derives from them.
+
+`validate_event` turns one raw event (a dict of attributes plus `data` or `data_base64`,
+as the HTTP layer decoded it) into an Envelope, or a list of FieldErrors naming each field.
+"""
+
+from __future__ import annotations
+
+import base64
+import binascii
+import hashlib
+import json
+import re
+from dataclasses import dataclass, field
+from datetime import datetime
+from typing import Any
+
+from pydantic import ValidationError
+
+from pts.domain import catalog
+from pts.domain.timefmt import format_rfc3339, parse_rfc3339
+
+CORE = ("id", "source", "type", "specversion", "subject", "time", "datacontenttype", "dataschema")
+_EXTENSION_NAME = re.compile(r"^[a-z0-9]{1,64}$")
+_MEDIA_TYPE = re.compile(r"^[A-Za-z0-9][\w!#$&^.+-]*/[A-Za-z0-9][\w!#$&^.+-]*(\s*;.*)?$")
+_INT32 = (-(2**31), 2**31 - 1)
+MAX_ATTRIBUTE_LENGTH = 4096
+
+
+@dataclass(frozen=True)
+class FieldError:
+    """One problem with one field of one event of a request."""
+
+    field: str
+    message: str
+    kind: str = "attribute"  # attribute (400), data or type (422)
+    index: int | None = None
+
+    def at(self, index: int) -> FieldError:
+        return FieldError(self.field, self.message, self.kind, index)
+
+
+@dataclass(frozen=True)
+class Envelope:
+    """A valid event, ready to be stored."""
+
+    id: str
+    source: str
+    type: str
+    specversion: str = "1.0"
+    subject: str | None = None
+    time: datetime | None = None
+    datacontenttype: str | None = None
+    dataschema: str | None = None
+    extensions: dict[str, Any] = field(default_factory=dict)
+    data: Any = None
+    data_base64: str | None = None
+
+    @property
+    def service(self) -> str | None:
+        return _str_field(self.data, "service")
+
+    @property
+    def environment(self) -> str | None:
+        return _str_field(self.data, "environment")
+
+    def canonical(self) -> dict[str, Any]:
+        """The event as a JSON object in CloudEvents' JSON format, time in UTC."""
+        out: dict[str, Any] = {"specversion": self.specversion, "id": self.id,
+                               "source": self.source, "type": self.type}
+        for name in ("subject", "datacontenttype", "dataschema"):
+            if getattr(self, name) is not None:
+                out[name] = getattr(self, name)
+        if self.time is not None:
+            out["time"] = format_rfc3339(self.time)
+        out.update(self.extensions)
+        if self.data_base64 is not None:
+            out["data_base64"] = self.data_base64
+        elif self.data is not None:
+            out["data"] = self.data
+        return out
+
+    def content_hash(self) -> str:
+        """What makes two posts of the same (source, id) the same event."""
+        text = json.dumps(self.canonical(), sort_keys=True, separators=(",", ":"))
+        return hashlib.sha256(text.encode()).hexdigest()
+
+
+def _str_field(data: Any, name: str) -> str | None:
+    value = data.get(name) if isinstance(data, dict) else None
+    return value if isinstance(value, str) else None
+
+
+def _string_attr(raw: dict, name: str, errors: list[FieldError], *, required: bool) -> str | None:
+    value = raw.get(name)
+    if value is None:
+        if required:
+            errors.append(FieldError(name, "required attribute is missing"))
+        return None
+    if not isinstance(value, str):
+        errors.append(FieldError(name, "must be a string"))
+    elif value == "":
+        errors.append(FieldError(name, "must not be empty"))
+    elif len(value) > MAX_ATTRIBUTE_LENGTH:
+        errors.append(FieldError(name, f"longer than {MAX_ATTRIBUTE_LENGTH} characters"))
+    else:
+        return value
+    return None
+
+
+def _extension(name: str, value: Any, errors: list[FieldError]) -> Any:
+    if not _EXTENSION_NAME.match(name):
+        errors.append(FieldError(name, "extension names are lower-case letters and digits"))
+    elif isinstance(value, bool) or (isinstance(value, str) and len(value) <= MAX_ATTRIBUTE_LENGTH):
+        return value
+    elif isinstance(value, int) and _INT32[0] <= value <= _INT32[1]:
+        return value
+    else:
+        errors.append(FieldError(name, "extension values are strings, booleans or 32-bit integers"))
+    return None
+
+
+def validate_attributes(raw: dict) -> tuple[dict[str, Any], list[FieldError]]:
+    """Check the CloudEvents 1.0 context attributes of one raw event."""
+    errors: list[FieldError] = []
+    attrs: dict[str, Any] = {}
+    spec = raw.get("specversion")
+    if spec is None:
+        errors.append(FieldError("specversion", "required attribute is missing"))
+    elif spec != "1.0":
+        errors.append(FieldError("specversion", "only CloudEvents 1.0 is supported"))
+    for name in ("id", "source", "type"):
+        attrs[name] = _string_attr(raw, name, errors, required=True)
+    for name in ("subject", "dataschema", "datacontenttype"):
+        attrs[name] = _string_attr(raw, name, errors, required=False)
+    if attrs["datacontenttype"] and not _MEDIA_TYPE.match(attrs["datacontenttype"]):
+        errors.append(FieldError("datacontenttype", "not an RFC 2046 media type"))
+    time = raw.get("time")
+    if time is not None:
+        try:
+            if not isinstance(time, str):
+                raise ValueError("must be a string")
+            attrs["time"] = parse_rfc3339(time)
+        except ValueError as exc:
+            errors.append(FieldError("time", f"not an RFC 3339 timestamp: {exc}"))
+    if raw.get("data") is not None and raw.get("data_base64") is not None:
+        errors.append(FieldError("data_base64", "an event has data or data_base64, not both"))
+    extensions = {}
+    for name, value in raw.items():
+        if name in CORE or name in ("data", "data_base64") or value is None:
+            continue
+        extensions[name] = _extension(name, value, errors)
+    attrs["extensions"] = extensions
+    return attrs, errors
+
+
+def validate_event(raw: dict, foreign_types: list[str] | tuple[str, ...] = ()) -> Envelope | list[FieldError]:
+    """One raw event to an Envelope, or the list of what is wrong with it."""
+    if not isinstance(raw, dict):
+        return [FieldError("", "an event must be a JSON object")]
+    attrs, errors = validate_attributes(raw)
+    if errors:
+        return errors
+    type_ = attrs["type"]
+    data, data_base64 = raw.get("data"), raw.get("data_base64")
+    if data_base64 is not None:
+        try:
+            base64.b64decode(data_base64, validate=True)
+        except (binascii.Error, TypeError, ValueError):
+            return [FieldError("data_base64", "not valid base64")]
+    try:
+        model = catalog.model_for(type_, foreign_types)
+    except catalog.UnknownType:
+        return [FieldError("type", f"unknown event type {type_!r}", "type")]
+    if model is not catalog.ANY_DATA:
+        if not isinstance(data, dict):
+            return [FieldError("data", f"{type_} needs a JSON object as data", "data")]
+        try:
+            model.model_validate(data)
+        except ValidationError as exc:
+            return [
+                FieldError("data." + ".".join(str(p) for p in e["loc"]), e["msg"], "data")
+                for e in exc.errors()
+            ]
+    subject = attrs["subject"] or catalog.subject_for(type_, data)
+    return Envelope(
+        id=attrs["id"], source=attrs["source"], type=type_, subject=subject,
+        time=attrs.get("time"), datacontenttype=attrs["datacontenttype"],
+        dataschema=attrs["dataschema"], extensions=attrs["extensions"],
+        data=data, data_base64=data_base64,
+    )

@@ -1,0 +1,43 @@
+"""RFC 3339 timestamps, strictly: CloudEvents' `time` and every time PTS answers with."""
+
+from __future__ import annotations
+
+import re
+from datetime import UTC, datetime, timedelta, timezone
+
+_RFC3339 = re.compile(
+    r"^(\d{4})-(\d{2})-(\d{2})[Tt](\d{2}):(\d{2}):(\d{2})(\.\d{1,9})?"
+    r"(?:([Zz])|([+-])(\d{2}):(\d{2}))$"
+)
+
+
+def parse_rfc3339(value: str) -> datetime:
+    """Parse an RFC 3339 date-time; ValueError for anything else (no minutes-only, no +05)."""
+    m = _RFC3339.match(value)
+    if not m:
+        raise ValueError("not an RFC 3339 date-time")
+    year, month, day, hour, minute, second = (int(g) for g in m.groups()[:6])
+    frac = m.group(7) or ""
+    micro = int((frac[1:] + "000000")[:6]) if frac else 0
+    if m.group(8):
+        tz = UTC
+    else:
+        oh, om = int(m.group(10)), int(m.group(11))
+        if oh > 23 or om > 59:
+            raise ValueError("time zone offset out of range")
+        delta = timedelta(hours=oh, minutes=om)
+        tz = timezone(delta if m.group(9) == "+" else -delta)
+    if second == 60:  # a leap second: keep the instant representable
+        second = 59
+    return datetime(year, month, day, hour, minute, second, micro, tzinfo=tz)
+
+
+def format_rfc3339(value: datetime | None) -> str | None:
+    """UTC, microseconds when present, `Z` suffix."""
+    if value is None:
+        return None
+    value = value.astimezone(UTC)
+    text = value.strftime("%Y-%m-%dT%H:%M:%S")
+    if value.microsecond:
+        text += f".{value.microsecond:06d}"
+    return text + "Z"

@@ -1,0 +1,1 @@
+"""HTTP helpers shared by the functions: problem details, request decoding."""

@@ -1,0 +1,1 @@
+"""Running PTS on one machine: every function under /function/<name> on one port."""

@@ -1,0 +1,53 @@
+"""One WSGI application serving every function at /function/<name>, as the OpenFaaS
+gateway does, plus /healthz."""
+
+from __future__ import annotations
+
+import json
+
+from werkzeug.middleware.dispatcher import DispatcherMiddleware
+
+from pts.runtime.functions import FUNCTIONS, Function
+
+
+class _RootPath:
+    """/function/ingest answers as /function/ingest/ does, without a redirect: pipelines
+    post there and curl does not follow a 308."""
+
+    def __init__(self, app):
+        self.app = app
+
+    def __call__(self, environ, start_response):
+        if not environ.get("PATH_INFO"):
+            environ["PATH_INFO"] = "/"
+        return self.app(environ, start_response)
+
+
+def _not_found(environ, start_response):
+    body = json.dumps({"type": "about:blank", "title": "Not Found", "status": 404,
+                       "detail": f"no function at {environ.get('PATH_INFO')}"}).encode()
+    start_response("404 Not Found", [("Content-Type", "application/problem+json"),
+                                     ("Content-Length", str(len(body)))])
+    return [body]
+
+
+def _healthz(environ, start_response):
+    body = b'{"status": "ok"}'
+    start_response("200 OK", [("Content-Type", "application/json"),
+                              ("Content-Length", str(len(body)))])
+    return [body]
+
+
+def function_app(fn: Function):
+    """The functions-framework app of one function, as its own deployment would serve it."""
+    from functions_framework import create_app
+
+    return create_app(fn.target, str(fn.source))
+
+
+def build_app(functions: list[Function] = FUNCTIONS, extra: dict | None = None):
+    """The combined application: each function mounted at /function/<name>."""
+    mounts = {f"/function/{fn.name}": _RootPath(function_app(fn)) for fn in functions}
+    mounts["/healthz"] = _healthz
+    mounts.update(extra or {})
+    return DispatcherMiddleware(_not_found, mounts)

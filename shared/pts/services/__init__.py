@@ -1,0 +1,1 @@
+"""Use cases: ingest, emission, handlers. Each takes what it needs as arguments."""

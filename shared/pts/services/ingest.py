@@ -1,0 +1,117 @@
+"""Ingest: validate a whole request, then append it to the log in one transaction."""
+
+from __future__ import annotations
+
+from collections.abc import Callable
+from dataclasses import dataclass
+
+import psycopg
+
+from pts.config import Settings
+from pts.domain.envelope import Envelope, FieldError, validate_event
+from pts.http.problem import Problem
+from pts.repositories import events as event_log
+
+
+@dataclass(frozen=True)
+class Accepted:
+    """The answer for one event of a request."""
+
+    source: str
+    id: str
+    seq: int
+    duplicate: bool
+
+    def as_json(self) -> dict:
+        return {"source": self.source, "id": self.id, "seq": self.seq,
+                "duplicate": self.duplicate}
+
+
+@dataclass(frozen=True)
+class Stored:
+    """An event this request added to the log."""
+
+    seq: int
+    envelope: Envelope
+
+
+# Called inside the ingest transaction with the events it adds (the outbox writes here),
+# and after commit (emission). Registered by the composition root of the ingest function.
+InTransaction = Callable[[psycopg.Connection, list[Stored]], None]
+AfterCommit = Callable[[list[Stored]], None]
+
+
+def validate_all(raws: list, settings: Settings) -> list[Envelope]:
+    """Every event valid, or a Problem naming the index and field of each error."""
+    envelopes: list[Envelope] = []
+    errors: list[FieldError] = []
+    for index, raw in enumerate(raws):
+        result = validate_event(raw, settings.foreign_types)
+        if isinstance(result, Envelope):
+            envelopes.append(result)
+        else:
+            errors.extend(e.at(index) for e in result)
+    if errors:
+        status = 400 if any(e.kind == "attribute" for e in errors) else 422
+        raise Problem(
+            status,
+            f"{len({e.index for e in errors})} of {len(raws)} events are invalid; "
+            "nothing was stored",
+            errors=[{"index": e.index, "field": e.field, "message": e.message} for e in errors],
+        )
+    return envelopes
+
+
+def _unique(envelopes: list[Envelope]) -> list[Envelope]:
+    """Drop repeats inside one request; the same (source, id) twice must be the same event."""
+    seen: dict[tuple[str, str], Envelope] = {}
+    for index, env in enumerate(envelopes):
+        key = (env.source, env.id)
+        first = seen.setdefault(key, env)
+        if first is not env and first.content_hash() != env.content_hash():
+            raise Problem(409, f"events share source {env.source!r} and id {env.id!r} but "
+                          "differ", errors=[{"index": index, "field": "id",
+                                             "message": "same (source, id), other content"}])
+    return list(seen.values())
+
+
+def ingest(
+    pool,
+    envelopes: list[Envelope],
+    *,
+    in_transaction: list[InTransaction] = (),
+    after_commit: list[AfterCommit] = (),
+) -> list[Accepted]:
+    """Store valid events all or nothing. A stored (source, id) with the same content is a
+    duplicate; with other content, Problem 409 and nothing is stored."""
+    unique = _unique(envelopes)
+    if not unique:
+        return []
+    with pool.connection() as conn, conn.transaction():
+        appended = event_log.append(conn, unique)
+        conflicts = [
+            (i, e) for i, e in enumerate(envelopes)
+            if appended[(e.source, e.id)].content_hash != e.content_hash()
+        ]
+        if conflicts:
+            raise Problem(
+                409,
+                "an event with the same source and id is stored with other content; "
+                "nothing was stored",
+                errors=[{"index": i, "field": "id", "message": f"{e.source} {e.id} conflicts"}
+                        for i, e in conflicts],
+            )
+        stored = [Stored(appended[(e.source, e.id)].seq, e) for e in unique
+                  if appended[(e.source, e.id)].new]
+        for hook in in_transaction:
+            hook(conn, stored)
+    for hook in after_commit:
+        hook(stored)
+    new_seqs = {s.seq for s in stored}
+    claimed: set[int] = set()
+    out = []
+    for e in envelopes:
+        seq = appended[(e.source, e.id)].seq
+        out.append(Accepted(e.source, e.id, seq, seq not in new_seqs or seq in claimed))
+        claimed.add(seq)
+    return out

