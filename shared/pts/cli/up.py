@@ -58,5 +58,6 @@ def run(args) -> int:
         "accesslog": None,
         "graceful_timeout": 10,
         "timeout": 60,
+        "control_socket_disable": True,  # several instances may run on one machine
     }).run()
     return 0

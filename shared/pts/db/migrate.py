@@ -26,7 +26,7 @@ def alembic_config(url: str) -> Config:
     return cfg
 
 
-def upgrade(url: str, revision: str = "head") -> None:
+def upgrade(url: str, revision: str = "heads") -> None:
     """Migrate the database at url up to revision."""
     command.upgrade(alembic_config(url), revision)
 
