@@ -9,7 +9,8 @@ def register(sub) -> None:
     p = sub.add_parser("migrate", help="migrate the database schema",
                        description="Migrate the database to the latest schema (or --revision).")
     add_database_options(p)
-    p.add_argument("--revision", default="heads", help="target revision (default: heads, the latest)")
+    p.add_argument("--revision", default="heads",
+                   help="target revision (default: heads, the latest)")
     p.add_argument("--down", action="store_true", help="downgrade to --revision instead")
     p.set_defaults(func=run)
 

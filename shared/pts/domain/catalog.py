@@ -6,10 +6,10 @@ all of it. Required fields come first in each model, as in docs/event-catalog.md
 
 from __future__ import annotations
 
-from enum import Enum
+from enum import StrEnum
 from typing import Annotated, Any
 
-from pydantic import BaseModel, ConfigDict, Field, StringConstraints
+from pydantic import BaseModel, ConfigDict, StringConstraints
 
 PREFIX = "dev.pts."
 PLATFORM_PREFIX = "dev.pts.platform."
@@ -96,7 +96,7 @@ class ServiceStopped(Data):
     reason: Text | None = None
 
 
-class Health(str, Enum):
+class Health(StrEnum):
     healthy = "healthy"
     degraded = "degraded"
     unhealthy = "unhealthy"

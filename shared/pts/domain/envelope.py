@@ -108,12 +108,18 @@ def _string_attr(raw: dict, name: str, errors: list[FieldError], *, required: bo
     return None
 
 
+def _valid_extension_value(value: Any) -> bool:
+    if isinstance(value, bool):
+        return True
+    if isinstance(value, str):
+        return len(value) <= MAX_ATTRIBUTE_LENGTH
+    return isinstance(value, int) and _INT32[0] <= value <= _INT32[1]
+
+
 def _extension(name: str, value: Any, errors: list[FieldError]) -> Any:
     if not _EXTENSION_NAME.match(name):
         errors.append(FieldError(name, "extension names are lower-case letters and digits"))
-    elif isinstance(value, bool) or (isinstance(value, str) and len(value) <= MAX_ATTRIBUTE_LENGTH):
-        return value
-    elif isinstance(value, int) and _INT32[0] <= value <= _INT32[1]:
+    elif _valid_extension_value(value):
         return value
     else:
         errors.append(FieldError(name, "extension values are strings, booleans or 32-bit integers"))
@@ -154,7 +160,9 @@ def validate_attributes(raw: dict) -> tuple[dict[str, Any], list[FieldError]]:
     return attrs, errors
 
 
-def validate_event(raw: dict, foreign_types: list[str] | tuple[str, ...] = ()) -> Envelope | list[FieldError]:
+def validate_event(
+    raw: dict, foreign_types: list[str] | tuple[str, ...] = ()
+) -> Envelope | list[FieldError]:
     """One raw event to an Envelope, or the list of what is wrong with it."""
     if not isinstance(raw, dict):
         return [FieldError("", "an event must be a JSON object")]

@@ -111,6 +111,15 @@ def _depth(text: str) -> int:
     return deepest
 
 
+def encode_header_value(value: str) -> str:
+    """A binary-mode header value: space, `"`, `%` and all but printable ASCII
+    percent-encoded (CloudEvents HTTP binding 1.0.2, 3.1.3.2)."""
+    return "".join(
+        ch if "!" <= ch <= "~" and ch not in '"%' else "".join(f"%{b:02X}" for b in ch.encode())
+        for ch in value
+    )
+
+
 def _header_value(name: str, value: str) -> str:
     if _BAD_PERCENT.search(value):
         raise Problem(400, f"header {name}: malformed percent-encoding",
