@@ -24,14 +24,18 @@ class Settings(BaseSettings):
         description="PostgreSQL URL; unset means the embedded PostgreSQL in data_dir.",
     )
     data_dir: Path = Field(default=Path(".pts"), description="Embedded database directory.")
-    pool_min_size: int = Field(default=1, ge=0)
-    pool_max_size: int = Field(default=10, ge=1)
+    pool_min_size: int = Field(default=1, ge=0, description="Connections kept open per process.")
+    pool_max_size: int = Field(default=10, ge=1, description="Most connections per process.")
     pool_timeout: float = Field(default=5.0, gt=0, description="Seconds to wait for a connection.")
 
-    max_body_bytes: int = Field(default=1024 * 1024, ge=1024)
-    max_batch_events: int = Field(default=1000, ge=1)
-    max_string_length: int = Field(default=4096, ge=16)
-    max_json_depth: int = Field(default=32, ge=2)
+    max_body_bytes: int = Field(default=1024 * 1024, ge=1024,
+                                description="Largest request body ingest accepts (413 above).")
+    max_batch_events: int = Field(default=1000, ge=1,
+                                  description="Most events in one request (413 above).")
+    max_string_length: int = Field(default=65536, ge=16,
+                                   description="Longest string inside event data (422 above).")
+    max_json_depth: int = Field(default=32, ge=2,
+                                description="Deepest JSON nesting in a body (422 above).")
     foreign_types: Annotated[list[str], NoDecode] = Field(
         default_factory=list,
         description="Type prefixes outside dev.pts. that ingest stores as is (JSON list or "
@@ -41,8 +45,11 @@ class Settings(BaseSettings):
         default="/pts/plain", description="Source given to plain JSON events posted without one."
     )
 
-    sink: str | None = Field(default=None, validation_alias="K_SINK")
-    ce_overrides: str | None = Field(default=None, validation_alias="K_CE_OVERRIDES")
+    sink: str | None = Field(default=None, validation_alias="K_SINK",
+                             description="Where ingest emits events (set by a SinkBinding).")
+    ce_overrides: str | None = Field(
+        default=None, validation_alias="K_CE_OVERRIDES",
+        description="JSON {\"extensions\": {...}} added to every emitted event (Knative).")
 
     @field_validator("foreign_types", mode="before")
     @classmethod

@@ -12,6 +12,7 @@ COMMAND_MODULES = [
     "pts.cli.migrate",
     "pts.cli.up",
     "pts.cli.catalog",
+    "pts.cli.config",
 ]
 
 

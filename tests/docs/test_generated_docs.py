@@ -16,3 +16,10 @@ def test_every_type_and_required_field_is_documented():
         assert f"## `{type_}`" in text
         for name in model.model_json_schema().get("required", []):
             assert f"| `{name}` | yes |" in text
+
+
+def test_checked_in_configuration_matches_the_settings():
+    from pts.config_doc import render as render_config
+
+    doc = DOC.parent / "configuration.md"
+    assert doc.read_text() == render_config(), "run `uv run pts config > docs/configuration.md`"
