@@ -8,12 +8,14 @@ import sys
 
 from pts.cli import commands
 
-COMMAND_MODULES = [
-    "pts.cli.migrate",
-    "pts.cli.up",
-    "pts.cli.catalog",
-    "pts.cli.config",
-]
+
+def command_modules() -> list[str]:
+    """Every module of this package with a `register(sub)`: one per subcommand, found rather
+    than listed so that adding a command touches no shared file."""
+    import pkgutil
+
+    return sorted(f"pts.cli.{m.name}" for m in pkgutil.iter_modules(__path__)
+                  if m.name not in ("commands", "__main__"))
 
 
 def build_parser() -> argparse.ArgumentParser:
@@ -25,8 +27,10 @@ def build_parser() -> argparse.ArgumentParser:
     sub = parser.add_subparsers(dest="command", metavar="COMMAND", required=True)
     import importlib
 
-    for name in COMMAND_MODULES:
-        importlib.import_module(name).register(sub)
+    for name in command_modules():
+        module = importlib.import_module(name)
+        if hasattr(module, "register"):
+            module.register(sub)
     return parser
 
 
