@@ -88,3 +88,19 @@ def test_database_down_is_503_so_the_broker_retries(logged, monkeypatch):
     _problem(resp, 503)
     assert resp.headers["Retry-After"]
     db_pool.close_all()
+
+
+def test_stored_data_the_catalog_refuses_is_422(db_url, sql):
+    # Only ingest writes the log and it validates; a row from an older catalog may not fit.
+    sql.execute(
+        "INSERT INTO platform_events (id, source, type, specversion, data, occurred_at, "
+        "content_hash) VALUES ('old-1', '/old', 'dev.pts.deployment.started', '1.0', "
+        "'{\"deployment_id\": \"d9\", \"service\": \"api\", \"environment\": \"prod\"}', "
+        "now(), 'x')")
+    raw = {"specversion": "1.0", "id": "old-1", "source": "/old",
+           "type": "dev.pts.deployment.started", "data": {}}
+    headers, body = to_binary(cloudevent(raw))
+    problem = _problem(function_client("deployments").post("/", headers=headers, data=body),
+                       422)
+    assert problem["errors"][0]["field"] == "data.version"
+    assert rows(sql, "deployments") == []
