@@ -50,7 +50,7 @@ class Services(Projection):
                                "h.service = ANY(%s) AND h.type = ANY(%s)",
                                (services, REGISTRY_TYPES)):
             by_service[f.get("service")].append(f)
-        store.replace(conn, "services", ("service",), [(s,) for s in services],
+        store.upsert(conn, "services", ("service",), [(s,) for s in services],
                       [rules.fold_registry(s, by_service[s], *seen[s]) for s in services])
         if not pairs:
             return
@@ -69,7 +69,7 @@ class Services(Projection):
             row, changes = rules.fold_environment(*pair, by_pair[pair], *pair_seen[pair])
             rows.append(row)
             transitions += changes
-        store.replace(conn, "service_environments", PAIR, pairs, rows)
+        store.upsert(conn, "service_environments", PAIR, pairs, rows)
         store.replace(conn, "service_transitions", PAIR, pairs, transitions)
 
 
