@@ -83,6 +83,10 @@ def streams(draw):
 def shared_db(pg_admin_url, template_url):
     """One database for every example: only the log is kept between examples."""
     url = fresh_database(pg_admin_url)
+    name = url.rsplit("/", 1)[1].split("?", 1)[0]
+    with psycopg.connect(to_conninfo(url), autocommit=True) as conn:
+        # Thousands of small commits: durability is beside the point in this test.
+        conn.execute(f'ALTER DATABASE "{name}" SET synchronous_commit = off')
     with pytest.MonkeyPatch.context() as mp:
         mp.setenv("DATABASE_URL", url)
         with psycopg.connect(to_conninfo(url), autocommit=True) as conn:
