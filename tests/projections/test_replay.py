@@ -72,7 +72,7 @@ def test_from_seq_catches_up_missed_deliveries(sql, db_url):
     live = tables(sql)
     for p in PROJECTIONS.values():
         sql.execute("; ".join(f"DELETE FROM {t}" for t in p.tables))
-    deliver_all(events[:10])  # the broker lost the rest
+    deliver_all(events[:20])  # the broker lost the rest
     assert tables(sql) != live
     first = sql.execute("SELECT min(seq) FROM platform_events").fetchone()[0]
     assert main(["replay", "--database-url", db_url, "--from", str(first + 5)]) == 0

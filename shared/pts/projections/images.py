@@ -47,7 +47,8 @@ class Images(Projection):
         if service and environment:
             yield f"runs:{service}\x1f{environment}"
 
-    def recompute(self, conn: psycopg.Connection, facts: list[Fact]) -> None:
+    def recompute(self, conn: psycopg.Connection, facts: list[Fact], *,
+                  again: bool = False) -> None:
         rows = [self.handled_row(f) for f in facts]
         digests = sorted({(r[2], r[4]) for r in rows if r[4]})
         tags = sorted({(r[2], r[3]) for f, r in zip(facts, rows, strict=True)
