@@ -176,7 +176,10 @@ def upgrade() -> None:
         sa.Column("repository", sa.Text),
         sa.Column("tag", sa.Text),
         sa.Column("digest", sa.Text),
+        sa.Column("deployment_id", sa.Text),
     )
+    op.create_index("images_handled_events_deployment_id_idx",
+                    "images_handled_events", ["deployment_id"])
     op.create_index("images_handled_events_repository_digest_idx",
                     "images_handled_events", ["repository", "digest"])
     op.create_index("images_handled_events_repository_tag_idx",
