@@ -20,4 +20,7 @@ class Function:
 
 FUNCTIONS: list[Function] = [
     Function("ingest", "ingest"),
+    Function("deployments", "deployments"),
+    Function("services", "services"),
+    Function("images", "images"),
 ]

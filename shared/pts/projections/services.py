@@ -1,0 +1,147 @@
+"""The services projection: services, service_environments and service_transitions."""
+
+from __future__ import annotations
+
+from collections import defaultdict
+
+import psycopg
+
+from pts.projections import service_rules as rules
+from pts.projections import store
+from pts.projections.deployments import TYPES as DEPLOYMENT_TYPES
+from pts.projections.engine import Projection
+from pts.projections.facts import Fact, handled_facts
+
+SERVICE = "dev.pts.service."
+TYPES = tuple(SERVICE + k for k in
+              ("registered", "started", "stopped", "health_changed", "decommissioned"))
+# Any event naming a service registers it implicitly.
+ALL_TYPES = TYPES + DEPLOYMENT_TYPES + ("dev.pts.image.published",)
+REGISTRY_TYPES = [SERVICE + "registered", SERVICE + "decommissioned"]
+STATE_TYPES = [SERVICE + "started", SERVICE + "stopped", SERVICE + "health_changed"]
+PAIR = ("service", "environment")
+
+
+class Services(Projection):
+    name = "services"
+    types = ALL_TYPES
+    handled_table = "services_handled_events"
+    handled_columns = PAIR
+    tables = ("services", "service_environments", "service_transitions",
+              "services_handled_events")
+
+    def handled_row(self, fact: Fact) -> tuple:
+        service = fact.get("service")
+        return (service, fact.get("environment") if service else None)
+
+    def lock_keys(self, fact: Fact):
+        if fact.get("service"):
+            yield f"service:{fact.get('service')}"
+
+    def recompute(self, conn: psycopg.Connection, facts: list[Fact], *,
+                  again: bool = False) -> None:
+        named = [f for f in facts if f.get("service")]
+        if not named:
+            return
+        _touch(conn, named)
+        services = sorted({f.get("service") for f in named if f.type in REGISTRY_TYPES})
+        state = [f for f in named if f.type in STATE_TYPES]
+        if services:
+            self._registry(conn, services)
+        if state:
+            self._environments(conn, state, again)
+
+    def _registry(self, conn: psycopg.Connection, services: list[str]) -> None:
+        seen = {r["service"]: r for r in
+                store.select_keys(conn, "services", ("service",), [(s,) for s in services])}
+        by_service = defaultdict(list)
+        for f in handled_facts(conn, self.handled_table,
+                               "h.service = ANY(%s) AND h.type = ANY(%s)",
+                               (services, REGISTRY_TYPES)):
+            by_service[f.get("service")].append(f)
+        store.upsert(conn, "services", ("service",), [(s,) for s in services],
+                     [rules.fold_registry(s, by_service[s], seen[s]["first_seen_at"],
+                                          seen[s]["last_seen_at"]) for s in services])
+
+    def _environments(self, conn: psycopg.Connection, facts: list[Fact], again: bool) -> None:
+        new = defaultdict(list)
+        for f in sorted(facts, key=lambda f: f.order):
+            new[(f.get("service"), f.get("environment"))].append(f)
+        pairs = sorted(new)
+        stored = {(r["service"], r["environment"]): r
+                  for r in store.select_keys(conn, "service_environments", PAIR, pairs)}
+        latest = _latest_before(conn, pairs, [f.seq for f in facts])
+        full = [p for p in pairs if again or (p in latest and latest[p] > new[p][0].order)]
+        by_pair = defaultdict(list)
+        if full:
+            for f in handled_facts(conn, self.handled_table,
+                                   PAIRS_IN.format("h.service, h.environment")
+                                   + " AND h.type = ANY(%s)",
+                                   ([p[0] for p in full], [p[1] for p in full], STATE_TYPES)):
+                by_pair[(f.get("service"), f.get("environment"))].append(f)
+        rows, transitions = [], []
+        for pair in pairs:
+            seen = stored[pair]
+            if pair in set(full):  # an event older than one already folded: fold all again
+                row, changes = rules.fold_environment(
+                    *pair, by_pair[pair], seen["first_seen_at"], seen["last_seen_at"])
+            else:  # the usual case: newer than all before, continue from the stored row
+                row, changes = rules.fold_environment(
+                    *pair, new[pair], seen["first_seen_at"], seen["last_seen_at"], start=seen)
+            rows.append(row)
+            transitions += changes
+        store.upsert(conn, "service_environments", PAIR, pairs, rows)
+        store.delete_keys(conn, "service_transitions", PAIR, full)
+        store.insert(conn, "service_transitions", transitions)
+
+
+PAIRS_IN = "({}) IN (SELECT * FROM unnest(%s::text[], %s::text[]))"
+
+
+def _latest_before(conn: psycopg.Connection, pairs: list[tuple], new_seqs: list[int]) -> dict:
+    """(event time, seq) of the latest state event handled before, per (service, env)."""
+    rows = conn.execute(
+        "SELECT DISTINCT ON (service, environment) service, environment, occurred_at, seq "
+        f"FROM services_handled_events WHERE {PAIRS_IN.format('service, environment')} "
+        "AND type = ANY(%s) AND seq <> ALL(%s) "
+        "ORDER BY service, environment, occurred_at DESC, seq DESC",
+        ([p[0] for p in pairs], [p[1] for p in pairs], STATE_TYPES, new_seqs)).fetchall()
+    return {(s, e): (t, q) for s, e, t, q in rows}
+
+
+# Any event naming a service moves its first/last seen times (and an implicit registration
+# time) by least/greatest: commutative, so order-independent, and no history is read. Events
+# that change more (registry and state types) are then recomputed in full.
+TOUCH_SERVICES = """
+INSERT INTO services (service, registered_at, registered_implicitly, first_seen_at,
+                      last_seen_at)
+SELECT s, min(t), true, min(t), max(t) FROM unnest(%s::text[], %s::timestamptz[]) AS x(s, t)
+GROUP BY s
+ON CONFLICT (service) DO UPDATE SET
+    first_seen_at = least(services.first_seen_at, EXCLUDED.first_seen_at),
+    last_seen_at = greatest(services.last_seen_at, EXCLUDED.last_seen_at),
+    registered_at = CASE WHEN services.registered_implicitly
+        THEN least(services.registered_at, EXCLUDED.registered_at)
+        ELSE services.registered_at END
+"""
+TOUCH_ENVIRONMENTS = """
+INSERT INTO service_environments (service, environment, health, first_seen_at, last_seen_at)
+SELECT s, e, 'unknown', min(t), max(t)
+FROM unnest(%s::text[], %s::text[], %s::timestamptz[]) AS x(s, e, t) GROUP BY s, e
+ON CONFLICT (service, environment) DO UPDATE SET
+    first_seen_at = least(service_environments.first_seen_at, EXCLUDED.first_seen_at),
+    last_seen_at = greatest(service_environments.last_seen_at, EXCLUDED.last_seen_at)
+"""
+
+
+def _touch(conn: psycopg.Connection, facts: list[Fact]) -> None:
+    conn.execute(TOUCH_SERVICES, ([f.get("service") for f in facts],
+                                  [f.occurred_at for f in facts]))
+    located = [f for f in facts if f.get("environment")]
+    if located:
+        conn.execute(TOUCH_ENVIRONMENTS, ([f.get("service") for f in located],
+                                          [f.get("environment") for f in located],
+                                          [f.occurred_at for f in located]))
+
+
+PROJECTION = Services()
