@@ -36,6 +36,7 @@ def main() -> None:
     os.environ["DATABASE_URL"] = ensure_embedded(Path(tempfile.mkdtemp(prefix="pts-bench-")))
     from projections.helpers import handlers_for, log
     from projections.test_replay import stream
+
     from pts.config import get_settings
     from pts.db.pool import get_pool
     from pts.projections.delivery import deliver

@@ -2,6 +2,7 @@
 (CloudEvents binary or structured mode); 204 with an empty body when applied or already applied."""
 
 import functions_framework
+
 from pts.http.guard import guarded
 from pts.projections.delivery import handle
 

@@ -5,8 +5,9 @@ import json
 import pytest
 from cloudevents.conversion import to_binary, to_structured
 from cloudevents.http import CloudEvent
-from conftest import function_client
+
 from pts.db import pool as db_pool
+from tests.conftest import function_client
 
 from .helpers import event, log, one, rows
 

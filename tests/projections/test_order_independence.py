@@ -8,11 +8,12 @@ import os
 
 import psycopg
 import pytest
-from conftest import drop_database, fresh_database
 from hypothesis import HealthCheck, given, settings
 from hypothesis import strategies as st
+
 from pts.db.urls import to_conninfo
 from pts.projections.registry import PROJECTIONS
+from tests.conftest import drop_database, fresh_database
 
 from .helpers import deliver_all, event, log, tables
 

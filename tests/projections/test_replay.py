@@ -4,6 +4,7 @@ and --from catches up deliveries that never arrived."""
 import threading
 
 import psycopg
+
 from pts.cli import main
 from pts.config import get_settings
 from pts.db.pool import get_pool

@@ -1,8 +1,9 @@
 """The projection tables: migration and SQLModel models agree, and the migration goes down."""
 
+from sqlmodel import SQLModel
+
 import pts.projections.models  # noqa: F401  (registers the tables)
 from pts.db.migrate import downgrade, upgrade
-from sqlmodel import SQLModel
 
 PROJECTION_TABLES = {
     "deployments", "current_deployments", "deployments_handled_events",
