@@ -61,6 +61,10 @@ class Settings(BaseSettings):
     )
     max_header_bytes: int = Field(default=8190, ge=256, description="Longest header line.")
     max_headers: int = Field(default=100, ge=10, description="Most header fields per request.")
+    search_url: str | None = Field(
+        default=None, description="The search API as the admin page calls it; unset: "
+        "/function/search beside the admin function (pts up, OpenFaaS).",
+    )
     cors_origins: Annotated[list[str], NoDecode] = Field(
         default_factory=list, description="Origins allowed to call search and admin from a "
         "browser (JSON list or comma-separated); empty: no CORS headers at all.",
