@@ -116,3 +116,32 @@ def function_client(name: str, target: str | None = None, *, token: str | None =
 @pytest.fixture
 def ingest_client(db_url):
     return function_client("ingest")
+
+
+@pytest.fixture(autouse=True)
+def _auth_state():
+    """Each test starts with no rate-limit buckets and no audit memory of this process."""
+    from pts.auth import audit, ratelimit
+
+    audit.reset()
+    ratelimit.reset()
+    yield
+
+
+@pytest.fixture
+def make_token(db_url):
+    """make_token(name, *scopes, source_prefix=None) -> a new token (stored by hash)."""
+    from pts.auth import store
+    from pts.config import get_settings
+    from pts.db.pool import get_pool
+
+    def make(name: str, *scopes: str, source_prefix: str | None = None) -> str:
+        return store.create(get_pool(get_settings()), name, list(scopes), source_prefix)[0]
+
+    return make
+
+
+@pytest.fixture
+def anon_client(db_url):
+    """anon_client(name) -> a client of functions/<name> that sends no token."""
+    return lambda name: function_client(name, token=None, broker=None)

@@ -3,8 +3,7 @@
 from __future__ import annotations
 
 import pytest
-
-from auth_helpers import _clean_auth_state, anon, bearer, make_token  # noqa: F401
+from auth_helpers import bearer
 from conftest import function_client
 from pts.admin import static
 from pts.runtime.app import build_app
@@ -20,8 +19,8 @@ def _assert_secure(resp):
     assert resp.headers["X-Frame-Options"] == "DENY"
 
 
-def test_the_page_is_served_with_strict_headers(anon):
-    client = anon("admin")
+def test_the_page_is_served_with_strict_headers(anon_client):
+    client = anon_client("admin")
     page = client.get("/")
     assert page.status_code == 200 and page.mimetype == "text/html"
     _assert_secure(page)
@@ -34,8 +33,8 @@ def test_the_page_is_served_with_strict_headers(anon):
         _assert_secure(resp)
 
 
-def test_problems_carry_the_headers_too(anon):
-    resp = anon("admin").get("/api/whoami")
+def test_problems_carry_the_headers_too(anon_client):
+    resp = anon_client("admin").get("/api/whoami")
     assert resp.status_code == 401
     _assert_secure(resp)
 
@@ -58,9 +57,9 @@ def test_under_pts_up_the_page_finds_search_beside_it(db_url):
     assert client.get("/function/admin/app.js").status_code == 200
 
 
-def test_an_external_search_url_is_escaped_and_allowed_by_the_csp(anon, monkeypatch):
+def test_an_external_search_url_is_escaped_and_allowed_by_the_csp(anon_client, monkeypatch):
     monkeypatch.setenv("PTS_SEARCH_URL", 'https://search.example:8443/x"><script>')
-    page = anon("admin").get("/")
+    page = anon_client("admin").get("/")
     html = page.get_data(as_text=True)
     assert "<script>" not in html and "&quot;&gt;&lt;script&gt;" in html
     assert "connect-src 'self' https://search.example:8443;" in page.headers[
@@ -76,13 +75,13 @@ TRAVERSALS = [
 
 
 @pytest.mark.parametrize("path", TRAVERSALS)
-def test_no_path_traversal(anon, path):
-    resp = anon("admin").get(path)
+def test_no_path_traversal(anon_client, path):
+    resp = anon_client("admin").get(path)
     assert resp.status_code in (404, 400), (path, resp.status_code)
     assert b"import" not in resp.get_data() and b"root:" not in resp.get_data()
 
 
-def test_symlinks_and_folders_in_static_are_not_served(tmp_path, anon, monkeypatch):
+def test_symlinks_and_folders_in_static_are_not_served(tmp_path, anon_client, monkeypatch):
     root = tmp_path / "static"
     (root / "sub").mkdir(parents=True)
     (root / "ok.css").write_text("body{}")
@@ -93,7 +92,7 @@ def test_symlinks_and_folders_in_static_are_not_served(tmp_path, anon, monkeypat
     files = static._files(root)
     assert set(files) == {"/ok.css", "/sub/deep.js"}
     monkeypatch.setattr(static, "FILES", files)
-    client = anon("admin")
+    client = anon_client("admin")
     assert client.get("/ok.css").status_code == 200
     assert client.get("/sub/deep.js").status_code == 200
     for path in ("/link.js", "/dirlink/secret.js", "/sub", "/sub/"):
@@ -101,26 +100,26 @@ def test_symlinks_and_folders_in_static_are_not_served(tmp_path, anon, monkeypat
         assert resp.status_code == 404 and b"SECRET" not in resp.get_data(), path
 
 
-def test_only_get_on_the_page(anon):
-    assert anon("admin").post("/").status_code == 405
-    assert anon("admin").delete("/app.js").status_code == 405
+def test_only_get_on_the_page(anon_client):
+    assert anon_client("admin").post("/").status_code == 405
+    assert anon_client("admin").delete("/app.js").status_code == 405
 
 
-def test_no_cors_headers_unless_configured(anon, make_token):
+def test_no_cors_headers_unless_configured(anon_client, make_token):
     token = make_token("reader", "read")
-    client = anon("admin")
+    client = anon_client("admin")
     resp = client.get("/api/whoami", headers={**bearer(token), "Origin": "https://evil.example"})
     assert resp.status_code == 200
-    assert not [h for h in resp.headers.keys() if h.lower().startswith("access-control-")]
+    assert not [h for h, _ in resp.headers.items() if h.lower().startswith("access-control-")]
     pre = client.options("/api/whoami", headers={"Origin": "https://evil.example",
                                                  "Access-Control-Request-Method": "GET"})
-    assert not [h for h in pre.headers.keys() if h.lower().startswith("access-control-")]
+    assert not [h for h, _ in pre.headers.items() if h.lower().startswith("access-control-")]
 
 
-def test_cors_for_configured_origins_only(anon, make_token, monkeypatch):
+def test_cors_for_configured_origins_only(anon_client, make_token, monkeypatch):
     monkeypatch.setenv("PTS_CORS_ORIGINS", "https://ops.example, https://other.example")
     token = make_token("reader", "read")
-    client = anon("admin")
+    client = anon_client("admin")
     pre = client.options("/api/whoami", headers={"Origin": "https://ops.example",
                                                  "Access-Control-Request-Method": "GET",
                                                  "Access-Control-Request-Headers": "authorization"})

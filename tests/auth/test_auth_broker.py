@@ -7,10 +7,8 @@ import logging
 from pathlib import Path
 
 import pytest
-from functions_framework import create_app
-
-from auth_helpers import _clean_auth_state  # noqa: F401
 from conftest import TEST_BROKER_TOKEN
+from functions_framework import create_app
 from pts.auth import audit
 
 HANDLER = '''

@@ -4,7 +4,7 @@ from __future__ import annotations
 
 import json
 
-from auth_helpers import _clean_auth_state, anon, bearer, deployment, make_token  # noqa: F401
+from auth_helpers import bearer, deployment
 
 BATCH = "application/cloudevents-batch+json"
 
@@ -18,18 +18,19 @@ def _sources(sql):
     return [r[0] for r in sql.execute("SELECT source FROM platform_events ORDER BY seq")]
 
 
-def test_allowed_sources_are_stored(make_token, anon, sql):
+def test_allowed_sources_are_stored(make_token, anon_client, sql):
     token = make_token("ci-a", "ingest", source_prefix="/ci/a")
-    resp = _post_batch(anon("ingest"), token, [deployment(1, "/ci/a"), deployment(2, "/ci/a/x")])
+    events = [deployment(1, "/ci/a"), deployment(2, "/ci/a/x")]
+    resp = _post_batch(anon_client("ingest"), token, events)
     assert resp.status_code == 202, resp.get_data(as_text=True)
     assert _sources(sql) == ["/ci/a", "/ci/a/x"]
 
 
-def test_a_mixed_batch_is_refused_whole_naming_the_indexes(make_token, anon, sql):
+def test_a_mixed_batch_is_refused_whole_naming_the_indexes(make_token, anon_client, sql):
     token = make_token("ci-a", "ingest", source_prefix="/ci/a")
     events = [deployment(1, "/ci/a"), deployment(2, "/ci/b"), deployment(3, "/ci/a"),
               deployment(4, "/other")]
-    resp = _post_batch(anon("ingest"), token, events)
+    resp = _post_batch(anon_client("ingest"), token, events)
     assert resp.status_code == 403
     problem = resp.get_json()
     assert [e["index"] for e in problem["errors"]] == [1, 3]
@@ -37,9 +38,9 @@ def test_a_mixed_batch_is_refused_whole_naming_the_indexes(make_token, anon, sql
     assert _sources(sql) == []
 
 
-def test_every_mode_is_checked(make_token, anon, sql):
+def test_every_mode_is_checked(make_token, anon_client, sql):
     token = make_token("ci-a", "ingest", source_prefix="/ci/a")
-    client = anon("ingest")
+    client = anon_client("ingest")
     event = deployment(1, "/ci/b")
     structured = client.post("/", data=json.dumps(event), headers={
         **bearer(token), "Content-Type": "application/cloudevents+json"})
@@ -59,17 +60,17 @@ def test_every_mode_is_checked(make_token, anon, sql):
     assert _sources(sql) == ["/ci/a/plain"]
 
 
-def test_a_token_cannot_claim_an_existing_event_of_another_source(make_token, anon, sql):
+def test_a_token_cannot_claim_an_existing_event_of_another_source(make_token, anon_client, sql):
     other = make_token("ci-b", "ingest", source_prefix="/ci/b")
-    assert _post_batch(anon("ingest"), other, [deployment(1, "/ci/b")]).status_code == 202
+    assert _post_batch(anon_client("ingest"), other, [deployment(1, "/ci/b")]).status_code == 202
     mine = make_token("ci-a", "ingest", source_prefix="/ci/a")
     # Even a duplicate of a stored event is refused: the answer would confirm it exists.
-    assert _post_batch(anon("ingest"), mine, [deployment(1, "/ci/b")]).status_code == 403
+    assert _post_batch(anon_client("ingest"), mine, [deployment(1, "/ci/b")]).status_code == 403
     assert _sources(sql) == ["/ci/b"]
 
 
-def test_a_token_without_prefix_posts_any_source(make_token, anon, sql):
+def test_a_token_without_prefix_posts_any_source(make_token, anon_client, sql):
     token = make_token("any", "ingest")
-    resp = _post_batch(anon("ingest"), token, [deployment(1, "/x"), deployment(2, "/y")])
+    resp = _post_batch(anon_client("ingest"), token, [deployment(1, "/x"), deployment(2, "/y")])
     assert resp.status_code == 202
     assert _sources(sql) == ["/x", "/y"]
