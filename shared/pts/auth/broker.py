@@ -29,4 +29,5 @@ def require_broker(request: flask.Request, settings: Settings | None = None,
     if not hmac.compare_digest(sent.encode("utf-8", "surrogateescape"), expected.encode()):
         audit.failed("no broker secret" if not sent else "wrong broker secret", function,
                      request.remote_addr)
-        raise Problem(401, f"deliveries are accepted from the broker only ({HEADER})")
+        raise Problem(401, f"deliveries are accepted from the broker only ({HEADER})",
+                      headers={"WWW-Authenticate": f'{HEADER} realm="pts"'})
