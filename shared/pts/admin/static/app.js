@@ -19,11 +19,14 @@ function status(text, error) {
   $("status").className = error ? "error" : "";
 }
 
-async function call(url) {
+async function call(url, method, payload) {
   const t = token();
   if (!t) throw new Error("enter a token first");
-  const resp = await fetch(url, { headers: { Authorization: "Bearer " + t, Accept: "application/json" },
-                                  credentials: "omit", referrerPolicy: "no-referrer" });
+  const headers = { Authorization: "Bearer " + t, Accept: "application/json" };
+  if (payload !== undefined) headers["Content-Type"] = "application/json";
+  const resp = await fetch(url, { method: method || "GET", headers, credentials: "omit",
+                                  referrerPolicy: "no-referrer",
+                                  body: payload === undefined ? undefined : JSON.stringify(payload) });
   const text = await resp.text();
   let doc = null;
   try { doc = text ? JSON.parse(text) : null; } catch (e) { doc = null; }
@@ -47,7 +50,9 @@ function rowsOf(doc) {
 
 function cell(value) {
   const td = document.createElement("td");
-  if (value !== null && typeof value === "object") {
+  if (Array.isArray(value) && value.every((v) => v === null || typeof v !== "object")) {
+    td.textContent = value.join(", ");
+  } else if (value !== null && typeof value === "object") {
     const pre = document.createElement("pre");
     pre.textContent = JSON.stringify(value, null, 1);
     td.appendChild(pre);
@@ -117,10 +122,40 @@ async function load(url, append) {
   }
 }
 
+async function tokens() {
+  status("loading…");
+  $("more").hidden = true;
+  try {
+    const doc = await call(ROOT + "/api/tokens");
+    render(doc.tokens, false);
+    const table = $("result").querySelector("table");
+    if (!table) return;
+    table.tHead.rows[0].appendChild(document.createElement("th"));
+    doc.tokens.forEach((t, i) => {
+      const td = document.createElement("td");
+      const b = document.createElement("button");
+      b.type = "button";
+      b.textContent = "Revoke";
+      b.addEventListener("click", async () => {
+        if (!confirm("Revoke token " + t.name + "?")) return;
+        try { await call(ROOT + "/api/tokens/" + encodeURIComponent(t.name), "DELETE"); tokens(); }
+        catch (e) { status(e.message, true); }
+      });
+      td.appendChild(b);
+      table.tBodies[0].rows[i].appendChild(td);
+    });
+    status(doc.tokens.length + " live tokens");
+  } catch (e) {
+    status(e.message, true);
+  }
+}
+
 function show(name) {
   view = name;
   for (const b of document.querySelectorAll("#tabs button")) b.classList.toggle("active", b.dataset.view === name);
   $("filters").hidden = name !== "events";
+  $("newtoken").hidden = name !== "tokens";
+  if (name === "tokens") { tokens(); return; }
   const q = currentQuery();
   load(SEARCH + VIEWS[name] + (q ? "?" + q : ""), false);
 }
@@ -152,6 +187,21 @@ $("logout").addEventListener("click", () => {
   whoami();
 });
 $("filters").addEventListener("submit", (ev) => { ev.preventDefault(); show("events"); });
+$("newtoken").addEventListener("submit", async (ev) => {
+  ev.preventDefault();
+  const form = new FormData($("newtoken"));
+  const payload = { name: String(form.get("name") || "").trim(), scopes: form.getAll("scopes").map(String),
+                    source_prefix: String(form.get("source_prefix") || "").trim() || null };
+  try {
+    const made = await call(ROOT + "/api/tokens", "POST", payload);
+    // Shown once, here only: the server keeps a hash.
+    $("created").textContent = "New token (copy it now, it is not shown again): " + made.token;
+    $("newtoken").reset();
+    tokens();
+  } catch (e) {
+    status(e.message, true);
+  }
+});
 $("more").addEventListener("click", () => { if (next) load(next, true); });
 for (const b of document.querySelectorAll("#tabs button")) b.addEventListener("click", () => show(b.dataset.view));
 whoami();
