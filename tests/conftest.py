@@ -22,6 +22,8 @@ TEMPLATE = "pts_test_template"
 # The tests' PTS_ADMIN_TOKEN (every scope) and broker secret, sent by function_client.
 TEST_TOKEN = "pts_test-admin-token-0123456789abcdefghijklmnopqrstuvwxyz"
 TEST_BROKER_TOKEN = "test-broker-secret"
+# For clients other than function_client (build_app, a pts up subprocess with PTS_ADMIN_TOKEN).
+AUTH_HEADERS = {"Authorization": f"Bearer {TEST_TOKEN}", "X-PTS-Broker-Token": TEST_BROKER_TOKEN}
 
 
 def conformance_dir(name: str) -> Path:
