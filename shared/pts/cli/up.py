@@ -83,7 +83,8 @@ def _prepare_auth(settings) -> str:
     if settings.admin_token:
         store.register_admin(get_pool(settings), settings.admin_token, list(SCOPES))
         close_all()  # the workers are forked: they open their own pools
-        return "  tokens:  PTS_ADMIN_TOKEN is registered (all scopes); more: pts token create\n"
-    return ("  tokens:  none given; create one with\n"
-            "           pts token create --name me --scope all"
-            + (f" --data-dir {settings.data_dir}" if not settings.database_url else "") + "\n")
+        return ("  tokens:  PTS_ADMIN_TOKEN is registered (all scopes): export "
+                "PTS_TOKEN=\"$PTS_ADMIN_TOKEN\" to try;\n           more: pts token create\n")
+    where = f" --data-dir {settings.data_dir}" if not settings.database_url else ""
+    return ("  tokens:  none yet; in another shell:\n"
+            f"           export PTS_TOKEN=$(pts token create --name me --scope all{where})\n")
