@@ -262,3 +262,17 @@ def test_percent_encoded_nul_in_binary_headers_is_refused(ingest, sql, header):
     assert resp.status_code == 400
     assert resp.get_json()["errors"][0]["field"] == header[3:]
     assert sql.execute("SELECT count(*) FROM platform_events").fetchone()[0] == 0
+
+
+@pytest.mark.parametrize("time, status", [
+    ("0099-01-01T00:00:00Z", 202), ("0001-01-01T00:00:00Z", 202),
+    ("9999-12-31T23:59:59Z", 202), ("0001-01-01T00:00:00+01:00", 400),
+    ("9999-12-31T23:59:59-01:00", 400), ("0000-01-01T00:00:00Z", 400)])
+def test_extreme_times_are_stored_or_refused_never_500(ingest, sql, time, status):
+    # Found by schemathesis: year 99 was written "99-01-01" and broke the insert (500).
+    resp = ingest.post("/", data=json.dumps({**deployment(1), "time": time}),
+                       headers={"Content-Type": "application/cloudevents+json"})
+    assert resp.status_code == status, resp.get_data(as_text=True)
+    stored = sql.execute("SELECT to_char(time AT TIME ZONE 'UTC', 'YYYY-MM-DD') "
+                         "FROM platform_events").fetchall()
+    assert stored == ([(time[:10],)] if status == 202 else [])

@@ -11,7 +11,7 @@ import pytest
 import schemathesis
 import yaml
 from conftest import ROOT, TEST_TOKEN
-from hypothesis import HealthCheck, given, settings
+from hypothesis import HealthCheck, Phase, given, settings
 from schemathesis import GenerationMode
 
 SPEC = Path(__file__).with_name("ingest_openapi.yaml")
@@ -31,8 +31,11 @@ def test_ingest_against_its_schema(operation, sql, mode):
     accepted: set[tuple[str, str]] = set()
     statuses: set[int] = set()
 
+    # No shrinking: a failure prints its curl reproduction, and shrinking through a WSGI
+    # app on a shared machine can take minutes.
     @settings(max_examples=150, deadline=None, database=None,
-              suppress_health_check=list(HealthCheck))
+              suppress_health_check=list(HealthCheck),
+              phases=[Phase.explicit, Phase.reuse, Phase.generate])
     @given(case=operation.as_strategy(generation_mode=mode))
     def run(case):
         resp = case.call(headers={"Authorization": f"Bearer {TEST_TOKEN}"})
