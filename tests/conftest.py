@@ -19,6 +19,11 @@ from pts.db.urls import to_conninfo, with_database
 ROOT = Path(__file__).resolve().parents[1]
 CONFORMANCE = ROOT.parent / "shared" / "conformance"
 TEMPLATE = "pts_test_template"
+# The tests' PTS_ADMIN_TOKEN (every scope) and broker secret, sent by function_client.
+TEST_TOKEN = "pts_test-admin-token-0123456789abcdefghijklmnopqrstuvwxyz"
+TEST_BROKER_TOKEN = "test-broker-secret"
+# For clients other than function_client (build_app, a pts up subprocess with PTS_ADMIN_TOKEN).
+AUTH_HEADERS = {"Authorization": f"Bearer {TEST_TOKEN}", "X-PTS-Broker-Token": TEST_BROKER_TOKEN}
 
 
 def conformance_dir(name: str) -> Path:
@@ -75,9 +80,12 @@ def drop_database(admin_url: str, url: str) -> None:
 
 @pytest.fixture
 def db_url(pg_admin_url, template_url, monkeypatch):
-    """A fresh migrated database for one test; DATABASE_URL points at it."""
+    """A fresh migrated database for one test; DATABASE_URL points at it, PTS_ADMIN_TOKEN is
+    TEST_TOKEN and PTS_BROKER_TOKEN is TEST_BROKER_TOKEN."""
     url = fresh_database(pg_admin_url)
     monkeypatch.setenv("DATABASE_URL", url)
+    monkeypatch.setenv("PTS_ADMIN_TOKEN", TEST_TOKEN)
+    monkeypatch.setenv("PTS_BROKER_TOKEN", TEST_BROKER_TOKEN)
     yield url
     drop_database(pg_admin_url, url)
 
@@ -90,14 +98,52 @@ def sql(db_url):
     conn.close()
 
 
-def function_client(name: str, target: str | None = None):
-    """The functions-framework test client of functions/<name>, as the platform serves it."""
+def function_client(name: str, target: str | None = None, *, token: str | None = TEST_TOKEN,
+                    broker: str | None = TEST_BROKER_TOKEN):
+    """The functions-framework test client of functions/<name>, as the platform serves it.
+
+    Every request sends `Authorization: Bearer <token>` and the broker's secret header unless
+    token / broker is None; a request's own headers= win over these."""
     from functions_framework import create_app
 
     app = create_app(target or name, str(ROOT / "functions" / name / "main.py"))
-    return app.test_client()
+    client = app.test_client()
+    if token is not None:
+        client.environ_base["HTTP_AUTHORIZATION"] = f"Bearer {token}"
+    if broker is not None:
+        client.environ_base["HTTP_X_PTS_BROKER_TOKEN"] = broker
+    return client
 
 
 @pytest.fixture
 def ingest_client(db_url):
     return function_client("ingest")
+
+
+@pytest.fixture(autouse=True)
+def _auth_state():
+    """Each test starts with no rate-limit buckets and no audit memory of this process."""
+    from pts.auth import audit, ratelimit
+
+    audit.reset()
+    ratelimit.reset()
+    yield
+
+
+@pytest.fixture
+def make_token(db_url):
+    """make_token(name, *scopes, source_prefix=None) -> a new token (stored by hash)."""
+    from pts.auth import store
+    from pts.config import get_settings
+    from pts.db.pool import get_pool
+
+    def make(name: str, *scopes: str, source_prefix: str | None = None) -> str:
+        return store.create(get_pool(get_settings()), name, list(scopes), source_prefix)[0]
+
+    return make
+
+
+@pytest.fixture
+def anon_client(db_url):
+    """anon_client(name) -> a client of functions/<name> that sends no token."""
+    return lambda name: function_client(name, token=None, broker=None)

@@ -45,13 +45,41 @@ class Settings(BaseSettings):
         default="/pts/plain", description="Source given to plain JSON events posted without one."
     )
 
+    # Access control (pts.auth; docs/security.md).
+    admin_token: str | None = Field(
+        default=None, description="A token with every scope, registered (hashed) on first use."
+    )
+    broker_token: str | None = Field(
+        default=None,
+        description="Secret the local broker sends as X-PTS-Broker-Token; unset: no check "
+        "(on Knative the handlers are cluster-local).",
+    )
+    rate_limit_per_second: float = Field(
+        default=0.0, ge=0, description="Requests per second per token; 0 turns the limit off."
+    )
+    rate_limit_burst: int = Field(default=0, ge=0, description="Bucket size; 0 means 2 x rate.")
+    audit_interval_seconds: float = Field(
+        default=60.0, ge=0, description="At most one last-used write per token and process per "
+        "this many seconds (0: every request).",
+    )
+    max_header_bytes: int = Field(default=8190, ge=256, description="Longest header line.")
+    max_headers: int = Field(default=100, ge=10, description="Most header fields per request.")
+    search_url: str | None = Field(
+        default=None, description="The search API as the admin page calls it; unset: "
+        "/function/search beside the admin function (pts up, OpenFaaS).",
+    )
+    cors_origins: Annotated[list[str], NoDecode] = Field(
+        default_factory=list, description="Origins allowed to call search and admin from a "
+        "browser (JSON list or comma-separated); empty: no CORS headers at all.",
+    )
+
     sink: str | None = Field(default=None, validation_alias="K_SINK",
                              description="Where ingest emits events (set by a SinkBinding).")
     ce_overrides: str | None = Field(
         default=None, validation_alias="K_CE_OVERRIDES",
         description="JSON {\"extensions\": {...}} added to every emitted event (Knative).")
 
-    @field_validator("foreign_types", mode="before")
+    @field_validator("foreign_types", "cors_origins", mode="before")
     @classmethod
     def _split_list(cls, value: object) -> object:
         if isinstance(value, str):

@@ -38,19 +38,26 @@ def run(args) -> int:
         where = f"embedded PostgreSQL in {settings.data_dir.resolve()}"
     # Workers read the settings at call time: hand them the resolved database.
     os.environ["DATABASE_URL"] = url
+    auth_note = _prepare_auth(settings)
     base = f"http://{args.host}:{args.port}"
     print(
         f"PTS is up ({where}).\n"
         f"  ingest:  POST {base}/function/ingest\n"
         f"  health:  GET  {base}/healthz\n"
+        f"  admin:   {base}/function/admin/\n"
+        f"{auth_note}"
         "Try:\n"
         f"  curl -si {base}/function/ingest -H 'Content-Type: application/json' \\\n"
+        "    -H \"Authorization: Bearer $PTS_TOKEN\" \\\n"
         "    -d '{\"type\": \"deployment.started\", \"deployment_id\": \"d-1\", "
         "\"service\": \"api\", \"environment\": \"prod\", \"version\": \"1.4.2\"}'\n"
         "Press Ctrl-C to stop.",
         file=sys.stderr, flush=True,
     )
     Server(build_app, {
+        # Header limits, refused by gunicorn before any function runs (431 / 400).
+        "limit_request_field_size": settings.max_header_bytes,
+        "limit_request_fields": settings.max_headers,
         "bind": f"{args.host}:{args.port}",
         "workers": args.workers,
         "threads": args.threads,
@@ -61,3 +68,23 @@ def run(args) -> int:
         "control_socket_disable": True,  # several instances may run on one machine
     }).run()
     return 0
+
+
+def _prepare_auth(settings) -> str:
+    """Register PTS_ADMIN_TOKEN (hashed) and make this start's broker secret; the text to print."""
+    import secrets
+
+    from pts.auth import SCOPES, store
+    from pts.db.pool import close_all, get_pool
+
+    if not os.environ.get("PTS_BROKER_TOKEN"):
+        # A new secret per start: handlers accept only the local broker, which sends it.
+        os.environ["PTS_BROKER_TOKEN"] = secrets.token_urlsafe(32)
+    if settings.admin_token:
+        store.register_admin(get_pool(settings), settings.admin_token, list(SCOPES))
+        close_all()  # the workers are forked: they open their own pools
+        return ("  tokens:  PTS_ADMIN_TOKEN is registered (all scopes): export "
+                "PTS_TOKEN=\"$PTS_ADMIN_TOKEN\" to try;\n           more: pts token create\n")
+    where = f" --data-dir {settings.data_dir}" if not settings.database_url else ""
+    return ("  tokens:  none yet; in another shell:\n"
+            f"           export PTS_TOKEN=$(pts token create --name me --scope all{where})\n")

@@ -29,7 +29,12 @@ def parse_rfc3339(value: str) -> datetime:
         tz = timezone(delta if m.group(9) == "+" else -delta)
     if second == 60:  # a leap second: keep the instant representable
         second = 59
-    return datetime(year, month, day, hour, minute, second, micro, tzinfo=tz)
+    parsed = datetime(year, month, day, hour, minute, second, micro, tzinfo=tz)
+    try:
+        parsed.astimezone(UTC)  # 0001-01-01T00:00:00+01:00 has no UTC year 1 form
+    except OverflowError:
+        raise ValueError("out of range once in UTC") from None
+    return parsed
 
 
 def format_rfc3339(value: datetime | None) -> str | None:
@@ -37,7 +42,9 @@ def format_rfc3339(value: datetime | None) -> str | None:
     if value is None:
         return None
     value = value.astimezone(UTC)
-    text = value.strftime("%Y-%m-%dT%H:%M:%S")
+    # Not strftime: its %Y writes year 99 as "99", which is no RFC 3339.
+    text = (f"{value.year:04d}-{value.month:02d}-{value.day:02d}T"
+            f"{value.hour:02d}:{value.minute:02d}:{value.second:02d}")
     if value.microsecond:
         text += f".{value.microsecond:06d}"
     return text + "Z"

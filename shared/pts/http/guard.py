@@ -10,6 +10,8 @@ import flask
 import psycopg
 from psycopg_pool import PoolTimeout
 
+from pts.config import get_settings
+from pts.http.limits import check_headers
 from pts.http.problem import Problem, problem_response
 
 log = logging.getLogger("pts")
@@ -19,11 +21,13 @@ RETRY_AFTER_SECONDS = "5"
 
 def guarded(func: Callable[[flask.Request], flask.Response]) -> Callable:
     """Map Problem to its answer, an unreachable database to 503 with Retry-After, and
-    anything unexpected to a logged 500 (a bug, never an answer to bad input)."""
+    anything unexpected to a logged 500 (a bug, never an answer to bad input). Refuses
+    oversized headers first (431), wherever the function is served."""
 
     @functools.wraps(func)
     def wrapper(request: flask.Request) -> flask.Response:
         try:
+            check_headers(request, get_settings())
             return func(request)
         except Problem as problem:
             return problem_response(problem)

@@ -23,4 +23,5 @@ FUNCTIONS: list[Function] = [
     Function("deployments", "deployments"),
     Function("services", "services"),
     Function("images", "images"),
+    Function("admin", "admin"),
 ]

@@ -1,0 +1,33 @@
+"""Handlers and the dead-letter function accept deliveries from the broker only.
+
+In `pts up` the local broker sends `X-PTS-Broker-Token` with a secret generated at each
+start (`PTS_BROKER_TOKEN`). When the setting is unset the check is off: on Knative the
+handlers are cluster-local Services that only the Broker can reach (see deploy/knative).
+"""
+
+from __future__ import annotations
+
+import hmac
+
+import flask
+
+from pts.auth import audit
+from pts.config import Settings, get_settings
+from pts.http.problem import Problem
+
+HEADER = "X-PTS-Broker-Token"
+
+
+def require_broker(request: flask.Request, settings: Settings | None = None,
+                   function: str = "handler") -> None:
+    """Problem 401 unless the request carries the broker's secret (when one is configured)."""
+    settings = settings or get_settings()
+    expected = settings.broker_token
+    if not expected:
+        return
+    sent = request.headers.get(HEADER, "")
+    if not hmac.compare_digest(sent.encode("utf-8", "surrogateescape"), expected.encode()):
+        audit.failed("no broker secret" if not sent else "wrong broker secret", function,
+                     request.remote_addr)
+        raise Problem(401, f"deliveries are accepted from the broker only ({HEADER})",
+                      headers={"WWW-Authenticate": f'{HEADER} realm="pts"'})

