@@ -69,6 +69,7 @@ def main() -> None:
     args = parser.parse_args()
     os.environ["DATABASE_URL"] = _database()
     from functions_framework import create_app
+
     from pts.auth import store
     from pts.db.pool import get_pool
 

@@ -1,6 +1,7 @@
 """admin: the operators' page (static, asks for a token) and its small token API."""
 
 import functions_framework
+
 from pts.admin.web import handle
 from pts.http.cors import with_cors
 from pts.http.guard import guarded

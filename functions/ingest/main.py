@@ -1,6 +1,7 @@
 """ingest: accept events over HTTP and append them to the immutable log."""
 
 import functions_framework
+
 from pts.auth import INGEST, authorize, check_sources
 from pts.config import get_settings
 from pts.db.pool import get_pool

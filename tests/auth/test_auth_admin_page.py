@@ -5,6 +5,7 @@ from __future__ import annotations
 import pytest
 from auth_helpers import bearer
 from conftest import function_client
+
 from pts.admin import static
 from pts.runtime.app import build_app
 from pts.runtime.functions import FUNCTIONS

@@ -9,6 +9,7 @@ from pathlib import Path
 import pytest
 from conftest import TEST_BROKER_TOKEN
 from functions_framework import create_app
+
 from pts.auth import audit
 
 HANDLER = '''

@@ -5,6 +5,7 @@ from __future__ import annotations
 import json
 
 from auth_helpers import bearer
+
 from pts.cli import main
 
 

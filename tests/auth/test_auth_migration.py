@@ -6,6 +6,7 @@ import os
 
 import psycopg
 import pytest
+
 from pts.cli import up
 from pts.config import get_settings
 from pts.db.migrate import current, downgrade, upgrade

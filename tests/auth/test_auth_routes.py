@@ -7,6 +7,7 @@ import logging
 import pytest
 from auth_helpers import bearer, deployment
 from conftest import TEST_TOKEN, function_client
+
 from pts.auth import audit, store
 from pts.config import get_settings
 from pts.db.pool import get_pool
