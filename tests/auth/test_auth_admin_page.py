@@ -4,11 +4,11 @@ from __future__ import annotations
 
 import pytest
 from auth_helpers import bearer
-from conftest import function_client
 
 from pts.admin import static
 from pts.runtime.app import build_app
 from pts.runtime.functions import FUNCTIONS
+from tests.conftest import function_client
 
 
 def _assert_secure(resp):

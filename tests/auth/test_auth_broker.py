@@ -7,10 +7,10 @@ import logging
 from pathlib import Path
 
 import pytest
-from conftest import TEST_BROKER_TOKEN
 from functions_framework import create_app
 
 from pts.auth import audit
+from tests.conftest import TEST_BROKER_TOKEN
 
 HANDLER = '''
 import flask

@@ -10,9 +10,10 @@ import json
 
 import pytest
 from auth_helpers import deployment
-from conftest import function_client
 from hypothesis import HealthCheck, given, settings
 from hypothesis import strategies as st
+
+from tests.conftest import function_client
 
 SQL_META = ["'", "''", '"', ";", "--", "/*", "*/", "\\", "%", "_", "' OR '1'='1",
             "'); DROP TABLE platform_events; --", "$$", "$1", "%(rows)s", "%s", "{}", "\x01",

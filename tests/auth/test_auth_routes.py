@@ -6,11 +6,11 @@ import logging
 
 import pytest
 from auth_helpers import bearer, deployment
-from conftest import TEST_TOKEN, function_client
 
 from pts.auth import audit, store
 from pts.config import get_settings
 from pts.db.pool import get_pool
+from tests.conftest import TEST_TOKEN, function_client
 
 CE_BATCH = "application/cloudevents-batch+json"
 

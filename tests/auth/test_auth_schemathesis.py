@@ -10,9 +10,10 @@ from pathlib import Path
 import pytest
 import schemathesis
 import yaml
-from conftest import ROOT, TEST_TOKEN
 from hypothesis import HealthCheck, Phase, given, settings
 from schemathesis import GenerationMode
+
+from tests.conftest import ROOT, TEST_TOKEN
 
 SPEC = Path(__file__).with_name("ingest_openapi.yaml")
 

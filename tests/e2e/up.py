@@ -13,6 +13,8 @@ import urllib.error
 import urllib.request
 from pathlib import Path
 
+from tests.conftest import TEST_TOKEN
+
 ROOT = Path(__file__).resolve().parents[2]
 
 
@@ -23,14 +25,15 @@ def free_port() -> int:
 
 
 class Up:
-    """`pts up` in a subprocess; `base` is its URL. Stop with stop() or kill()."""
+    """`pts up` in a subprocess; `base` is its URL. Stop with stop() or kill(). It starts with
+    PTS_ADMIN_TOKEN=TEST_TOKEN, and request() sends that token unless told otherwise."""
 
     def __init__(self, data_dir: Path, *args: str, env: dict | None = None):
         self.port = free_port()
         self.base = f"http://127.0.0.1:{self.port}"
         self.log = data_dir.parent / f"pts-up-{self.port}.log"
         environ = {k: v for k, v in os.environ.items() if k != "DATABASE_URL"}
-        environ.update(env or {})
+        environ.update({"PTS_ADMIN_TOKEN": TEST_TOKEN, **(env or {})})
         self.proc = subprocess.Popen(
             [sys.executable, "-m", "pts.cli", "up", "--port", str(self.port),
              "--data-dir", str(data_dir), *args],
@@ -57,7 +60,8 @@ class Up:
         # http.client, not urllib: urllib adds a form Content-Type to bodies that have none.
         conn = http.client.HTTPConnection("127.0.0.1", self.port, timeout=10)
         try:
-            conn.request(method, path, body=body, headers=headers or {})
+            headers = {"Authorization": f"Bearer {TEST_TOKEN}", **(headers or {})}
+            conn.request(method, path, body=body, headers=headers)
             resp = conn.getresponse()
             return resp.status, dict(resp.getheaders()), resp.read()
         finally:

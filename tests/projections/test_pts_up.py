@@ -16,6 +16,8 @@ import pytest
 from cloudevents.conversion import to_binary, to_structured
 from cloudevents.http import CloudEvent
 
+from tests.conftest import AUTH_HEADERS
+
 from .helpers import deliver_all, handlers_for, tables
 from .test_replay import stream
 
@@ -58,6 +60,7 @@ def pts_up(db_url, tmp_path):
 
 
 def post(url: str, headers: dict, body: bytes) -> tuple[int, bytes]:
+    headers = {**AUTH_HEADERS, **headers}  # pts up inherits the test token and broker secret
     req = urllib.request.Request(url, data=body, headers=headers, method="POST")
     try:
         with urllib.request.urlopen(req, timeout=10) as resp:

@@ -13,6 +13,7 @@ from __future__ import annotations
 
 import flask
 
+from pts.auth.broker import require_broker
 from pts.config import get_settings
 from pts.db.pool import get_pool
 from pts.http.decode import STRUCTURED, decode_request, media_type
@@ -63,6 +64,7 @@ def handle(request: flask.Request, name: str) -> flask.Response:
     """The whole entry point of handler `name`: answer 204 with an empty body when done."""
     require_method(request, "POST")
     settings = get_settings()
+    require_broker(request, settings, function=name)
     raw = _one_event(request, settings.max_body_bytes)
     deliver(get_pool(settings), PROJECTIONS[name], raw)
     return flask.Response(status=204)
