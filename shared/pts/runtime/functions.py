@@ -20,4 +20,6 @@ class Function:
 
 FUNCTIONS: list[Function] = [
     Function("ingest", "ingest"),
+    Function("relay", "relay"),
+    Function("deadletter", "deadletter"),
 ]
