@@ -99,3 +99,43 @@ def subscriber() -> Callable[[], Subscriber]:
     for server in servers:
         server.shutdown()
         server.server_close()
+
+
+@pytest.fixture
+def broker(db_url, monkeypatch, subscriber):
+    """Configure the local broker by environment, start a dispatcher, and give the test an
+    ingress client. `broker.start(**env)` sets PTS_* variables first."""
+    import json as _json
+
+    from pts.broker.dispatcher import Dispatcher
+    from pts.broker.ingress import create_app
+    from pts.config import get_settings
+
+    class Broker:
+        dispatchers: list = []
+
+        def start(self, routes=None, subscribers=None, dead_letter=None, count=1, **env):
+            monkeypatch.setenv("PTS_BROKER_ROUTES", _json.dumps(
+                routes or {"deployments": ["dev.pts.deployment.started"]}))
+            monkeypatch.setenv("PTS_BROKER_SUBSCRIBERS", _json.dumps(subscribers or {}))
+            if dead_letter:
+                monkeypatch.setenv("PTS_DEAD_LETTER_SINK", dead_letter)
+            defaults = {"broker_retry": 2, "broker_backoff_delay": 0.02,
+                        "broker_backoff_max": 0.1, "broker_timeout": 2}
+            for key, value in {**defaults, **env}.items():
+                monkeypatch.setenv(f"PTS_{key.upper()}", str(value))
+            self.settings = get_settings()
+            for _ in range(count):
+                self.dispatchers.append(Dispatcher(self.settings).start())
+            self.client = create_app().test_client()
+            return self
+
+        def post(self, headers, body=b"{}"):
+            resp = self.client.post("/", headers=headers, data=body)
+            assert resp.status_code == 202, resp.get_data(as_text=True)
+            return resp.get_json()
+
+    b = Broker()
+    yield b
+    for d in b.dispatchers:
+        d.stop()
