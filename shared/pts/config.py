@@ -3,10 +3,9 @@
 from __future__ import annotations
 
 from pathlib import Path
-
 from typing import Annotated
 
-from pydantic import Field, field_validator
+from pydantic import Field, field_validator, model_validator
 from pydantic_settings import BaseSettings, NoDecode, SettingsConfigDict
 
 
@@ -90,6 +89,16 @@ class Settings(BaseSettings):
         "process (pts up sets it for its workers).",
     )
     run_id: str | None = Field(default=None, description="pts up: this start's id (leases).")
+    database_url_file: Path | None = Field(
+        default=None, description="A file holding the database URL, read when DATABASE_URL is "
+        "unset (OpenFaaS secrets: /var/openfaas/secrets/<name>).",
+    )
+
+    @model_validator(mode="after")
+    def _url_from_file(self) -> Settings:
+        if self.database_url is None and self.database_url_file is not None:
+            self.database_url = self.database_url_file.read_text().strip() or None
+        return self
 
     @field_validator("foreign_types", mode="before")
     @classmethod

@@ -112,7 +112,8 @@ def broker(db_url, monkeypatch, subscriber):
     from pts.config import get_settings
 
     class Broker:
-        dispatchers: list = []
+        def __init__(self):
+            self.dispatchers = []
 
         def start(self, routes=None, subscribers=None, dead_letter=None, count=1, **env):
             monkeypatch.setenv("PTS_BROKER_ROUTES", _json.dumps(
@@ -139,3 +140,12 @@ def broker(db_url, monkeypatch, subscriber):
     yield b
     for d in b.dispatchers:
         d.stop()
+
+
+@pytest.fixture
+def conformance_dir(request):
+    """tests/conftest.py's conformance_dir (both conftest modules are named `conftest`)."""
+    from pathlib import Path
+
+    root = Path(__file__).resolve().parents[1] / "conftest.py"
+    return request.config.pluginmanager.get_plugin(str(root)).conformance_dir

@@ -5,10 +5,10 @@ from __future__ import annotations
 import json
 import threading
 
+from eventing_helpers import deployment, free_port
 from pts.config import get_settings
 from pts.db.pool import get_pool
 from pts.eventing.relay import relay_once
-from eventing_helpers import deployment, free_port
 
 
 def post(client, *events):
