@@ -3,6 +3,7 @@ and answers what the test scripts."""
 
 from __future__ import annotations
 
+import contextlib
 import queue
 import threading
 import time
@@ -38,10 +39,8 @@ class Subscriber:
         while len(self.received) < count:
             left = deadline - time.monotonic()
             assert left > 0, f"{len(self.received)} of {count} requests arrived in {timeout}s"
-            try:
+            with contextlib.suppress(queue.Empty):
                 self.arrivals.get(timeout=left)
-            except queue.Empty:
-                pass
         return self.received[:count]
 
     def headers_of(self, i: int) -> dict[str, str]:

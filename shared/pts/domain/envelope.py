@@ -111,7 +111,9 @@ def _string_attr(raw: dict, name: str, errors: list[FieldError], *, required: bo
 def _extension(name: str, value: Any, errors: list[FieldError]) -> Any:
     if not _EXTENSION_NAME.match(name):
         errors.append(FieldError(name, "extension names are lower-case letters and digits"))
-    elif isinstance(value, bool) or (isinstance(value, str) and len(value) <= MAX_ATTRIBUTE_LENGTH) or isinstance(value, int) and _INT32[0] <= value <= _INT32[1]:
+    elif isinstance(value, bool) or (isinstance(value, str) and len(value) <= MAX_ATTRIBUTE_LENGTH):
+        return value
+    elif isinstance(value, int) and _INT32[0] <= value <= _INT32[1]:
         return value
     else:
         errors.append(FieldError(name, "extension values are strings, booleans or 32-bit integers"))
