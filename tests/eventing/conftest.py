@@ -85,9 +85,9 @@ def subscriber() -> Callable[[], Subscriber]:
     """A factory of recording HTTP servers; all are shut down after the test."""
     servers = []
 
-    def make() -> Subscriber:
+    def make(port: int = 0) -> Subscriber:
         sub = Subscriber(url="")
-        server = ThreadingHTTPServer(("127.0.0.1", 0), _handler(sub))
+        server = ThreadingHTTPServer(("127.0.0.1", port), _handler(sub))
         server.daemon_threads = True
         sub.url = f"http://127.0.0.1:{server.server_address[1]}/"
         threading.Thread(target=server.serve_forever, daemon=True).start()

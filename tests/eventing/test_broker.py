@@ -112,6 +112,7 @@ def test_exhausted_retries_dead_letter_with_the_error(broker, sql, subscriber):
     h = dls.headers_of(0)
     assert h["ce-id"] == "e-1" and h["ce-ptsseq"] == "7"
     assert h["ce-knativeerrorcode"] == "503" and h["ce-knativeerrordest"] == sub.url
+    assert h["ce-ptstrigger"] == "deployments"
     assert len(h["ce-knativeerrordata"]) <= 1024
     assert body.startswith(base64.b64decode(h["ce-knativeerrordata"]))
     assert json.loads(dls.received[0].body) == {"deployment_id": "d-1"}

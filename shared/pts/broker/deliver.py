@@ -31,6 +31,7 @@ def outgoing(d: queue.Delivery) -> dict:
         event["knativeerrorcode"] = str(d.error_code)
     if d.error_data:
         event["knativeerrordata"] = d.error_data
+    event["ptstrigger"] = d.subscriber  # ours: lets a redrive go to that trigger alone
     return event
 
 
