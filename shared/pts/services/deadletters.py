@@ -96,8 +96,8 @@ def redrive(conn: psycopg.Connection, ids: list[int] | None,
     if ids is not None:
         where += " AND id = ANY(%s)"
         params.append(ids)
-    rows = conn.execute(f"SELECT id, event, error_trigger FROM dead_letters WHERE {where} ORDER BY id "
-                        "FOR UPDATE SKIP LOCKED", params).fetchall()
+    rows = conn.execute(f"SELECT id, event, error_trigger FROM dead_letters WHERE {where} "
+                        "ORDER BY id FOR UPDATE SKIP LOCKED", params).fetchall()
     done, failed = [], {}
     for id_, event, trigger in rows:
         error = send(event, trigger)
