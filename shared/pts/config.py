@@ -46,9 +46,10 @@ class Settings(BaseSettings):
 
     # --- Eventing: emission, relay, local broker, dead letters (issue 3) ---
     emit_mode: str = Field(
-        default="sink", pattern="^(sink|openfaas)$",
+        default="sink", pattern="^(sink|openfaas|local)$",
         description="sink: each event to K_SINK; openfaas: to {openfaas_gateway}/async-function/"
-        "<name> for every subscriber in the routing declaration.",
+        "<name> for every subscriber in the routing declaration; local: straight into the "
+        "local broker's queue in the same database (pts up, unless K_SINK is set).",
     )
     openfaas_gateway: str = Field(default="http://gateway.openfaas:8080")
     emit_timeout: float = Field(default=2.0, gt=0, description="Seconds per emission request.")

@@ -55,7 +55,7 @@ def stop_postgres(data_dir: Path) -> None:
 class Up:
     """One `pts up` process."""
 
-    def __init__(self, data_dir: Path, env: dict):
+    def __init__(self, data_dir: Path, env: dict, args: tuple = ()):
         self.data_dir, self.env = data_dir, env
         self.port = free_port()
         self.base = f"http://127.0.0.1:{self.port}"
@@ -63,7 +63,7 @@ class Up:
         with self.log.open("wb") as out:
             self.proc = subprocess.Popen(
                 [sys.executable, "-m", "pts.cli", "up", "--port", str(self.port),
-                 "--data-dir", str(data_dir)], env=_env(env), stdout=out, stderr=out,
+                 "--data-dir", str(data_dir), *args], env=_env(env), stdout=out, stderr=out,
                 cwd=ROOT, start_new_session=True)
         wait_for(self._healthy, timeout=90, interval=0.1)
 
@@ -129,14 +129,15 @@ def up(seeded_data_dir):
     """Start `pts up` (fresh=True: in an empty data directory); everything is stopped after."""
     started: list[Up] = []
 
-    def start(env: dict | None = None, fresh: bool = False, data_dir: Path | None = None):
+    def start(env: dict | None = None, fresh: bool = False, data_dir: Path | None = None,
+              args: tuple = ()):
         if data_dir is None:
             data_dir = tmp_path / "data"
             if not fresh:
                 shutil.copytree(seeded_data_dir, data_dir,
                                 ignore=shutil.ignore_patterns("postmaster.pid"))
                 _same_owner(seeded_data_dir, data_dir)
-        started.append(Up(data_dir, env or {}))
+        started.append(Up(data_dir, env or {}, args))
         return started[-1]
 
     tmp_path = _tempdir("pts-e2e-")
@@ -160,6 +161,15 @@ def test_an_ingested_event_reaches_its_handler_and_ctrl_c_stops_cleanly(up, subs
     assert h["ce-ptsseq"] == str(seq)
     assert len(h["x-pts-broker-token"]) >= 32  # generated at this start
     assert handler.received[0].at - start < 2.0
+    # The broker's ingress takes CloudEvents from anyone, as a Knative Broker does.
+    req = urllib.request.Request(f"{u.base}/broker", data=b'{"x": 1}', headers={
+        "ce-specversion": "1.0", "ce-id": "direct-1", "ce-source": "/t",
+        "ce-type": "dev.pts.deployment.failed", "Content-Type": "application/json"})
+    with urllib.request.urlopen(req, timeout=10) as resp:
+        assert resp.status == 202
+    handler.wait(2)
+    assert handler.headers_of(1)["ce-id"] == "direct-1"
+    assert json.loads(handler.received[1].body) == {"x": 1}
     out = u.output()
     assert f"{u.base}/function/ingest" in out and f"{u.base}/broker" in out
     assert "queued dev.pts.deployment.started dep-1 for deployments" in out
@@ -179,7 +189,8 @@ def test_a_failing_handler_is_retried_then_dead_lettered_and_redriven(up, subscr
         assert done.returncode == 0, done.stderr
         return [json.loads(line) for line in done.stdout.splitlines()]
 
-    (letter,) = wait_for(letters, timeout=15, interval=0.3)
+    wait_for(lambda: "/function/deadletter: HTTP 204" in u.output(), timeout=15)
+    (letter,) = letters()
     assert letter["error_code"] == 500 and letter["error_dest"] == handler.url
     assert letter["error_trigger"] == "deployments"
     assert letter["event"]["id"] == "dep-1" and "knativeerrordata" not in letter["event"]
@@ -218,3 +229,17 @@ def test_sink_unreachable_ingest_still_answers_and_the_relay_delivers_later(up, 
     sink = subscriber(port)  # the sink comes back
     sink.wait(2, timeout=15)
     assert sorted(sink.headers_of(i)["ce-id"] for i in range(2)) == ["dep-1", "dep-2"]
+
+
+def test_several_workers_deliver_each_event_once(up, subscriber):
+    handler = subscriber()
+    handler.default = 0.05
+    u = up({"PTS_BROKER_SUBSCRIBERS": json.dumps({"deployments": handler.url})},
+           args=("--workers", "2"))
+    for i in range(0, 20, 4):
+        u.ingest(*[deployment(j) for j in range(i, i + 4)])
+    handler.wait(20)
+    time.sleep(1.0)  # room for a duplicate to show up
+    ids = sorted(handler.headers_of(i)["ce-id"] for i in range(len(handler.received)))
+    assert ids == sorted(f"dep-{j}" for j in range(20))
+    assert u.interrupt() == 0

@@ -52,7 +52,10 @@ def run(args) -> int:
     run_id = uuid.uuid4().hex
     # Workers read the settings at call time: hand them what this start decided.
     os.environ["DATABASE_URL"] = url
-    os.environ.setdefault("K_SINK", f"{base}/broker")
+    if not os.environ.get("K_SINK") and not os.environ.get("PTS_EMIT_MODE"):
+        # Emission goes straight into the broker's queue: same contract as POST /broker,
+        # no HTTP request from this server to itself.
+        os.environ["PTS_EMIT_MODE"] = "local"
     os.environ.setdefault("PTS_FUNCTIONS_URL", base)
     os.environ.setdefault("PTS_BROKER_TOKEN", secrets.token_urlsafe(32))
     os.environ["PTS_BROKER_DISPATCH"] = "true"
