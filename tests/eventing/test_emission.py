@@ -136,7 +136,6 @@ def test_relay_function_answers_with_counts(ingest_client, sql, subscriber, monk
     monkeypatch.setenv("K_SINK", sink.url)
     monkeypatch.setenv("PTS_RELAY_DELAY", "0")
     from functions_framework import create_app
-
     from pts.runtime.functions import FUNCTIONS_DIR
 
     client = create_app("relay", str(FUNCTIONS_DIR / "relay" / "main.py")).test_client()
