@@ -228,3 +228,13 @@ def test_resume_makes_cut_off_deliveries_due(broker, sql):
         assert queue.resume(conn, "new-run") == 1
         (again,) = queue.claim(conn, "new-run", 10, lease=3600)
     assert again.attempts == 2
+
+
+def test_an_invalid_cloudevent_reply_is_dropped_not_redelivered(broker, sql, subscriber):
+    sub = subscriber()
+    sub.responses = [(200, {"ce-specversion": "1.0", "ce-type": "x"}, b"{}")]  # no id/source
+    b = broker.start(subscribers={"deployments": sub.url})
+    b.post(ce_headers(1))
+    sub.wait(1)
+    wait_for(lambda: deliveries(sql)[0][2] == "delivered")
+    assert sql.execute("SELECT count(*) FROM broker_events").fetchone()[0] == 1

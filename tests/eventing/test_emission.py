@@ -143,3 +143,9 @@ def test_relay_function_answers_with_counts(ingest_client, sql, subscriber, monk
     assert resp.status_code == 200 and resp.get_json() == {"emitted": 1, "failed": 0,
                                                            "batches": 1}
     assert client.get("/").status_code == 405
+
+
+def test_without_a_sink_events_wait_in_the_outbox(ingest_client, sql, monkeypatch):
+    monkeypatch.delenv("K_SINK", raising=False)
+    seq = post(ingest_client, deployment(1))["events"][0]["seq"]
+    assert emissions(sql) == [(seq, False, 0, None)]

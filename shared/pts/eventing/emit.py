@@ -144,8 +144,8 @@ def save(conn: psycopg.Connection, outcomes: list[Outcome]) -> None:
 def emit_stored(pool, settings: Settings, stored: list) -> None:
     """After the ingest commit: emit the new events. Never raises: the events are safe in the
     log and the outbox, and the relay re-emits what this could not."""
-    if not stored:
-        return
+    if not stored or not configured(settings):
+        return  # pending in the outbox until a sink is configured and the relay runs
     try:
         outcomes = send(((s.seq, s.envelope.canonical()) for s in stored), settings, pool)
         failed = [o for o in outcomes if not o.ok]
