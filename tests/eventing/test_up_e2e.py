@@ -177,6 +177,7 @@ def test_an_ingested_event_reaches_its_handler_and_ctrl_c_stops_cleanly(up, subs
     assert "Traceback" not in u.output()
 
 
+@pytest.mark.slow  # three `pts deadletters` subprocesses besides `pts up`
 def test_a_failing_handler_is_retried_then_dead_lettered_and_redriven(up, subscriber):
     handler = subscriber()
     handler.default = (500, {}, b"handler exploded")
