@@ -123,6 +123,7 @@ def test_openfaas_mode_posts_to_every_subscriber(ingest_client, sql, subscriber,
 def test_local_mode_queues_into_the_broker_without_http(ingest_client, sql, monkeypatch):
     monkeypatch.setenv("PTS_EMIT_MODE", "local")
     monkeypatch.setenv("PTS_BROKER_SUBSCRIBERS", json.dumps({"deployments": "http://x/"}))
+    monkeypatch.setenv("PTS_BROKER_ROUTES", json.dumps({"deployments": ["dev.pts."]}))
     seq = post(ingest_client, deployment(1))["events"][0]["seq"]
     (event, subs), = sql.execute("SELECT event, subscribers FROM broker_events").fetchall()
     assert event["ptsseq"] == seq and event["id"] == "dep-1" and subs == ["deployments"]

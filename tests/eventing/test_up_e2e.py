@@ -4,6 +4,7 @@ from __future__ import annotations
 
 import json
 import os
+import re
 import shutil
 import signal
 import subprocess
@@ -219,7 +220,9 @@ def test_sigkill_mid_delivery_loses_nothing(up, subscriber):
     first = sorted(handler.headers_of(i)["ce-id"] for i in range(3))
     second = sorted(handler.headers_of(i)["ce-id"] for i in range(3, 6))
     assert first == second == ["dep-1", "dep-2", "dep-3"]
-    assert "Resuming 3 deliveries" in again.output()
+    # At least the three cut off here (other installed handlers may have been mid-way too).
+    resumed = re.search(r"Resuming (\d+) deliveries", again.output())
+    assert resumed and int(resumed.group(1)) >= 3
 
 
 def test_sink_unreachable_ingest_still_answers_and_the_relay_delivers_later(up, subscriber):
