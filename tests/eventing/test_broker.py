@@ -8,6 +8,7 @@ import time
 
 import pytest
 from eventing_helpers import ce_headers, wait_for
+
 from pts.broker import policy
 from pts.config import get_settings
 

@@ -6,6 +6,7 @@ import json
 import threading
 
 from eventing_helpers import deployment, free_port
+
 from pts.config import get_settings
 from pts.db.pool import get_pool
 from pts.eventing.relay import relay_once
@@ -137,6 +138,7 @@ def test_relay_function_answers_with_counts(ingest_client, sql, subscriber, monk
     monkeypatch.setenv("K_SINK", sink.url)
     monkeypatch.setenv("PTS_RELAY_DELAY", "0")
     from functions_framework import create_app
+
     from pts.runtime.functions import FUNCTIONS_DIR
 
     client = create_app("relay", str(FUNCTIONS_DIR / "relay" / "main.py")).test_client()

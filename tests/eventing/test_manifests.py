@@ -9,6 +9,7 @@ from pathlib import Path
 import jsonschema
 import pytest
 import yaml
+
 from pts import routing
 from pts.deploy import knative
 from pts.deploy.stack import STACK, functions
