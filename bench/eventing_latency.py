@@ -113,6 +113,10 @@ def main() -> int:
     finally:
         os.killpg(proc.pid, signal.SIGINT)
         proc.wait(timeout=30)
+        for _ in range(200):  # the embedded server stops after pts up has exited
+            if not (data / "pgdata" / "postmaster.pid").exists():
+                break
+            time.sleep(0.05)
         shutil.rmtree(data, ignore_errors=True)
     print(f"baseline POST to handler : {percentiles(base)}")
     print(f"ingest -> handler        : {percentiles(path)}")
