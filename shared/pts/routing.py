@@ -26,15 +26,26 @@ ROUTES: dict[str, tuple[str, ...]] = {
         "dev.pts.service.stopped",
         "dev.pts.service.health_changed",
         "dev.pts.service.decommissioned",
-        # A deployment names a service and an environment: it registers both.
+        # A deployment or an image names a service (and environment): it registers them and
+        # moves their seen times.
         "dev.pts.deployment.started",
         "dev.pts.deployment.succeeded",
+        "dev.pts.deployment.failed",
+        "dev.pts.deployment.rolled_back",
+        "dev.pts.deployment.cancelled",
+        "dev.pts.image.published",
     ),
     "images": (
         "dev.pts.image.published",
-        # Where a digest ran.
+        # Where a digest ran: deployments name images; a later failure undoes a success;
+        # services report the image they started with, and stopping ends a run.
+        "dev.pts.deployment.started",
         "dev.pts.deployment.succeeded",
+        "dev.pts.deployment.failed",
+        "dev.pts.deployment.rolled_back",
+        "dev.pts.deployment.cancelled",
         "dev.pts.service.started",
+        "dev.pts.service.stopped",
     ),
     # dev.pts.platform.* events are stored and searchable, not projected: no handler.
 }

@@ -17,6 +17,8 @@ from pathlib import Path
 import pytest
 from eventing_helpers import deployment, free_port, wait_for
 
+from tests.conftest import TEST_TOKEN
+
 ROOT = Path(__file__).resolve().parents[2]
 CLEARED = ("DATABASE_URL", "K_SINK", "K_CE_OVERRIDES")
 
@@ -26,7 +28,8 @@ def _env(extra: dict) -> dict:
            if k not in CLEARED and not k.startswith("PTS_")}
     env.update({"PTS_BROKER_RETRY": "2", "PTS_BROKER_BACKOFF_DELAY": "0.05",
                 "PTS_BROKER_BACKOFF_MAX": "0.2", "PTS_BROKER_TIMEOUT": "10",
-                "PTS_RELAY_INTERVAL": "0.3", "PTS_RELAY_DELAY": "0.5", **extra})
+                "PTS_RELAY_INTERVAL": "0.3", "PTS_RELAY_DELAY": "0.5",
+                "PTS_ADMIN_TOKEN": TEST_TOKEN, **extra})
     return env
 
 
@@ -82,7 +85,8 @@ class Up:
     def ingest(self, *events) -> dict:
         body = json.dumps(list(events) if len(events) > 1 else events[0]).encode()
         req = urllib.request.Request(f"{self.base}/function/ingest", data=body,
-                                     headers={"Content-Type": "application/json"})
+                                     headers={"Content-Type": "application/json",
+                                              "Authorization": f"Bearer {TEST_TOKEN}"})
         with urllib.request.urlopen(req, timeout=10) as resp:
             assert resp.status == 202
             return json.loads(resp.read())
