@@ -109,6 +109,7 @@ def broker(db_url, monkeypatch, subscriber):
     from pts.broker.dispatcher import Dispatcher
     from pts.broker.ingress import create_app
     from pts.config import get_settings
+    from tests.conftest import TEST_TOKEN
 
     class Broker:
         def __init__(self):
@@ -128,6 +129,7 @@ def broker(db_url, monkeypatch, subscriber):
             for _ in range(count):
                 self.dispatchers.append(Dispatcher(self.settings).start())
             self.client = create_app().test_client()
+            self.client.environ_base["HTTP_AUTHORIZATION"] = f"Bearer {TEST_TOKEN}"
             return self
 
         def post(self, headers, body=b"{}"):

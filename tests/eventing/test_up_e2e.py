@@ -11,6 +11,7 @@ import subprocess
 import sys
 import tempfile
 import time
+import urllib.error
 import urllib.request
 from pathlib import Path
 
@@ -166,10 +167,15 @@ def test_an_ingested_event_reaches_its_handler_and_ctrl_c_stops_cleanly(up, subs
     assert h["ce-ptsseq"] == str(seq)
     assert len(h["x-pts-broker-token"]) >= 32  # generated at this start
     assert handler.received[0].at - start < 2.0
-    # The broker's ingress takes CloudEvents from anyone, as a Knative Broker does.
+    # The broker's ingress takes CloudEvents from holders of an ingest token only.
+    direct = {"ce-specversion": "1.0", "ce-id": "direct-1", "ce-source": "/t",
+              "ce-type": "dev.pts.deployment.failed", "Content-Type": "application/json"}
+    req = urllib.request.Request(f"{u.base}/broker", data=b'{"x": 1}', headers=direct)
+    with pytest.raises(urllib.error.HTTPError) as refused:
+        urllib.request.urlopen(req, timeout=10)
+    assert refused.value.code == 401
     req = urllib.request.Request(f"{u.base}/broker", data=b'{"x": 1}', headers={
-        "ce-specversion": "1.0", "ce-id": "direct-1", "ce-source": "/t",
-        "ce-type": "dev.pts.deployment.failed", "Content-Type": "application/json"})
+        **direct, "Authorization": f"Bearer {TEST_TOKEN}"})
     with urllib.request.urlopen(req, timeout=10) as resp:
         assert resp.status == 202
     handler.wait(2)

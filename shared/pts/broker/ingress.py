@@ -1,15 +1,19 @@
 """The broker's ingress: POST /broker with CloudEvents (binary, structured or batch).
 
 202 only once the events and their deliveries are committed in PostgreSQL. An event that
-matches no trigger is recorded and not delivered, as a Knative Broker drops it.
+matches no trigger is recorded and not delivered, as a Knative Broker drops it. Callers prove
+themselves with the broker's secret or an ingest-scoped token.
 """
 
 from __future__ import annotations
 
+import hmac
 import logging
 
 import flask
 
+from pts.auth import INGEST, authorize
+from pts.auth.broker import HEADER
 from pts.broker import queue, triggers
 from pts.config import get_settings
 from pts.db.pool import get_pool
@@ -52,11 +56,22 @@ def accept(pool, events: list[dict], settings) -> int:
     return sum(len(subs) for _, subs in pairs)
 
 
+def _authorize(request: flask.Request, settings) -> None:
+    """The broker's own secret (replies, redrives), else a token with the ingest scope: the
+    ingress must not let anyone who reaches the port queue deliveries."""
+    sent = request.headers.get(HEADER)
+    if settings.broker_token and sent and hmac.compare_digest(
+            sent.encode("utf-8", "surrogateescape"), settings.broker_token.encode()):
+        return
+    authorize(request, INGEST, function="broker", settings=settings)
+
+
 @guarded
 def handle(request: flask.Request) -> flask.Response:
     """POST /broker: queue the CloudEvents of the request, 202 when committed."""
     require_method(request, "POST")
     settings = get_settings()
+    _authorize(request, settings)
     body = read_body(request, settings.max_body_bytes)
     events = decode_cloudevents(request.headers, body, settings)
     deliveries = accept(get_pool(settings), events, settings)
