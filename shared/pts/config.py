@@ -42,6 +42,16 @@ class Settings(BaseSettings):
         default="/pts/plain", description="Source given to plain JSON events posted without one."
     )
 
+    # search (the read API)
+    search_cursor_secret: str = Field(
+        default="pts-search-cursor",
+        description="Key of the HMAC that makes pagination cursors tamper-evident; set it to "
+        "a random value per installation so that cursors cannot be forged.",
+    )
+    search_statement_timeout_ms: int = Field(
+        default=10_000, ge=100, description="Longest a search query may run (milliseconds)."
+    )
+
     sink: str | None = Field(default=None, validation_alias="K_SINK")
     ce_overrides: str | None = Field(default=None, validation_alias="K_CE_OVERRIDES")
 

@@ -20,4 +20,5 @@ class Function:
 
 FUNCTIONS: list[Function] = [
     Function("ingest", "ingest"),
+    Function("search", "search"),
 ]
