@@ -1,0 +1,1 @@
+"""Projections of the log: the deployments, services and images handlers and `pts replay`."""

@@ -1,0 +1,197 @@
+"""SQLModel tables of the projections (schema: migrations/versions/0003_projections.py).
+
+Read models: only the handlers and `pts replay` write them, and any of them can be rebuilt
+from the log. Columns are only ever added, never renamed: the search function reads them.
+"""
+
+from __future__ import annotations
+
+from datetime import datetime
+
+from sqlalchemy import BigInteger, Column, DateTime, Text
+from sqlalchemy.dialects.postgresql import ARRAY
+from sqlmodel import Field, SQLModel
+
+
+# Fresh Field objects per use (sa_type, not sa_column): a Column cannot be shared by tables.
+def _ts(nullable: bool = True):
+    return Field(default=None, sa_type=DateTime(timezone=True), nullable=nullable)
+
+
+def _key():
+    return Field(sa_type=Text, primary_key=True)
+
+
+def _seq(primary_key: bool = False):
+    return Field(sa_type=BigInteger, primary_key=primary_key, nullable=False)
+
+
+class _Handled(SQLModel):
+    """What every handler records per event it has acted on (one table per handler)."""
+
+    source: str = _key()
+    id: str = _key()
+    seq: int = _seq()
+    occurred_at: datetime = _ts(False)
+    type: str
+    handled_at: datetime | None = _ts(False)
+
+
+class DeploymentHandledEvent(_Handled, table=True):
+    __tablename__ = "deployments_handled_events"
+    deployment_id: str
+    service: str
+    environment: str
+
+
+class Deployment(SQLModel, table=True):
+    """One row per deployment id."""
+
+    __tablename__ = "deployments"
+    deployment_id: str = _key()
+    service: str
+    environment: str
+    version: str | None = None
+    image: str | None = None
+    image_repository: str | None = None
+    image_tag: str | None = None
+    image_digest: str | None = None
+    commit: str | None = None
+    pipeline_name: str | None = None
+    pipeline_run_id: str | None = None
+    pipeline_url: str | None = None
+    actor: str | None = None
+    status: str
+    started_at: datetime | None = _ts()
+    succeeded_at: datetime | None = _ts()
+    finished_at: datetime | None = _ts()
+    duration_seconds: float | None = None
+    reason: str | None = None
+    replaced_deployment_id: str | None = None
+    replaced_version: str | None = None
+    is_rollback: bool = False
+    rollback_inferred: bool = False
+    rolled_back_at: datetime | None = _ts()
+    rolled_back_to_version: str | None = None
+    is_current: bool = False
+    event_seqs: list[int] = Field(sa_column=Column(ARRAY(BigInteger), nullable=False))
+    first_event_at: datetime = _ts(False)
+    last_event_at: datetime = _ts(False)
+    updated_at: datetime | None = _ts(False)
+
+
+class CurrentDeployment(SQLModel, table=True):
+    """What runs, by the deployments, per (service, environment)."""
+
+    __tablename__ = "current_deployments"
+    service: str = _key()
+    environment: str = _key()
+    deployment_id: str | None = None
+    version: str | None = None
+    image: str | None = None
+    image_digest: str | None = None
+    since: datetime = _ts(False)
+
+
+class ServiceHandledEvent(_Handled, table=True):
+    __tablename__ = "services_handled_events"
+    service: str
+    environment: str | None = None
+
+
+class Service(SQLModel, table=True):
+    """The service registry."""
+
+    __tablename__ = "services"
+    service: str = _key()
+    owner: str | None = None
+    repository: str | None = None
+    description: str | None = None
+    tier: str | None = None
+    registered_at: datetime = _ts(False)
+    registered_implicitly: bool
+    decommissioned_at: datetime | None = _ts()
+    first_seen_at: datetime = _ts(False)
+    last_seen_at: datetime = _ts(False)
+
+
+class ServiceEnvironment(SQLModel, table=True):
+    """Operational state of a service in one environment."""
+
+    __tablename__ = "service_environments"
+    service: str = _key()
+    environment: str = _key()
+    state: str | None = None
+    state_since: datetime | None = _ts()
+    health: str = "unknown"
+    health_since: datetime | None = _ts()
+    version: str | None = None
+    image: str | None = None
+    instance: str | None = None
+    version_since: datetime | None = _ts()
+    first_seen_at: datetime = _ts(False)
+    last_seen_at: datetime = _ts(False)
+
+
+class ServiceTransition(SQLModel, table=True):
+    """One change of state (running/stopped) or health of a service in an environment."""
+
+    __tablename__ = "service_transitions"
+    service: str
+    environment: str
+    kind: str = _key()
+    from_value: str | None = None
+    to_value: str
+    at: datetime = _ts(False)
+    reason: str | None = None
+    event_seq: int = _seq(primary_key=True)
+    event_source: str
+    event_id: str
+
+
+class ImageHandledEvent(_Handled, table=True):
+    __tablename__ = "images_handled_events"
+    service: str | None = None
+    environment: str | None = None
+    repository: str | None = None
+    tag: str | None = None
+    digest: str | None = None
+
+
+class Image(SQLModel, table=True):
+    """One row per (repository, digest): a digest never moves."""
+
+    __tablename__ = "images"
+    repository: str = _key()
+    digest: str = _key()
+    first_seen_at: datetime = _ts(False)
+    published_at: datetime | None = _ts()
+    commit: str | None = None
+    service: str | None = None
+
+
+class ImageTag(SQLModel, table=True):
+    """Which digest a tag pointed to, from when to when (to_at null: it still does)."""
+
+    __tablename__ = "image_tags"
+    repository: str = _key()
+    tag: str = _key()
+    digest: str
+    from_at: datetime = _ts(False)
+    to_at: datetime | None = _ts()
+    event_seq: int = _seq(primary_key=True)
+
+
+class ImageRun(SQLModel, table=True):
+    """Where an image ran: service, environment, from, to (to_at null: still running)."""
+
+    __tablename__ = "image_runs"
+    service: str = _key()
+    environment: str = _key()
+    image: str
+    repository: str
+    tag: str | None = None
+    digest: str | None = None
+    from_at: datetime = _ts(False)
+    to_at: datetime | None = _ts()
+    from_seq: int = _seq(primary_key=True)
