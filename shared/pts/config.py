@@ -55,6 +55,52 @@ class Settings(BaseSettings):
     sink: str | None = Field(default=None, validation_alias="K_SINK")
     ce_overrides: str | None = Field(default=None, validation_alias="K_CE_OVERRIDES")
 
+    # --- Eventing: emission, relay, local broker, dead letters (issue 3) ---
+    emit_mode: str = Field(
+        default="sink", pattern="^(sink|openfaas)$",
+        description="sink: each event to K_SINK; openfaas: to {openfaas_gateway}/async-function/"
+        "<name> for every subscriber in the routing declaration.",
+    )
+    openfaas_gateway: str = Field(default="http://gateway.openfaas:8080")
+    emit_timeout: float = Field(default=2.0, gt=0, description="Seconds per emission request.")
+    relay_delay: float = Field(
+        default=10.0, ge=0, description="Seconds an event stays unacknowledged before the relay "
+        "re-emits it.",
+    )
+    relay_batch: int = Field(default=100, ge=1)
+    relay_interval: float = Field(default=5.0, gt=0, description="pts up: relay timer period.")
+    functions_url: str | None = Field(
+        default=None, description="Base URL of /function/<name> for the local broker "
+        "(pts up sets it).",
+    )
+    broker_subscribers: dict[str, str] = Field(
+        default_factory=dict, description="Handler name -> URL, overriding "
+        "{functions_url}/function/<name> (JSON).",
+    )
+    broker_routes: dict[str, list[str]] | None = Field(
+        default=None, description="Replaces the routing declaration for the local broker "
+        "(JSON handler -> filters; tests, experiments).",
+    )
+    dead_letter_sink: str | None = Field(
+        default=None, description="Dead-letter URL; default {functions_url}/function/deadletter.",
+    )
+    broker_retry: int = Field(default=5, ge=0, description="Retries after the first attempt.")
+    broker_backoff_delay: float = Field(default=0.2, gt=0,
+                                        description="Seconds; doubles per retry.")
+    broker_backoff_max: float = Field(default=60.0, gt=0,
+                                      description="Cap of one backoff, seconds.")
+    broker_timeout: float = Field(default=10.0, gt=0, description="Seconds per delivery attempt.")
+    broker_concurrency: int = Field(default=16, ge=1,
+                                    description="Deliveries in flight per process.")
+    broker_token: str | None = Field(
+        default=None, description="Sent as X-PTS-Broker-Token on every delivery when set.",
+    )
+    broker_dispatch: bool = Field(
+        default=False, description="Run the local broker's dispatcher and the relay timer in this "
+        "process (pts up sets it for its workers).",
+    )
+    run_id: str | None = Field(default=None, description="pts up: this start's id (leases).")
+
     @field_validator("foreign_types", mode="before")
     @classmethod
     def _split_list(cls, value: object) -> object:

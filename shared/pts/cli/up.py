@@ -3,7 +3,9 @@
 from __future__ import annotations
 
 import os
+import secrets
 import sys
+import uuid
 
 from pts.cli.commands import add_database_options, settings_from
 
@@ -12,7 +14,8 @@ def register(sub) -> None:
     p = sub.add_parser(
         "up", help="run PTS on this machine",
         description="Start the database (embedded unless --database-url), migrate it, and "
-        "serve every function at http://HOST:PORT/function/<name>.",
+        "serve every function at http://HOST:PORT/function/<name>, the local broker at "
+        "/broker, and the relay on a timer.",
     )
     add_database_options(p)
     p.add_argument("--host", default="127.0.0.1", help="address to listen on (default 127.0.0.1)")
@@ -22,10 +25,18 @@ def register(sub) -> None:
     p.set_defaults(func=run)
 
 
+def _worker_exit(server, worker) -> None:  # noqa: ARG001 - gunicorn's hook signature
+    from pts.runtime.local import stop_background
+
+    stop_background()
+
+
 def run(args) -> int:
+    from pts.broker import queue
     from pts.db.embedded import ensure_embedded
     from pts.db.migrate import upgrade
-    from pts.runtime.app import build_app
+    from pts.db.pool import close_all, get_pool
+    from pts.runtime.local import build_local_app
     from pts.runtime.server import Server
 
     settings = settings_from(args)
@@ -36,21 +47,35 @@ def run(args) -> int:
     else:
         url = ensure_embedded(settings.data_dir)
         where = f"embedded PostgreSQL in {settings.data_dir.resolve()}"
-    # Workers read the settings at call time: hand them the resolved database.
+    local = "127.0.0.1" if args.host in ("0.0.0.0", "::", "") else args.host
+    base = f"http://{local}:{args.port}"
+    run_id = uuid.uuid4().hex
+    # Workers read the settings at call time: hand them what this start decided.
     os.environ["DATABASE_URL"] = url
-    base = f"http://{args.host}:{args.port}"
+    os.environ.setdefault("K_SINK", f"{base}/broker")
+    os.environ.setdefault("PTS_FUNCTIONS_URL", base)
+    os.environ.setdefault("PTS_BROKER_TOKEN", secrets.token_urlsafe(32))
+    os.environ["PTS_BROKER_DISPATCH"] = "true"
+    os.environ["PTS_RUN_ID"] = run_id
+    pool = get_pool(settings_from(args))
+    with pool.connection() as conn, conn.transaction():
+        resumed = queue.resume(conn, run_id)
+    close_all()  # no pool may cross the fork
     print(
         f"PTS is up ({where}).\n"
         f"  ingest:  POST {base}/function/ingest\n"
+        f"  broker:  POST {base}/broker  (events go to the handlers' /function/<name>)\n"
+        f"  dead letters: `pts deadletters list`, `pts deadletters redrive`\n"
         f"  health:  GET  {base}/healthz\n"
-        "Try:\n"
+        + (f"Resuming {resumed} deliveries cut off by the last stop.\n" if resumed else "")
+        + "Try:\n"
         f"  curl -si {base}/function/ingest -H 'Content-Type: application/json' \\\n"
         "    -d '{\"type\": \"deployment.started\", \"deployment_id\": \"d-1\", "
         "\"service\": \"api\", \"environment\": \"prod\", \"version\": \"1.4.2\"}'\n"
         "Press Ctrl-C to stop.",
         file=sys.stderr, flush=True,
     )
-    Server(build_app, {
+    Server(build_local_app, {
         "bind": f"{args.host}:{args.port}",
         "workers": args.workers,
         "threads": args.threads,
@@ -59,5 +84,6 @@ def run(args) -> int:
         "graceful_timeout": 10,
         "timeout": 60,
         "control_socket_disable": True,  # several instances may run on one machine
+        "worker_exit": _worker_exit,
     }).run()
     return 0

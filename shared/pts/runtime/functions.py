@@ -21,4 +21,6 @@ class Function:
 FUNCTIONS: list[Function] = [
     Function("ingest", "ingest"),
     Function("search", "search"),
+    Function("relay", "relay"),
+    Function("deadletter", "deadletter"),
 ]

@@ -2,9 +2,17 @@
 
 from __future__ import annotations
 
+import functools
+
 from pts.config import Settings
 
 
 def ingest_hooks(settings: Settings) -> dict:
     """What ingest does besides appending: outbox writes in the transaction, emission after."""
-    return {"in_transaction": [], "after_commit": []}
+    from pts.db.pool import get_pool
+    from pts.eventing import emit
+
+    return {
+        "in_transaction": [emit.record],
+        "after_commit": [functools.partial(emit.emit_stored, get_pool(settings), settings)],
+    }

@@ -1,0 +1,23 @@
+"""deadletter: the broker's dead-letter sink. Stores each event it receives with its error
+(knativeerrordest, knativeerrorcode, knativeerrordata) and answers 2xx with an empty body."""
+
+import flask
+import functions_framework
+from pts.broker.ingress import decode_cloudevents
+from pts.config import get_settings
+from pts.db.pool import get_pool
+from pts.http.guard import guarded, read_body, require_method
+from pts.services import deadletters
+
+
+@functions_framework.http
+@guarded
+def deadletter(request):
+    require_method(request, "POST")
+    settings = get_settings()
+    body = read_body(request, settings.max_body_bytes)
+    events = decode_cloudevents(request.headers, body, settings)
+    with get_pool(settings).connection() as conn, conn.transaction():
+        for event in events:
+            deadletters.store(conn, event)
+    return flask.Response(status=204)

@@ -1,0 +1,108 @@
+"""One delivery attempt: post the event, judge the answer by Knative's rules, record it."""
+
+from __future__ import annotations
+
+import base64
+import logging
+
+from pts.broker import policy, queue, triggers
+from pts.config import Settings
+from pts.eventing.cloudevent import is_cloudevent, to_binary
+from pts.eventing.http import Response, Sender, TransportError
+
+log = logging.getLogger(__name__)
+
+TOKEN_HEADER = "X-PTS-Broker-Token"
+ERROR_DATA_MAX = 1024  # characters of base64, as Knative's knativeerrordata
+
+
+def error_data(body: bytes) -> str:
+    """The response body as knativeerrordata: base64, at most 1,024 characters."""
+    return base64.b64encode(body[: ERROR_DATA_MAX // 4 * 3]).decode("ascii")
+
+
+def outgoing(d: queue.Delivery) -> dict:
+    """The event as sent: for the dead-letter sink, with the knativeerror* extensions."""
+    if d.kind != "deadletter":
+        return d.event
+    event = dict(d.event)
+    event["knativeerrordest"] = d.error_dest or ""
+    if d.error_code is not None:
+        event["knativeerrorcode"] = str(d.error_code)
+    if d.error_data:
+        event["knativeerrordata"] = d.error_data
+    return event
+
+
+def target(d: queue.Delivery, settings: Settings) -> str | None:
+    if d.kind == "deadletter":
+        return triggers.dead_letter_url(settings)
+    return triggers.subscriber_url(d.subscriber, settings)
+
+
+def attempt(d: queue.Delivery, sender: Sender, settings: Settings) -> tuple[str | None,
+                                                                            Response | None, str]:
+    """Post once. Returns (url, response or None, error text; empty when delivered)."""
+    url = target(d, settings)
+    if url is None:
+        return None, None, f"no subscriber URL for {d.subscriber!r}"
+    headers, body = to_binary(outgoing(d))
+    if settings.broker_token:
+        headers[TOKEN_HEADER] = settings.broker_token
+    try:
+        resp = sender.post(url, headers, body)
+    except TransportError as exc:
+        return url, None, str(exc)
+    if not resp.ok:
+        return url, resp, f"HTTP {resp.status}"
+    if resp.body and not is_cloudevent(resp.headers):
+        return url, resp, "2xx with a body that is not a CloudEvent"
+    return url, resp, ""
+
+
+def deliver(pool, d: queue.Delivery, sender: Sender, settings: Settings) -> str:
+    """Attempt a claimed delivery and record the outcome; returns the new status."""
+    url, resp, error = attempt(d, sender, settings)
+    status = None if resp is None else resp.status
+    if not error:
+        reply = _reply(resp)
+        with pool.connection() as conn, conn.transaction():
+            queue.delivered(conn, d, status)
+            if reply is not None:  # Knative publishes a subscriber's reply to the broker
+                queue.enqueue(conn, [(reply, triggers.matching(reply.get("type", ""),
+                                                              settings))])
+        return "delivered"
+    if resp is not None and resp.ok:
+        status = policy.BAD_REPLY
+    log.info("delivery %s of %s to %s failed (attempt %d): %s", d.id, d.event.get("id"),
+             url or d.subscriber, d.attempts, error)
+    with pool.connection() as conn, conn.transaction():
+        if url is not None and policy.retryable(status) \
+                and d.attempts < policy.attempts_allowed(settings):
+            queue.retry_later(conn, d, status, error, policy.backoff(d.attempts, settings))
+            return "pending"
+        dead = None
+        if d.kind == "trigger" and triggers.dead_letter_url(settings):
+            data = error_data(resp.body) if resp is not None and resp.body else \
+                (None if resp is not None else error_data(error.encode()))
+            dead = {"dest": url or d.subscriber, "code": status, "data": data}
+        if dead is None:
+            log.error("delivery %s of event %s to %s failed for good: %s", d.id,
+                      d.event.get("id"), url or d.subscriber, error)
+        queue.give_up(conn, d, status, error, dead)
+        return "dead_lettered" if dead else "failed"
+
+
+def _reply(resp: Response | None) -> dict | None:
+    """A CloudEvent reply in the answer, as an event dict; None when the body is empty."""
+    if resp is None or not resp.body:
+        return None
+    from pts.config import get_settings
+    from pts.http.decode import decode_request
+
+    try:
+        raws = decode_request(resp.headers, resp.body, get_settings())
+    except Exception:  # noqa: BLE001 - a malformed reply is dropped, not a failed delivery
+        log.warning("dropping a malformed CloudEvent reply")
+        return None
+    return raws[0] if raws and isinstance(raws[0], dict) else None

@@ -1,0 +1,64 @@
+"""The broker's ingress: POST /broker with CloudEvents (binary, structured or batch).
+
+202 only once the events and their deliveries are committed in PostgreSQL. An event that
+matches no trigger is recorded and not delivered, as a Knative Broker drops it.
+"""
+
+from __future__ import annotations
+
+import flask
+
+from pts.broker import queue, triggers
+from pts.config import get_settings
+from pts.db.pool import get_pool
+from pts.domain.envelope import validate_attributes
+from pts.http.decode import BATCH, STRUCTURED, decode_request, media_type
+from pts.http.guard import guarded, read_body, require_method
+from pts.http.problem import Problem, json_response
+
+
+def decode_cloudevents(headers, body: bytes, settings) -> list[dict]:
+    """The CloudEvents of a request, each checked against the CloudEvents attributes."""
+    lower = {k.lower(): v for k, v in headers.items()}
+    if "ce-specversion" not in lower and media_type(lower.get("content-type")) not in (
+            STRUCTURED, BATCH):
+        raise Problem(400, "not a CloudEvent: send binary mode (ce-* headers), "
+                      f"{STRUCTURED} or {BATCH}")
+    raws = decode_request(headers, body, settings)
+    errors = []
+    for index, raw in enumerate(raws):
+        if not isinstance(raw, dict):
+            errors.append({"index": index, "field": "", "message": "an event is a JSON object"})
+            continue
+        for e in validate_attributes(raw)[1]:
+            errors.append({"index": index, "field": e.field, "message": e.message})
+    if errors:
+        raise Problem(400, "invalid CloudEvents; nothing was queued", errors=errors)
+    return [{k: v for k, v in raw.items() if v is not None} for raw in raws]
+
+
+def accept(pool, events: list[dict], settings) -> int:
+    """Queue events durably with their deliveries; returns how many deliveries."""
+    pairs = [(e, triggers.matching(e["type"], settings)) for e in events]
+    with pool.connection() as conn, conn.transaction():
+        queue.enqueue(conn, pairs)
+    return sum(len(subs) for _, subs in pairs)
+
+
+@guarded
+def handle(request: flask.Request) -> flask.Response:
+    """POST /broker: queue the CloudEvents of the request, 202 when committed."""
+    require_method(request, "POST")
+    settings = get_settings()
+    body = read_body(request, settings.max_body_bytes)
+    events = decode_cloudevents(request.headers, body, settings)
+    deliveries = accept(get_pool(settings), events, settings)
+    return json_response({"accepted": len(events), "deliveries": deliveries}, status=202)
+
+
+def create_app() -> flask.Flask:
+    """The WSGI app mounted at /broker by `pts up`."""
+    app = flask.Flask("pts.broker")
+    app.add_url_rule("/", "ingress", lambda: handle(flask.request),
+                     methods=["GET", "POST", "PUT", "DELETE", "PATCH"])
+    return app

@@ -1,0 +1,123 @@
+"""The broker's durable queue in PostgreSQL: enqueue, claim with a lease, record outcomes.
+
+A claim increments `attempts` and moves `next_attempt_at` past the attempt's timeout: that is
+the lease. A process killed mid-delivery leaves the row pending; it is delivered again when the
+lease runs out, or at once when `pts up` starts again (`resume`). Claims use
+FOR UPDATE SKIP LOCKED, so any number of dispatchers share the queue.
+"""
+
+from __future__ import annotations
+
+import json
+from dataclasses import dataclass
+from typing import Any
+
+import psycopg
+
+CHANNEL = "pts_broker"
+
+ENQUEUE = """
+WITH ev AS (
+    INSERT INTO broker_events (ce_source, ce_id, ce_type, event, subscribers)
+    SELECT r.event->>'source', r.event->>'id', r.event->>'type', r.event, r.subscribers
+    FROM jsonb_to_recordset(%s::jsonb) AS r(event jsonb, subscribers text[])
+    RETURNING id, subscribers
+)
+INSERT INTO broker_deliveries (event_id, subscriber)
+SELECT id, unnest(subscribers) FROM ev
+"""
+
+CLAIM = """
+UPDATE broker_deliveries d SET
+    attempts = d.attempts + 1, claimed_by = %(run)s,
+    next_attempt_at = now() + make_interval(secs => %(lease)s)
+FROM (SELECT id FROM broker_deliveries
+      WHERE status = 'pending' AND next_attempt_at <= now()
+      ORDER BY next_attempt_at, id LIMIT %(limit)s FOR UPDATE SKIP LOCKED) c,
+     broker_events e
+WHERE d.id = c.id AND e.id = d.event_id
+RETURNING d.id, d.event_id, d.kind, d.subscriber, d.attempts, d.error_dest, d.error_code,
+          d.error_data, e.event
+"""
+
+NEXT_DUE = """
+SELECT EXTRACT(EPOCH FROM min(next_attempt_at) - now())::float8
+FROM broker_deliveries WHERE status = 'pending'
+"""
+
+
+@dataclass(frozen=True)
+class Delivery:
+    """One claimed attempt."""
+
+    id: int
+    event_id: int
+    kind: str  # trigger | deadletter
+    subscriber: str
+    attempts: int
+    error_dest: str | None
+    error_code: int | None
+    error_data: str | None
+    event: dict[str, Any]
+
+
+def enqueue(conn: psycopg.Connection, events: list[tuple[dict, list[str]]]) -> None:
+    """In the caller's transaction: store events with their matching subscribers, one
+    delivery each, and wake the dispatchers (NOTIFY is sent at commit)."""
+    rows = [{"event": e, "subscribers": subs} for e, subs in events]
+    conn.execute(ENQUEUE, (json.dumps(rows),))
+    if any(subs for _, subs in events):
+        conn.execute(f"NOTIFY {CHANNEL}")
+
+
+def claim(conn: psycopg.Connection, run_id: str, limit: int, lease: float) -> list[Delivery]:
+    """Claim up to limit due deliveries for one attempt each."""
+    cur = conn.execute(CLAIM, {"run": run_id, "limit": limit, "lease": lease})
+    return [Delivery(*row) for row in cur.fetchall()]
+
+
+def next_due(conn: psycopg.Connection) -> float | None:
+    """Seconds until the next pending delivery is due (negative: overdue); None: none."""
+    return conn.execute(NEXT_DUE).fetchone()[0]
+
+
+def delivered(conn: psycopg.Connection, d: Delivery, status: int) -> None:
+    conn.execute(
+        "UPDATE broker_deliveries SET status = 'delivered', last_status = %s, "
+        "last_error = NULL, claimed_by = NULL, finished_at = now() WHERE id = %s",
+        (status, d.id))
+
+
+def retry_later(conn: psycopg.Connection, d: Delivery, status: int | None, error: str,
+                delay: float) -> None:
+    """Schedule the next attempt, and wake the dispatchers so the wait is timed exactly."""
+    conn.execute(
+        "UPDATE broker_deliveries SET last_status = %s, last_error = %s, claimed_by = NULL, "
+        "next_attempt_at = now() + make_interval(secs => %s) WHERE id = %s",
+        (status, error, delay, d.id))
+    conn.execute(f"NOTIFY {CHANNEL}")
+
+
+def give_up(conn: psycopg.Connection, d: Delivery, status: int | None, error: str,
+            dead_letter: dict | None) -> None:
+    """No more attempts: hand the event to the dead-letter sink (a delivery of its own,
+    carrying the error) or, without one, mark the delivery failed."""
+    final = "dead_lettered" if dead_letter is not None else "failed"
+    conn.execute(
+        "UPDATE broker_deliveries SET status = %s, last_status = %s, last_error = %s, "
+        "claimed_by = NULL, finished_at = now() WHERE id = %s",
+        (final, status, error, d.id))
+    if dead_letter is not None:
+        conn.execute(
+            "INSERT INTO broker_deliveries (event_id, kind, subscriber, error_dest, error_code, "
+            "error_data) VALUES (%(event_id)s, 'deadletter', 'deadletter', %(dest)s, %(code)s, "
+            "%(data)s)", {"event_id": d.event_id, **dead_letter})
+        conn.execute(f"NOTIFY {CHANNEL}")
+
+
+def resume(conn: psycopg.Connection, run_id: str) -> int:
+    """At start: deliveries claimed by an earlier run were cut off; make them due now."""
+    cur = conn.execute(
+        "UPDATE broker_deliveries SET claimed_by = NULL, next_attempt_at = now() "
+        "WHERE status = 'pending' AND claimed_by IS NOT NULL AND claimed_by <> %s", (run_id,))
+    return cur.rowcount

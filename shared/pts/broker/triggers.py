@@ -1,0 +1,40 @@
+"""The local broker's triggers and where their subscribers live, from the routing declaration."""
+
+from __future__ import annotations
+
+from pts import routing
+from pts.config import Settings
+
+
+def table(settings: Settings) -> dict[str, tuple[str, ...]]:
+    """The routing table in force: the declaration, or `broker_routes` when set."""
+    if settings.broker_routes is not None:
+        return {h: tuple(f) for h, f in settings.broker_routes.items()}
+    return routing.ROUTES
+
+
+def subscriber_url(handler: str, settings: Settings) -> str | None:
+    """The URL of a handler: an explicit override, else its /function/<name> on this machine
+    when that function is installed. None: the trigger is inactive."""
+    if handler in settings.broker_subscribers:
+        return settings.broker_subscribers[handler]
+    from pts.runtime.functions import FUNCTIONS
+
+    if settings.functions_url and any(f.name == handler for f in FUNCTIONS):
+        return f"{settings.functions_url.rstrip('/')}/function/{handler}"
+    return None
+
+
+def dead_letter_url(settings: Settings) -> str | None:
+    """Where exhausted deliveries go: `dead_letter_sink`, else the deadletter function."""
+    if settings.dead_letter_sink:
+        return settings.dead_letter_sink
+    if settings.functions_url:
+        return f"{settings.functions_url.rstrip('/')}/function/deadletter"
+    return None
+
+
+def matching(event_type: str, settings: Settings) -> list[str]:
+    """The active triggers' handlers that receive an event of this type."""
+    return [h for h in routing.subscribers(event_type, table(settings))
+            if subscriber_url(h, settings) is not None]

@@ -1,0 +1,1 @@
+"""Getting events from the log to the handlers: CloudEvents over HTTP, emission, relay."""

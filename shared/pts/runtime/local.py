@@ -1,0 +1,68 @@
+"""What `pts up` runs in each worker: every function, the broker's ingress at /broker, and,
+when `broker_dispatch` is set, the dispatcher and the relay timer as background threads."""
+
+from __future__ import annotations
+
+import logging
+import threading
+
+from pts.config import Settings, get_settings
+
+log = logging.getLogger(__name__)
+
+_background: list = []
+
+
+class RelayTimer:
+    """Calls the relay every `relay_interval` seconds. Safe in several processes: the relay
+    claims its batches with SKIP LOCKED."""
+
+    def __init__(self, settings: Settings):
+        self.settings = settings
+        self._stop = threading.Event()
+        self._thread = threading.Thread(target=self._run, name="pts-relay", daemon=True)
+
+    def start(self) -> RelayTimer:
+        self._thread.start()
+        return self
+
+    def _run(self) -> None:
+        from pts.db.pool import get_pool
+        from pts.eventing.relay import relay_once
+
+        while not self._stop.wait(self.settings.relay_interval):
+            try:
+                relay_once(get_pool(self.settings), self.settings,
+                           budget=self.settings.relay_interval)
+            except Exception:  # noqa: BLE001 - try again at the next tick
+                log.exception("relay run failed")
+
+    def stop(self, timeout: float = 5.0) -> None:
+        self._stop.set()
+        self._thread.join(timeout)
+
+
+def start_background(settings: Settings) -> None:
+    """Start the dispatcher and the relay timer of this process."""
+    from pts.broker.dispatcher import Dispatcher
+
+    _background.append(Dispatcher(settings).start())
+    _background.append(RelayTimer(settings).start())
+
+
+def stop_background() -> None:
+    """Stop them: no new claims; attempts in flight may finish. Idempotent."""
+    while _background:
+        _background.pop().stop()
+
+
+def build_local_app():
+    """The application of one `pts up` worker (built after fork)."""
+    from pts.broker.ingress import create_app as broker_app
+    from pts.runtime.app import _RootPath, build_app
+
+    settings = get_settings()
+    app = build_app(extra={"/broker": _RootPath(broker_app())})
+    if settings.broker_dispatch:
+        start_background(settings)
+    return app

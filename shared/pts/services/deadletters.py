@@ -1,0 +1,109 @@
+"""Dead letters: store what the deadletter function receives; list; redrive.
+
+Redrive re-emits the stored event (without the knativeerror* extensions): to a sink URL, or,
+without one, straight into the local broker's queue in the same database. Handlers are
+idempotent, so the subscribers that had already received it acknowledge the repeat.
+"""
+
+from __future__ import annotations
+
+import json
+import logging
+from collections.abc import Callable
+
+import psycopg
+from psycopg.rows import dict_row
+
+from pts.config import Settings
+from pts.eventing.cloudevent import to_binary
+from pts.eventing.http import Sender, TransportError
+
+log = logging.getLogger(__name__)
+
+ERROR_EXTENSIONS = ("knativeerrordest", "knativeerrorcode", "knativeerrordata")
+
+STORE = """
+INSERT INTO dead_letters (event_source, event_id, event_type, event, error_dest, error_code,
+                          error_data)
+VALUES (%(source)s, %(id)s, %(type)s, %(event)s, %(dest)s, %(code)s, %(data)s)
+ON CONFLICT (event_source, event_id, error_dest) WHERE redriven_at IS NULL DO NOTHING
+RETURNING id
+"""
+
+COLUMNS = ("id, received_at, event_source, event_id, event_type, event, error_dest, "
+           "error_code, error_data, redriven_at, redrive_count, redrive_error")
+
+
+def store(conn: psycopg.Connection, raw: dict) -> int | None:
+    """Store one dead-lettered event; its error extensions become columns. Returns the new
+    row's id, or None when the same open dead letter is already stored."""
+    event = {k: v for k, v in raw.items() if k not in ERROR_EXTENSIONS and v is not None}
+    code = raw.get("knativeerrorcode")
+    try:
+        code = int(code) if code is not None else None
+    except (TypeError, ValueError):
+        code = None  # kept in the event's attributes only if it was not an error code
+    row = conn.execute(STORE, {
+        "source": event["source"], "id": event["id"], "type": event["type"],
+        "event": json.dumps(event), "dest": str(raw.get("knativeerrordest") or ""),
+        "code": code, "data": raw.get("knativeerrordata"),
+    }).fetchone()
+    return row[0] if row else None
+
+
+def list_letters(conn: psycopg.Connection, *, include_redriven: bool = False,
+                 limit: int = 100) -> list[dict]:
+    """Dead letters, newest first; by default only those not redriven."""
+    where = "" if include_redriven else "WHERE redriven_at IS NULL"
+    with conn.cursor(row_factory=dict_row) as cur:
+        return cur.execute(f"SELECT {COLUMNS} FROM dead_letters {where} "
+                           "ORDER BY received_at DESC, id DESC LIMIT %s", (limit,)).fetchall()
+
+
+def http_resender(url: str, settings: Settings) -> Callable[[dict], str | None]:
+    """Re-emit by POSTing binary-mode CloudEvents to url; returns an error text or None."""
+    sender = Sender(settings.emit_timeout)
+
+    def send(event: dict) -> str | None:
+        headers, body = to_binary(event)
+        try:
+            resp = sender.post(url, headers, body)
+        except TransportError as exc:
+            return str(exc)
+        return None if resp.ok else f"HTTP {resp.status}"
+
+    return send
+
+
+def broker_resender(conn: psycopg.Connection, settings: Settings) -> Callable[[dict], None]:
+    """Re-emit into the local broker's queue, in the redrive's transaction."""
+    from pts.broker import queue, triggers
+
+    def send(event: dict) -> None:
+        queue.enqueue(conn, [(event, triggers.matching(event["type"], settings))])
+
+    return send
+
+
+def redrive(conn: psycopg.Connection, ids: list[int] | None,
+            send: Callable[[dict], str | None]) -> tuple[list[int], dict[int, str]]:
+    """In the caller's transaction: re-emit the given open dead letters (all when ids is
+    None); returns (redriven ids, {id: error})."""
+    where, params = "redriven_at IS NULL", []
+    if ids is not None:
+        where += " AND id = ANY(%s)"
+        params.append(ids)
+    rows = conn.execute(f"SELECT id, event FROM dead_letters WHERE {where} ORDER BY id "
+                        "FOR UPDATE SKIP LOCKED", params).fetchall()
+    done, failed = [], {}
+    for id_, event in rows:
+        error = send(event)
+        if error:
+            failed[id_] = error
+        else:
+            done.append(id_)
+    conn.execute("UPDATE dead_letters SET redriven_at = now(), redrive_count = redrive_count + 1,"
+                 " redrive_error = NULL WHERE id = ANY(%s)", (done,))
+    for id_, error in failed.items():
+        conn.execute("UPDATE dead_letters SET redrive_error = %s WHERE id = %s", (error, id_))
+    return done, failed
