@@ -8,15 +8,15 @@ from pathlib import Path
 
 import pytest
 
-
 ROOT = Path(__file__).resolve().parents[2]
 
 INSERT = """
 INSERT INTO platform_events (id, source, type, specversion, subject, time, data,
     received_at, occurred_at, service, environment, content_hash)
-VALUES (%(id)s, %(source)s, %(type)s, '1.0', %(subject)s, %(time)s::timestamptz, %(data)s::jsonb,
-    %(received_at)s::timestamptz, COALESCE(%(time)s::timestamptz, %(received_at)s::timestamptz), %(data)s::jsonb ->> 'service',
-    %(data)s::jsonb ->> 'environment', 'h')
+VALUES (%(id)s, %(source)s, %(type)s, '1.0', %(subject)s, %(time)s::timestamptz,
+    %(data)s::jsonb, %(received_at)s::timestamptz,
+    COALESCE(%(time)s::timestamptz, %(received_at)s::timestamptz),
+    %(data)s::jsonb ->> 'service', %(data)s::jsonb ->> 'environment', 'h')
 RETURNING seq
 """
 

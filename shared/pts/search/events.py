@@ -43,29 +43,35 @@ def event_json(row: dict[str, Any]) -> dict[str, Any]:
     return times(row, *TIMES)
 
 
-def list_events(ctx: Context) -> dict[str, Any]:
-    """Events matching every filter, newest (highest seq) first."""
-    f = parse_query(ctx.args, EVENT_PARAMS, data_filters=True)
+def list_query(args, secret: str) -> tuple[str, dict[str, Any], dict[str, Any], str]:
+    """The SQL and parameters of one /events request, its parsed parameters and its query
+    fingerprint (what its cursors are bound to)."""
+    f = parse_query(args, EVENT_PARAMS, data_filters=True)
     check_range(f, "since", "until")
     check_range(f, "received_since", "received_until")
     filters = {k: v for k, v in f.items() if k not in ("limit", "cursor") and v}
     query_id = cursor.fingerprint("events", filters)
     conds, params = where(f)
     if f["cursor"]:
-        (after,) = cursor.decode(ctx.settings.search_cursor_secret, query_id, f["cursor"],
-                                 (int,))
+        (after,) = cursor.decode(secret, query_id, f["cursor"], (int,))
         conds.append("seq < %(after)s")
         params["after"] = after
     sql = (f"SELECT {COLUMNS} FROM platform_events"
            + (" WHERE " + " AND ".join(conds) if conds else "")
            + " ORDER BY seq DESC LIMIT %(limit)s")
-    params["limit"] = f["limit"] + 1
+    params["limit"] = f["limit"] + 1  # one more tells whether a next page exists
+    return sql, params, f, query_id
+
+
+def list_events(ctx: Context) -> dict[str, Any]:
+    """Events matching every filter, newest (highest seq) first."""
+    secret = ctx.settings.search_cursor_secret
+    sql, params, f, query_id = list_query(ctx.args, secret)
     with reading(ctx.settings) as conn:
         rows = fetch(conn, sql, params)
     more = len(rows) > f["limit"]
     rows = rows[: f["limit"]]
-    next_cursor = (cursor.encode(ctx.settings.search_cursor_secret, query_id, [rows[-1]["seq"]])
-                   if more else None)
+    next_cursor = cursor.encode(secret, query_id, [rows[-1]["seq"]]) if more else None
     return {"items": [event_json(r) for r in rows], "next_cursor": next_cursor}
 
 
