@@ -68,6 +68,7 @@ def upgrade() -> None:
         sa.Column("status", sa.Text, nullable=False),
         sa.Column("started_at", TS),
         sa.Column("succeeded_at", TS),
+        sa.Column("succeeded_seq", sa.BigInteger),
         sa.Column("finished_at", TS),
         sa.Column("duration_seconds", sa.Float),
         sa.Column("reason", sa.Text),
@@ -76,6 +77,7 @@ def upgrade() -> None:
         sa.Column("is_rollback", sa.Boolean, nullable=False, server_default=sa.false()),
         sa.Column("rollback_inferred", sa.Boolean, nullable=False, server_default=sa.false()),
         sa.Column("rolled_back_at", TS),
+        sa.Column("rolled_back_seq", sa.BigInteger),
         sa.Column("rolled_back_to_version", sa.Text),
         sa.Column("is_current", sa.Boolean, nullable=False, server_default=sa.false()),
         sa.Column("event_seqs", ARRAY(sa.BigInteger), nullable=False),
@@ -108,7 +110,7 @@ def upgrade() -> None:
 
     _handled(
         "services_handled_events",
-        sa.Column("service", sa.Text, nullable=False),
+        sa.Column("service", sa.Text),  # null: an image published for no service
         sa.Column("environment", sa.Text),
     )
     op.create_index("services_handled_events_service_environment_idx",

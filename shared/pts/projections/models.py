@@ -64,6 +64,7 @@ class Deployment(SQLModel, table=True):
     status: str
     started_at: datetime | None = _ts()
     succeeded_at: datetime | None = _ts()
+    succeeded_seq: int | None = Field(default=None, sa_type=BigInteger)
     finished_at: datetime | None = _ts()
     duration_seconds: float | None = None
     reason: str | None = None
@@ -72,6 +73,7 @@ class Deployment(SQLModel, table=True):
     is_rollback: bool = False
     rollback_inferred: bool = False
     rolled_back_at: datetime | None = _ts()
+    rolled_back_seq: int | None = Field(default=None, sa_type=BigInteger)
     rolled_back_to_version: str | None = None
     is_current: bool = False
     event_seqs: list[int] = Field(sa_column=Column(ARRAY(BigInteger), nullable=False))
@@ -95,7 +97,7 @@ class CurrentDeployment(SQLModel, table=True):
 
 class ServiceHandledEvent(_Handled, table=True):
     __tablename__ = "services_handled_events"
-    service: str
+    service: str | None = None
     environment: str | None = None
 
 

@@ -23,4 +23,7 @@ FUNCTIONS: list[Function] = [
     Function("search", "search"),
     Function("relay", "relay"),
     Function("deadletter", "deadletter"),
+    Function("deployments", "deployments"),
+    Function("services", "services"),
+    Function("images", "images"),
 ]

@@ -1,0 +1,12 @@
+"""services: the services projection's handler. The broker POSTs each event
+(CloudEvents binary or structured mode); 204 with an empty body when applied or already applied."""
+
+import functions_framework
+from pts.http.guard import guarded
+from pts.projections.delivery import handle
+
+
+@functions_framework.http
+@guarded
+def services(request):
+    return handle(request, "services")

@@ -1,0 +1,81 @@
+"""The deployments projection: tables deployments and current_deployments."""
+
+from __future__ import annotations
+
+from itertools import groupby
+
+import psycopg
+
+from pts.projections import deployment_rules as rules
+from pts.projections import store
+from pts.projections.engine import Projection
+from pts.projections.facts import Fact, handled_facts
+
+TYPES = tuple(f"dev.pts.deployment.{k}" for k in
+              ("started", "succeeded", "failed", "rolled_back", "cancelled"))
+GROUP = ("service", "environment")
+
+
+def group_of(row: dict) -> tuple[str, str]:
+    return (row["service"], row["environment"])
+
+
+def facts_by_deployment(facts: list[Fact]) -> dict[str, list[Fact]]:
+    """Sorted facts split per deployment id, each list still in (event time, seq) order."""
+    ordered = sorted(facts, key=lambda f: (f.get("deployment_id"), f.order))
+    return {k: list(g) for k, g in groupby(ordered, key=lambda f: f.get("deployment_id"))}
+
+
+class Deployments(Projection):
+    name = "deployments"
+    types = TYPES
+    handled_table = "deployments_handled_events"
+    handled_columns = ("deployment_id", "service", "environment")
+    tables = ("deployments", "current_deployments", "deployments_handled_events")
+
+    def handled_row(self, fact: Fact) -> tuple:
+        return (fact.get("deployment_id"), fact.get("service"), fact.get("environment"))
+
+    def lock_keys(self, fact: Fact):
+        yield f"deployment:{fact.get('deployment_id')}"
+        yield f"deployments:{fact.get('service')}\x1f{fact.get('environment')}"
+
+    def recompute(self, conn: psycopg.Connection, facts: list[Fact]) -> None:
+        ids = sorted({f.get("deployment_id") for f in facts})
+        old = {r["deployment_id"]: r for r in
+               store.select_keys(conn, "deployments", ("deployment_id",), [(i,) for i in ids])}
+        every = handled_facts(conn, self.handled_table, "h.deployment_id = ANY(%s)", (ids,))
+        fresh = {i: rules.fold_deployment(i, fs) for i, fs in facts_by_deployment(every).items()}
+        groups = sorted({group_of(r) for r in fresh.values()} |
+                        {group_of(r) for r in old.values()})
+        stored = {r["deployment_id"]: r for r in
+                  store.select_keys(conn, "deployments", GROUP, groups)}
+        before = {**stored, **old}
+        latest = {**stored, **fresh}
+        changed: list[dict] = []
+        currents: list[dict] = []
+        for group in groups:
+            rows = [r for r in latest.values() if group_of(r) == group]
+            derived, current = rules.environment_timeline(rows)
+            for r in rows:
+                full = {**{k: r[k] for k in _COLUMNS if k not in rules.DERIVED},
+                        **derived[r["deployment_id"]]}
+                was = before.get(r["deployment_id"])
+                if was is None or any(was[k] != v for k, v in full.items()):
+                    changed.append(full)
+            if current is not None:
+                currents.append({"service": group[0], "environment": group[1], **current})
+        store.insert(conn, "deployments", changed, conflict=("deployment_id",),
+                     touch="updated_at")
+        store.replace(conn, "current_deployments", GROUP, groups, currents)
+
+
+_COLUMNS = (
+    "deployment_id", "service", "environment", "version", "image", "image_repository",
+    "image_tag", "image_digest", "commit", "pipeline_name", "pipeline_run_id",
+    "pipeline_url", "actor", "status", "started_at", "succeeded_at", "succeeded_seq",
+    "finished_at", "duration_seconds", "reason", "rolled_back_at", "rolled_back_seq",
+    "rolled_back_to_version", "event_seqs", "first_event_at", "last_event_at",
+) + rules.DERIVED
+
+PROJECTION = Deployments()

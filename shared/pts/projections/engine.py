@@ -1,0 +1,118 @@
+"""How every handler applies events: record, then recompute what they touch.
+
+A projection is a function of the set of events its handler has handled: applying events
+records each (source, id) in the handler's handled-events table, in the same transaction,
+and then recomputes every row those events touch from all the handled events of that row's
+key, merged in (event time, seq) order. So any order and any repetition of the same events
+gives the same tables as an in-order replay, and a repeat changes nothing.
+
+Concurrency: each transaction takes a shared lock on its projection (`pts replay` takes it
+exclusively to swap tables in) and then an exclusive lock per key it touches, in one order,
+so two deliveries for the same deployment, service or image run one after the other.
+"""
+
+from __future__ import annotations
+
+from collections.abc import Iterable
+
+import psycopg
+from pydantic import ValidationError
+
+from pts.domain.catalog import CATALOG
+from pts.projections.facts import Fact
+
+COMMON = ("source", "id", "seq", "occurred_at", "type")
+COMMON_TYPES = ("text", "text", "bigint", "timestamptz", "text")
+
+
+class NotAccepted(Exception):
+    """An event this handler can never accept (4xx: not retried, dead-lettered)."""
+
+    def __init__(self, detail: str, field: str = "type"):
+        super().__init__(detail)
+        self.detail = detail
+        self.field = field
+
+
+class Projection:
+    """One handler's projection. Subclasses name their types and tables and recompute."""
+
+    name: str = ""
+    types: tuple[str, ...] = ()
+    handled_table: str = ""
+    handled_columns: tuple[str, ...] = ()  # text columns besides COMMON
+    tables: tuple[str, ...] = ()  # every table of the projection, the handled one included
+
+    def handled_row(self, fact: Fact) -> tuple:
+        """Values of handled_columns for one event: the keys it touches."""
+        raise NotImplementedError
+
+    def lock_keys(self, fact: Fact) -> Iterable[str]:
+        """Names of the keys an event touches; locked before anything is read."""
+        raise NotImplementedError
+
+    def recompute(self, conn: psycopg.Connection, facts: list[Fact]) -> None:
+        """Rebuild every row these (newly handled) events touch from all handled events."""
+        raise NotImplementedError
+
+
+def check(projection: Projection, fact: Fact) -> None:
+    """NotAccepted unless the projection takes the event's type and its data is valid."""
+    if fact.type not in projection.types:
+        raise NotAccepted(f"the {projection.name} handler does not take {fact.type} events")
+    if not isinstance(fact.data, dict):
+        raise NotAccepted(f"{fact.type} needs a JSON object as data", "data")
+    try:
+        CATALOG[fact.type].model_validate(fact.data)
+    except ValidationError as exc:
+        first = exc.errors()[0]
+        raise NotAccepted(
+            f"the stored data does not fit {fact.type}: {first['msg']}",
+            "data." + ".".join(str(p) for p in first["loc"]),
+        ) from None
+
+
+def _lock(conn: psycopg.Connection, projection: Projection, facts: list[Fact]) -> None:
+    conn.execute("SELECT pg_advisory_xact_lock_shared(hashtextextended(%s, 0))",
+                 (f"pts.projection:{projection.name}",))
+    keys = sorted({k for f in facts for k in projection.lock_keys(f)})
+    conn.execute(
+        "SELECT count(pg_advisory_xact_lock(h)) FROM (SELECT hashtextextended(k, 0) AS h "
+        "FROM unnest(%s::text[]) AS k ORDER BY 1) AS keys",
+        (keys,),
+    )
+
+
+def apply(
+    conn: psycopg.Connection,
+    projection: Projection,
+    facts: list[Fact],
+    *,
+    lock: bool = True,
+    recompute_all: bool = False,
+) -> list[Fact]:
+    """Apply checked events inside the caller's transaction; returns those not handled
+    before (the others are repeats, acknowledged without acting). recompute_all also
+    recomputes what the repeats touch (`pts replay --from`)."""
+    unique = list({(f.source, f.id): f for f in facts}.values())
+    if not unique:
+        return []
+    if lock:
+        _lock(conn, projection, unique)
+    columns = COMMON + projection.handled_columns
+    types = COMMON_TYPES + ("text",) * len(projection.handled_columns)
+    rows = [(f.source, f.id, f.seq, f.occurred_at, f.type) + projection.handled_row(f)
+            for f in unique]
+    arrays = [list(col) for col in zip(*rows, strict=True)]
+    inserted = conn.execute(
+        f"INSERT INTO {projection.handled_table} ({', '.join(columns)}) "
+        f"SELECT * FROM unnest({', '.join(f'%s::{t}[]' for t in types)}) "
+        "ON CONFLICT (source, id) DO NOTHING RETURNING source, id",
+        arrays,
+    ).fetchall()
+    new_keys = {tuple(r) for r in inserted}
+    new = [f for f in unique if (f.source, f.id) in new_keys]
+    todo = unique if recompute_all else new
+    if todo:
+        projection.recompute(conn, todo)
+    return new

@@ -1,0 +1,83 @@
+"""Reading the log as handlers see it: a Fact is one stored event, the authoritative copy.
+
+Live deliveries and `pts replay` both read the events from platform_events, so both see
+exactly the same input (seq, occurred_at, data), whatever the broker delivered.
+"""
+
+from __future__ import annotations
+
+from dataclasses import dataclass
+from datetime import datetime
+from typing import Any
+
+import psycopg
+
+COLUMNS = "e.seq, e.source, e.id, e.type, e.occurred_at, e.data"
+
+
+@dataclass(frozen=True)
+class Fact:
+    seq: int
+    source: str
+    id: str
+    type: str
+    occurred_at: datetime
+    data: Any
+
+    @property
+    def order(self) -> tuple[datetime, int]:
+        """Event time, then sequence: the order every projection merges by."""
+        return (self.occurred_at, self.seq)
+
+    @property
+    def kind(self) -> str:
+        """The last part of the type: `started` for dev.pts.deployment.started."""
+        return self.type.rsplit(".", 1)[-1]
+
+    def get(self, name: str) -> Any:
+        return self.data.get(name) if isinstance(self.data, dict) else None
+
+
+def load_one(conn: psycopg.Connection, source: str, id_: str) -> Fact | None:
+    """The stored event with this (source, id), or None."""
+    row = conn.execute(
+        f"SELECT {COLUMNS} FROM platform_events e WHERE e.source = %s AND e.id = %s",
+        (source, id_),
+    ).fetchone()
+    return Fact(*row) if row else None
+
+
+def load_pairs(conn: psycopg.Connection, pairs: list[tuple[str, str]]) -> list[Fact]:
+    """The stored events of many (source, id) pairs, in one statement."""
+    if not pairs:
+        return []
+    rows = conn.execute(
+        f"SELECT {COLUMNS} FROM platform_events e "
+        "JOIN unnest(%s::text[], %s::text[]) AS p(source, id) "
+        "ON e.source = p.source AND e.id = p.id ORDER BY e.seq",
+        ([p[0] for p in pairs], [p[1] for p in pairs]),
+    ).fetchall()
+    return [Fact(*r) for r in rows]
+
+
+def load_range(conn: psycopg.Connection, types: list[str], after: int, limit: int) -> list[Fact]:
+    """Up to limit events of these types with seq > after, in log order."""
+    rows = conn.execute(
+        f"SELECT {COLUMNS} FROM platform_events e "
+        "WHERE e.seq > %s AND e.type = ANY(%s) ORDER BY e.seq LIMIT %s",
+        (after, types, limit),
+    ).fetchall()
+    return [Fact(*r) for r in rows]
+
+
+def handled_facts(
+    conn: psycopg.Connection, table: str, where: str, params: tuple
+) -> list[Fact]:
+    """The events a handler has handled (its handled-events table `table`, aliased h) that
+    match `where`, in (event time, seq) order."""
+    rows = conn.execute(
+        f"SELECT {COLUMNS} FROM {table} h JOIN platform_events e ON e.seq = h.seq "
+        f"WHERE {where} ORDER BY e.occurred_at, e.seq",
+        params,
+    ).fetchall()
+    return [Fact(*r) for r in rows]

@@ -1,0 +1,74 @@
+"""The image rules, as pure functions over events in (event time, seq) order.
+
+- An image is (repository, digest): a digest never moves. first_seen_at is the earliest
+  event naming it; published_at the earliest `image.published` for it.
+- A tag moves: each `image.published` that points (repository, tag) at another digest ends
+  the tag's previous assignment (to_at) and starts a new one.
+- Where an image ran, per (service, environment): it starts running when a deployment that
+  names it succeeds, or a `service.started` names it; it stops when another image starts
+  there or the service stops.
+"""
+
+from __future__ import annotations
+
+from pts.projections.deployment_rules import fold_deployment
+from pts.projections.deployments import facts_by_deployment
+from pts.projections.facts import Fact
+from pts.projections.imageref import parse_image
+
+PUBLISHED = "dev.pts.image.published"
+
+
+def fold_image(repository: str, digest: str, published: list[Fact], first_seen) -> dict:
+    row = {"repository": repository, "digest": digest, "first_seen_at": first_seen,
+           "published_at": None, "commit": None, "service": None}
+    for fact in published:
+        row["published_at"] = row["published_at"] or fact.occurred_at
+        for name in ("commit", "service"):
+            if fact.get(name) is not None:
+                row[name] = fact.get(name)
+    return row
+
+
+def fold_tag(repository: str, tag: str, published: list[Fact]) -> list[dict]:
+    rows: list[dict] = []
+    for fact in published:
+        if rows and rows[-1]["digest"] == fact.get("digest"):
+            continue
+        if rows:
+            rows[-1]["to_at"] = fact.occurred_at
+        rows.append({"repository": repository, "tag": tag, "digest": fact.get("digest"),
+                     "from_at": fact.occurred_at, "to_at": None, "event_seq": fact.seq})
+    return rows
+
+
+def fold_runs(service: str, environment: str, facts: list[Fact]) -> list[dict]:
+    """image_runs rows of one (service, environment) from its deployment and service
+    started/stopped events."""
+    steps = []  # (at, seq, image or None for a stop)
+    deployment_facts = [f for f in facts if f.type.startswith("dev.pts.deployment.")]
+    for did, fs in facts_by_deployment(deployment_facts).items():
+        row = fold_deployment(did, fs)
+        if row["succeeded_at"] is not None and row["image"]:
+            steps.append((row["succeeded_at"], row["succeeded_seq"], row["image"]))
+    for f in facts:
+        if f.type == "dev.pts.service.started" and f.get("image"):
+            steps.append((f.occurred_at, f.seq, f.get("image")))
+        elif f.type == "dev.pts.service.stopped":
+            steps.append((f.occurred_at, f.seq, None))
+    steps.sort(key=lambda s: (s[0], s[1]))
+    runs: list[dict] = []
+    running = None  # identity of the image running now
+    for at, seq, image in steps:
+        ref = parse_image(image)
+        identity = ref.identity if ref else None
+        if identity == running:
+            continue
+        if running is not None:
+            runs[-1]["to_at"] = at
+        running = identity
+        if ref is not None:
+            runs.append({"service": service, "environment": environment, "image": image,
+                         "repository": ref.repository, "tag": ref.tag, "digest": ref.digest,
+                         "from_at": at, "to_at": None, "from_seq": seq})
+    return runs

@@ -1,0 +1,101 @@
+"""The images projection: images, image_tags and image_runs."""
+
+from __future__ import annotations
+
+from collections import defaultdict
+
+import psycopg
+
+from pts.projections import image_rules as rules
+from pts.projections import store
+from pts.projections.deployments import TYPES as DEPLOYMENT_TYPES
+from pts.projections.engine import Projection
+from pts.projections.facts import Fact, handled_facts
+from pts.projections.imageref import parse_image
+
+PUBLISHED = rules.PUBLISHED
+TYPES = (PUBLISHED, *DEPLOYMENT_TYPES, "dev.pts.service.started", "dev.pts.service.stopped")
+PAIRS_IN = "({}) IN (SELECT * FROM unnest(%s::text[], %s::text[]))"
+
+
+def _columns(keys: list[tuple]) -> tuple[list, list]:
+    return [k[0] for k in keys], [k[1] for k in keys]
+
+
+class Images(Projection):
+    name = "images"
+    types = TYPES
+    handled_table = "images_handled_events"
+    handled_columns = ("service", "environment", "repository", "tag", "digest")
+    tables = ("images", "image_tags", "image_runs", "images_handled_events")
+
+    def handled_row(self, fact: Fact) -> tuple:
+        if fact.type == PUBLISHED:
+            return (fact.get("service"), None, fact.get("repository"), fact.get("tag"),
+                    fact.get("digest"))
+        ref = parse_image(fact.get("image"))
+        return (fact.get("service"), fact.get("environment"),
+                ref.repository if ref else None, ref.tag if ref else None,
+                ref.digest if ref else None)
+
+    def lock_keys(self, fact: Fact):
+        service, environment, repository, tag, digest = self.handled_row(fact)
+        if digest:
+            yield f"image:{repository}@{digest}"
+        if tag and fact.type == PUBLISHED:
+            yield f"tag:{repository}:{tag}"
+        if service and environment:
+            yield f"runs:{service}\x1f{environment}"
+
+    def recompute(self, conn: psycopg.Connection, facts: list[Fact]) -> None:
+        rows = [self.handled_row(f) for f in facts]
+        digests = sorted({(r[2], r[4]) for r in rows if r[4]})
+        tags = sorted({(r[2], r[3]) for f, r in zip(facts, rows, strict=True)
+                       if f.type == PUBLISHED and r[3]})
+        pairs = sorted({(r[0], r[1]) for f, r in zip(facts, rows, strict=True)
+                        if f.type != PUBLISHED and r[0] and r[1]})
+        self._images(conn, digests)
+        self._tags(conn, tags)
+        self._runs(conn, pairs)
+
+    def _images(self, conn, digests: list[tuple]) -> None:
+        if not digests:
+            return
+        where = PAIRS_IN.format("repository, digest")
+        first = {(r, d): t for r, d, t in conn.execute(
+            f"SELECT repository, digest, min(occurred_at) FROM {self.handled_table} "
+            f"WHERE {where} GROUP BY repository, digest", _columns(digests))}
+        published = defaultdict(list)
+        for f in handled_facts(conn, self.handled_table,
+                               PAIRS_IN.format("h.repository, h.digest") + " AND h.type = %s",
+                               (*_columns(digests), PUBLISHED)):
+            published[(f.get("repository"), f.get("digest"))].append(f)
+        store.replace(conn, "images", ("repository", "digest"), digests,
+                      [rules.fold_image(r, d, published[(r, d)], first[(r, d)])
+                       for r, d in digests])
+
+    def _tags(self, conn, tags: list[tuple]) -> None:
+        if not tags:
+            return
+        by_tag = defaultdict(list)
+        for f in handled_facts(conn, self.handled_table,
+                               "(h.repository, h.tag) IN (SELECT * FROM unnest(%s::text[], "
+                               "%s::text[])) AND h.type = %s", (*_columns(tags), PUBLISHED)):
+            by_tag[(f.get("repository"), f.get("tag"))].append(f)
+        store.replace(conn, "image_tags", ("repository", "tag"), tags,
+                      [row for r, t in tags for row in rules.fold_tag(r, t, by_tag[(r, t)])])
+
+    def _runs(self, conn, pairs: list[tuple]) -> None:
+        if not pairs:
+            return
+        by_pair = defaultdict(list)
+        for f in handled_facts(conn, self.handled_table,
+                               "(h.service, h.environment) IN (SELECT * FROM unnest("
+                               "%s::text[], %s::text[])) AND h.type <> %s",
+                               (*_columns(pairs), PUBLISHED)):
+            by_pair[(f.get("service"), f.get("environment"))].append(f)
+        store.replace(conn, "image_runs", ("service", "environment"), pairs,
+                      [row for s, e in pairs for row in rules.fold_runs(s, e, by_pair[(s, e)])])
+
+
+PROJECTION = Images()
