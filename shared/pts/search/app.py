@@ -4,7 +4,7 @@ from __future__ import annotations
 
 import flask
 
-from pts.search import events, openapi
+from pts.search import deadletters, deployments, environments, events, images, openapi, services
 from pts.search.params import parse_query
 from pts.search.routes import Context, Route, dispatch
 
@@ -16,6 +16,22 @@ ROUTES: list[Route] = [
           "number/boolean/null it spells, or as an element of an array there)."),
     Route("/events/{seq}", events.get_event, "One event, every attribute and its data",
           "Event", path_params=[events.SEQ], not_found=True),
+    Route("/deployments", deployments.list_deployments, "Deployments, most recently begun "
+          "first", "DeploymentList", params=deployments.PARAMS),
+    Route("/deployments/{deployment_id}", deployments.get_deployment,
+          "One deployment and the timeline of its events", "DeploymentDetail",
+          path_params=[deployments.ID], not_found=True),
+    Route("/services", services.list_services, "Services and their state per environment",
+          "ServiceList", params=services.PARAMS),
+    Route("/services/{name}", services.get_service, "One service: environments, recent "
+          "transitions and deployments", "ServiceDetail", path_params=[services.NAME],
+          not_found=True),
+    Route("/images", images.list_images, "Images: publication, tags, where and when they ran",
+          "ImageList", params=images.PARAMS),
+    Route("/environments", environments.list_environments, "The service x environment "
+          "matrix, now or at a past time (`at`)", "CellList", params=environments.PARAMS),
+    Route("/deadletters", deadletters.list_deadletters, "Dead-lettered events, newest first",
+          "DeadLetterList", params=deadletters.PARAMS),
 ]
 
 
