@@ -9,6 +9,7 @@ from pts.search.params import DATA_PREFIX, MAX_TEXT
 from pts.search.schemas import SCHEMAS, ref
 
 PROBLEM = "application/problem+json"
+_KEY = "[^.\\u0000]+"  # a key of a data path: no dot, no NUL
 
 
 def _param(param, where: str) -> dict[str, Any]:
@@ -21,7 +22,8 @@ def _data_param() -> dict[str, Any]:
         "name": "data", "in": "query", "required": False, "style": "form", "explode": True,
         "description": "`data.<path>=<value>` parameters: match inside the event data.",
         "schema": {"type": "object", "propertyNames": {
-            "pattern": f"^{DATA_PREFIX.replace('.', '[.]')}[^.]+([.][^.]+)*$"},
+            "maxLength": MAX_TEXT,
+            "pattern": f"^{DATA_PREFIX.replace('.', '[.]')}{_KEY}([.]{_KEY})*$"},
             "additionalProperties": {"type": "string", "maxLength": MAX_TEXT,
                                      "pattern": "^[^\\u0000]*$"}},
     }

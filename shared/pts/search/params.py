@@ -13,7 +13,7 @@ from pts.http.problem import Problem
 
 MAX_TEXT = 1024
 DATA_PREFIX = "data."
-_INT = re.compile(r"^[0-9]{1,18}$")
+_INT = re.compile(r"^[0-9]{1,19}$")
 _BOOLS = {"true": True, "false": False}
 
 
