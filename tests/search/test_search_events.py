@@ -198,3 +198,28 @@ def test_read_only_and_unknown_routes(search, known):
     assert resp.status_code == 405 and resp.headers["Allow"] == "GET"
     resp = search.get("/nothing")
     assert resp.status_code == 404 and resp.content_type == "application/problem+json"
+
+
+def test_a_query_without_words_matches_nothing(search, known):
+    assert names(search.get("/events?q=!!!"), known) == []
+
+
+def test_head_is_get_without_a_body(search, known):
+    resp = search.head("/events?limit=1")
+    assert resp.status_code == 200 and resp.get_data() == b""
+
+
+def test_openapi_documents_every_route_and_parameter(search):
+    from pts.search.app import ROUTES
+
+    doc = search.get("/openapi.json").get_json()
+    assert doc["openapi"].startswith("3.1")
+    assert set(doc["paths"]) == {r.path for r in ROUTES}
+    for route in ROUTES:
+        op = doc["paths"][route.path]["get"]
+        documented = {p["name"] for p in op["parameters"]}
+        assert documented >= {p.name for p in route.params + route.path_params}
+        assert "400" in op["responses"]
+        schema = op["responses"]["200"]["content"]["application/json"]["schema"]["$ref"]
+        assert schema.rsplit("/", 1)[1] in doc["components"]["schemas"]
+    assert search.get("/openapi.json?x=1").status_code == 400
