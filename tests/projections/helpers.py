@@ -6,7 +6,6 @@ from __future__ import annotations
 import itertools
 
 from psycopg.rows import dict_row
-
 from pts.config import get_settings
 from pts.db.pool import get_pool
 from pts.domain.envelope import Envelope, validate_event

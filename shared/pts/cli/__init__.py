@@ -8,7 +8,7 @@ import sys
 
 from pts.cli import commands
 
-COMMAND_MODULES = ["pts.cli.migrate", "pts.cli.up"]
+COMMAND_MODULES = ["pts.cli.migrate", "pts.cli.up", "pts.cli.replay"]
 
 
 def build_parser() -> argparse.ArgumentParser:

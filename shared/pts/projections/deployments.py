@@ -5,6 +5,7 @@ from __future__ import annotations
 from itertools import groupby
 
 import psycopg
+from psycopg.rows import dict_row
 
 from pts.projections import deployment_rules as rules
 from pts.projections import store
@@ -42,15 +43,15 @@ class Deployments(Projection):
 
     def recompute(self, conn: psycopg.Connection, facts: list[Fact]) -> None:
         ids = sorted({f.get("deployment_id") for f in facts})
-        old = {r["deployment_id"]: r for r in
-               store.select_keys(conn, "deployments", ("deployment_id",), [(i,) for i in ids])}
         every = handled_facts(conn, self.handled_table, "h.deployment_id = ANY(%s)", (ids,))
         fresh = {i: rules.fold_deployment(i, fs) for i, fs in facts_by_deployment(every).items()}
-        groups = sorted({group_of(r) for r in fresh.values()} |
-                        {group_of(r) for r in old.values()})
-        stored = {r["deployment_id"]: r for r in
-                  store.select_keys(conn, "deployments", GROUP, groups)}
-        before = {**stored, **old}
+        groups = {group_of(r) for r in fresh.values()}
+        stored = {r["deployment_id"]: r for r in _select(conn, ids, sorted(groups))}
+        moved = {group_of(stored[i]) for i in ids if i in stored} - groups
+        if moved:  # a deployment's service or environment changed: its old group too
+            groups |= moved
+            stored.update({r["deployment_id"]: r for r in _select(conn, [], sorted(moved))})
+        groups = sorted(groups)
         latest = {**stored, **fresh}
         changed: list[dict] = []
         currents: list[dict] = []
@@ -60,14 +61,23 @@ class Deployments(Projection):
             for r in rows:
                 full = {**{k: r[k] for k in _COLUMNS if k not in rules.DERIVED},
                         **derived[r["deployment_id"]]}
-                was = before.get(r["deployment_id"])
+                was = stored.get(r["deployment_id"])
                 if was is None or any(was[k] != v for k, v in full.items()):
                     changed.append(full)
             if current is not None:
                 currents.append({"service": group[0], "environment": group[1], **current})
         store.insert(conn, "deployments", changed, conflict=("deployment_id",),
                      touch="updated_at")
-        store.replace(conn, "current_deployments", GROUP, groups, currents)
+        store.upsert(conn, "current_deployments", GROUP, groups, currents)
+
+
+def _select(conn, ids: list[str], groups: list[tuple]) -> list[dict]:
+    """Deployments with one of these ids or in one of these (service, environment)."""
+    with conn.cursor(row_factory=dict_row) as cur:
+        return cur.execute(
+            "SELECT * FROM deployments WHERE deployment_id = ANY(%s) OR (service, environment) "
+            "IN (SELECT * FROM unnest(%s::text[], %s::text[]))",
+            (ids, [g[0] for g in groups], [g[1] for g in groups])).fetchall()
 
 
 _COLUMNS = (

@@ -73,13 +73,14 @@ def check(projection: Projection, fact: Fact) -> None:
 
 
 def _lock(conn: psycopg.Connection, projection: Projection, facts: list[Fact]) -> None:
-    conn.execute("SELECT pg_advisory_xact_lock_shared(hashtextextended(%s, 0))",
-                 (f"pts.projection:{projection.name}",))
     keys = sorted({k for f in facts for k in projection.lock_keys(f)})
+    # One statement: the projection's lock first (a CTE runs before the outer query reads
+    # it), then the keys' in hash order, the same in every transaction.
     conn.execute(
+        "WITH p AS (SELECT pg_advisory_xact_lock_shared(hashtextextended(%s, 0))) "
         "SELECT count(pg_advisory_xact_lock(h)) FROM (SELECT hashtextextended(k, 0) AS h "
-        "FROM unnest(%s::text[]) AS k ORDER BY 1) AS keys",
-        (keys,),
+        "FROM p, unnest(%s::text[]) AS k ORDER BY 1) AS keys",
+        (f"pts.projection:{projection.name}", keys),
     )
 
 

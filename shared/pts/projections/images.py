@@ -70,7 +70,7 @@ class Images(Projection):
                                PAIRS_IN.format("h.repository, h.digest") + " AND h.type = %s",
                                (*_columns(digests), PUBLISHED)):
             published[(f.get("repository"), f.get("digest"))].append(f)
-        store.replace(conn, "images", ("repository", "digest"), digests,
+        store.upsert(conn, "images", ("repository", "digest"), digests,
                       [rules.fold_image(r, d, published[(r, d)], first[(r, d)])
                        for r, d in digests])
 

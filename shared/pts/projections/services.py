@@ -39,21 +39,29 @@ class Services(Projection):
             yield f"service:{fact.get('service')}"
 
     def recompute(self, conn: psycopg.Connection, facts: list[Fact]) -> None:
-        services = sorted({f.get("service") for f in facts if f.get("service")})
-        pairs = sorted({(f.get("service"), f.get("environment")) for f in facts
-                        if f.get("service") and f.get("environment")})
-        if not services:
+        named = [f for f in facts if f.get("service")]
+        if not named:
             return
+        _touch(conn, named)
+        services = sorted({f.get("service") for f in named if f.type in REGISTRY_TYPES})
+        pairs = sorted({(f.get("service"), f.get("environment")) for f in named
+                        if f.type in STATE_TYPES})
+        if services:
+            self._registry(conn, services)
+        if pairs:
+            self._environments(conn, pairs)
+
+    def _registry(self, conn: psycopg.Connection, services: list[str]) -> None:
         seen = dict(_seen(conn, "service = ANY(%s) GROUP BY service", (services,), 1))
         by_service = defaultdict(list)
         for f in handled_facts(conn, self.handled_table,
                                "h.service = ANY(%s) AND h.type = ANY(%s)",
                                (services, REGISTRY_TYPES)):
             by_service[f.get("service")].append(f)
-        store.replace(conn, "services", ("service",), [(s,) for s in services],
-                      [rules.fold_registry(s, by_service[s], *seen[s]) for s in services])
-        if not pairs:
-            return
+        store.upsert(conn, "services", ("service",), [(s,) for s in services],
+                     [rules.fold_registry(s, by_service[s], *seen[s]) for s in services])
+
+    def _environments(self, conn: psycopg.Connection, pairs: list[tuple]) -> None:
         where = f"({', '.join(PAIR)}) IN (SELECT * FROM unnest(%s::text[], %s::text[]))"
         keys = ([p[0] for p in pairs], [p[1] for p in pairs])
         pair_seen = {k[:2]: k[2] for k in _seen(conn, where + " GROUP BY service, environment",
@@ -69,8 +77,43 @@ class Services(Projection):
             row, changes = rules.fold_environment(*pair, by_pair[pair], *pair_seen[pair])
             rows.append(row)
             transitions += changes
-        store.replace(conn, "service_environments", PAIR, pairs, rows)
+        store.upsert(conn, "service_environments", PAIR, pairs, rows)
         store.replace(conn, "service_transitions", PAIR, pairs, transitions)
+
+
+# Any event naming a service moves its first/last seen times (and an implicit registration
+# time) by least/greatest: commutative, so order-independent, and no history is read. Events
+# that change more (registry and state types) are then recomputed in full.
+TOUCH_SERVICES = """
+INSERT INTO services (service, registered_at, registered_implicitly, first_seen_at,
+                      last_seen_at)
+SELECT s, min(t), true, min(t), max(t) FROM unnest(%s::text[], %s::timestamptz[]) AS x(s, t)
+GROUP BY s
+ON CONFLICT (service) DO UPDATE SET
+    first_seen_at = least(services.first_seen_at, EXCLUDED.first_seen_at),
+    last_seen_at = greatest(services.last_seen_at, EXCLUDED.last_seen_at),
+    registered_at = CASE WHEN services.registered_implicitly
+        THEN least(services.registered_at, EXCLUDED.registered_at)
+        ELSE services.registered_at END
+"""
+TOUCH_ENVIRONMENTS = """
+INSERT INTO service_environments (service, environment, health, first_seen_at, last_seen_at)
+SELECT s, e, 'unknown', min(t), max(t)
+FROM unnest(%s::text[], %s::text[], %s::timestamptz[]) AS x(s, e, t) GROUP BY s, e
+ON CONFLICT (service, environment) DO UPDATE SET
+    first_seen_at = least(service_environments.first_seen_at, EXCLUDED.first_seen_at),
+    last_seen_at = greatest(service_environments.last_seen_at, EXCLUDED.last_seen_at)
+"""
+
+
+def _touch(conn: psycopg.Connection, facts: list[Fact]) -> None:
+    conn.execute(TOUCH_SERVICES, ([f.get("service") for f in facts],
+                                  [f.occurred_at for f in facts]))
+    located = [f for f in facts if f.get("environment")]
+    if located:
+        conn.execute(TOUCH_ENVIRONMENTS, ([f.get("service") for f in located],
+                                          [f.get("environment") for f in located],
+                                          [f.occurred_at for f in located]))
 
 
 def _seen(conn, where: str, params: tuple, width: int):

@@ -53,6 +53,15 @@ def insert(conn: psycopg.Connection, table: str, rows: list[dict], *,
         cur.executemany(sql, rows)
 
 
+def upsert(conn: psycopg.Connection, table: str, key: Sequence[str], keys: Sequence[tuple],
+           rows: list[dict]) -> None:
+    """Make the rows of table under keys exactly rows, one row per key: upsert the rows,
+    delete the keys that have none."""
+    insert(conn, table, rows, conflict=key)
+    present = {tuple(r[c] for c in key) for r in rows}
+    delete_keys(conn, table, key, [k for k in keys if tuple(k) not in present])
+
+
 def replace(conn: psycopg.Connection, table: str, cols: Sequence[str],
             keys: Sequence[tuple], rows: list[dict]) -> None:
     """Make the rows of table under keys exactly rows."""

@@ -1,0 +1,120 @@
+"""Property: any permutation of any set of events, with any duplicates, gives the same
+tables as processing the log in order of (event time, seq)."""
+
+from __future__ import annotations
+
+import itertools
+import os
+
+import psycopg
+import pytest
+from conftest import drop_database, fresh_database
+from hypothesis import HealthCheck, given, settings
+from hypothesis import strategies as st
+from pts.db.urls import to_conninfo
+from pts.projections.registry import PROJECTIONS
+
+from .helpers import deliver_all, event, log, tables
+
+SERVICES, ENVIRONMENTS = ["api", "web"], ["prod", "staging"]
+VERSIONS = ["1", "2", "3"]
+DIGESTS = ["sha256:" + c * 64 for c in "abc"]
+IMAGES = [None, "reg/api:1", f"reg/api:2@{DIGESTS[0]}", f"reg/api@{DIGESTS[1]}"]
+TIMES = [f"10:{m:02d}:00" for m in range(8)]  # few: equal times test the seq tie-break
+_sources = itertools.count()
+
+times = st.sampled_from(TIMES)
+pair = st.fixed_dictionaries({"service": st.sampled_from(SERVICES),
+                              "environment": st.sampled_from(ENVIRONMENTS)})
+
+
+@st.composite
+def deployment(draw, did: str) -> list[tuple]:
+    where = draw(pair)
+    out = [("deployment.started", draw(times), dict(
+        deployment_id=did, version=draw(st.sampled_from(VERSIONS)),
+        image=draw(st.sampled_from(IMAGES)), actor="ann", **where))]
+    for kind in draw(st.lists(st.sampled_from(["succeeded", "failed", "cancelled",
+                                               "rolled_back"]), max_size=2)):
+        data = dict(deployment_id=did, **where)
+        if kind == "rolled_back":
+            data["to_version"] = draw(st.sampled_from(VERSIONS + [None]))
+        elif kind == "succeeded" and draw(st.booleans()):
+            data["image"] = draw(st.sampled_from(IMAGES[1:]))
+        out.append((f"deployment.{kind}", draw(times), data))
+    return out
+
+
+service_event = st.one_of(
+    st.tuples(st.just("service.started"), times, pair.map(
+        lambda p: {**p, "version": "2", "image": IMAGES[2]})),
+    st.tuples(st.just("service.stopped"), times, pair),
+    st.tuples(st.just("service.health_changed"), times, pair.map(
+        lambda p: {**p, "status": "healthy"}) | pair.map(lambda p: {**p, "status": "degraded"})),
+    st.tuples(st.just("service.registered"), times, st.fixed_dictionaries(
+        {"service": st.sampled_from(SERVICES), "owner": st.sampled_from(["a", "b"])})),
+    st.tuples(st.just("service.decommissioned"), times,
+              st.fixed_dictionaries({"service": st.sampled_from(SERVICES)})),
+    st.tuples(st.just("image.published"), times, st.fixed_dictionaries(
+        {"repository": st.just("reg/api"), "digest": st.sampled_from(DIGESTS),
+         "tag": st.sampled_from(["latest", "v1", None])})),
+)
+
+
+@st.composite
+def streams(draw):
+    specs = []
+    for i in range(draw(st.integers(0, 4))):
+        specs += draw(deployment(f"d{i}"))
+    specs += draw(st.lists(service_event, max_size=6))
+    source = f"/prop/{next(_sources)}"
+    events = [event(t, time, source=source, **{k: v for k, v in data.items() if v is not None})
+              for t, time, data in specs]
+    order = draw(st.permutations(range(len(events))))
+    repeats = draw(st.lists(st.sampled_from(range(len(events))), max_size=4)) if events else []
+    delivered = list(order)
+    for i, r in enumerate(repeats):
+        delivered.insert(draw(st.integers(0, len(delivered))), r) if i % 2 else \
+            delivered.append(r)
+    return events, delivered
+
+
+@pytest.fixture(scope="module")
+def shared_db(pg_admin_url, template_url):
+    """One database for every example: only the log is kept between examples."""
+    url = fresh_database(pg_admin_url)
+    name = url.rsplit("/", 1)[1].split("?", 1)[0]
+    with psycopg.connect(to_conninfo(url), autocommit=True) as conn:
+        # Thousands of small commits: durability is beside the point in this test.
+        conn.execute(f'ALTER DATABASE "{name}" SET synchronous_commit = off')
+    with pytest.MonkeyPatch.context() as mp:
+        mp.setenv("DATABASE_URL", url)
+        with psycopg.connect(to_conninfo(url), autocommit=True) as conn:
+            yield conn
+    drop_database(pg_admin_url, url)
+
+
+def clear(conn) -> None:
+    names = [t for p in PROJECTIONS.values() for t in p.tables]
+    conn.execute(f"DELETE FROM {', '.join(names)}" if len(names) == 1 else
+                 "; ".join(f"DELETE FROM {t}" for t in names))
+
+
+@settings(max_examples=int(os.environ.get("PTS_PROPERTY_EXAMPLES", "300")), deadline=None,
+          suppress_health_check=[HealthCheck.function_scoped_fixture,
+                                 HealthCheck.too_slow, HealthCheck.data_too_large])
+@given(streams())
+def test_any_order_with_repeats_equals_in_order_processing(shared_db, stream):
+    events, delivered = stream
+    log(events)
+    by_id = {(e["source"], e["id"]): e for e in events}
+    in_order = [by_id[(s, i)] for s, i in shared_db.execute(
+        "SELECT source, id FROM platform_events WHERE source = %s ORDER BY occurred_at, seq",
+        (events[0]["source"],) if events else ("",))]
+    clear(shared_db)
+    deliver_all(in_order)
+    expected = tables(shared_db)
+    assert not events or expected["services_handled_events"]  # something was projected
+    clear(shared_db)
+    deliver_all([events[i] for i in delivered])
+    assert tables(shared_db) == expected
