@@ -82,6 +82,8 @@ def upgrade() -> None:
         sa.Column("error_dest", sa.Text, nullable=False, server_default=""),
         sa.Column("error_code", sa.Integer),
         sa.Column("error_data", sa.Text),
+        # The local broker's trigger (handler) that failed, so a redrive goes to it alone.
+        sa.Column("error_trigger", sa.Text),
         sa.Column("redriven_at", sa.DateTime(timezone=True)),
         sa.Column("redrive_count", sa.Integer, nullable=False, server_default="0"),
         sa.Column("redrive_error", sa.Text),

@@ -3,10 +3,9 @@
 from __future__ import annotations
 
 from pathlib import Path
-
 from typing import Annotated
 
-from pydantic import Field, field_validator
+from pydantic import Field, field_validator, model_validator
 from pydantic_settings import BaseSettings, NoDecode, SettingsConfigDict
 
 
@@ -57,9 +56,10 @@ class Settings(BaseSettings):
 
     # --- Eventing: emission, relay, local broker, dead letters (issue 3) ---
     emit_mode: str = Field(
-        default="sink", pattern="^(sink|openfaas)$",
+        default="sink", pattern="^(sink|openfaas|local)$",
         description="sink: each event to K_SINK; openfaas: to {openfaas_gateway}/async-function/"
-        "<name> for every subscriber in the routing declaration.",
+        "<name> for every subscriber in the routing declaration; local: straight into the "
+        "local broker's queue in the same database (pts up, unless K_SINK is set).",
     )
     openfaas_gateway: str = Field(default="http://gateway.openfaas:8080")
     emit_timeout: float = Field(default=2.0, gt=0, description="Seconds per emission request.")
@@ -100,6 +100,16 @@ class Settings(BaseSettings):
         "process (pts up sets it for its workers).",
     )
     run_id: str | None = Field(default=None, description="pts up: this start's id (leases).")
+    database_url_file: Path | None = Field(
+        default=None, description="A file holding the database URL, read when DATABASE_URL is "
+        "unset (OpenFaaS secrets: /var/openfaas/secrets/<name>).",
+    )
+
+    @model_validator(mode="after")
+    def _url_from_file(self) -> Settings:
+        if self.database_url is None and self.database_url_file is not None:
+            self.database_url = self.database_url_file.read_text().strip() or None
+        return self
 
     @field_validator("foreign_types", mode="before")
     @classmethod

@@ -3,6 +3,7 @@ and answers what the test scripts."""
 
 from __future__ import annotations
 
+import contextlib
 import queue
 import threading
 import time
@@ -38,10 +39,8 @@ class Subscriber:
         while len(self.received) < count:
             left = deadline - time.monotonic()
             assert left > 0, f"{len(self.received)} of {count} requests arrived in {timeout}s"
-            try:
+            with contextlib.suppress(queue.Empty):
                 self.arrivals.get(timeout=left)
-            except queue.Empty:
-                pass
         return self.received[:count]
 
     def headers_of(self, i: int) -> dict[str, str]:
@@ -86,9 +85,9 @@ def subscriber() -> Callable[[], Subscriber]:
     """A factory of recording HTTP servers; all are shut down after the test."""
     servers = []
 
-    def make() -> Subscriber:
+    def make(port: int = 0) -> Subscriber:
         sub = Subscriber(url="")
-        server = ThreadingHTTPServer(("127.0.0.1", 0), _handler(sub))
+        server = ThreadingHTTPServer(("127.0.0.1", port), _handler(sub))
         server.daemon_threads = True
         sub.url = f"http://127.0.0.1:{server.server_address[1]}/"
         threading.Thread(target=server.serve_forever, daemon=True).start()
@@ -99,3 +98,53 @@ def subscriber() -> Callable[[], Subscriber]:
     for server in servers:
         server.shutdown()
         server.server_close()
+
+
+@pytest.fixture
+def broker(db_url, monkeypatch, subscriber):
+    """Configure the local broker by environment, start a dispatcher, and give the test an
+    ingress client. `broker.start(**env)` sets PTS_* variables first."""
+    import json as _json
+
+    from pts.broker.dispatcher import Dispatcher
+    from pts.broker.ingress import create_app
+    from pts.config import get_settings
+
+    class Broker:
+        def __init__(self):
+            self.dispatchers = []
+
+        def start(self, routes=None, subscribers=None, dead_letter=None, count=1, **env):
+            monkeypatch.setenv("PTS_BROKER_ROUTES", _json.dumps(
+                routes or {"deployments": ["dev.pts.deployment.started"]}))
+            monkeypatch.setenv("PTS_BROKER_SUBSCRIBERS", _json.dumps(subscribers or {}))
+            if dead_letter:
+                monkeypatch.setenv("PTS_DEAD_LETTER_SINK", dead_letter)
+            defaults = {"broker_retry": 2, "broker_backoff_delay": 0.02,
+                        "broker_backoff_max": 0.1, "broker_timeout": 2}
+            for key, value in {**defaults, **env}.items():
+                monkeypatch.setenv(f"PTS_{key.upper()}", str(value))
+            self.settings = get_settings()
+            for _ in range(count):
+                self.dispatchers.append(Dispatcher(self.settings).start())
+            self.client = create_app().test_client()
+            return self
+
+        def post(self, headers, body=b"{}"):
+            resp = self.client.post("/", headers=headers, data=body)
+            assert resp.status_code == 202, resp.get_data(as_text=True)
+            return resp.get_json()
+
+    b = Broker()
+    yield b
+    for d in b.dispatchers:
+        d.stop()
+
+
+@pytest.fixture
+def conformance_dir(request):
+    """tests/conftest.py's conformance_dir (both conftest modules are named `conftest`)."""
+    from pathlib import Path
+
+    root = Path(__file__).resolve().parents[1] / "conftest.py"
+    return request.config.pluginmanager.get_plugin(str(root)).conformance_dir

@@ -5,10 +5,10 @@ from __future__ import annotations
 import json
 import threading
 
+from eventing_helpers import deployment, free_port
 from pts.config import get_settings
 from pts.db.pool import get_pool
 from pts.eventing.relay import relay_once
-from eventing_helpers import deployment, free_port
 
 
 def post(client, *events):
@@ -118,3 +118,28 @@ def test_openfaas_mode_posts_to_every_subscriber(ingest_client, sql, subscriber,
     assert paths == ["/async-function/deployments", "/async-function/images",
                      "/async-function/services"]
     assert [r[1] for r in emissions(sql)] == [True, True]  # no subscriber: nothing to send
+
+
+def test_local_mode_queues_into_the_broker_without_http(ingest_client, sql, monkeypatch):
+    monkeypatch.setenv("PTS_EMIT_MODE", "local")
+    monkeypatch.setenv("PTS_BROKER_SUBSCRIBERS", json.dumps({"deployments": "http://x/"}))
+    seq = post(ingest_client, deployment(1))["events"][0]["seq"]
+    (event, subs), = sql.execute("SELECT event, subscribers FROM broker_events").fetchall()
+    assert event["ptsseq"] == seq and event["id"] == "dep-1" and subs == ["deployments"]
+    assert emissions(sql) == [(seq, True, 1, None)]
+
+
+def test_relay_function_answers_with_counts(ingest_client, sql, subscriber, monkeypatch):
+    monkeypatch.setenv("K_SINK", f"http://127.0.0.1:{free_port()}/")
+    post(ingest_client, deployment(1))
+    sink = subscriber()
+    monkeypatch.setenv("K_SINK", sink.url)
+    monkeypatch.setenv("PTS_RELAY_DELAY", "0")
+    from functions_framework import create_app
+    from pts.runtime.functions import FUNCTIONS_DIR
+
+    client = create_app("relay", str(FUNCTIONS_DIR / "relay" / "main.py")).test_client()
+    resp = client.post("/")
+    assert resp.status_code == 200 and resp.get_json() == {"emitted": 1, "failed": 0,
+                                                           "batches": 1}
+    assert client.get("/").status_code == 405

@@ -10,7 +10,7 @@ from pts.config import Settings
 from pts.eventing.cloudevent import is_cloudevent, to_binary
 from pts.eventing.http import Response, Sender, TransportError
 
-log = logging.getLogger(__name__)
+log = logging.getLogger("pts.broker")
 
 TOKEN_HEADER = "X-PTS-Broker-Token"
 ERROR_DATA_MAX = 1024  # characters of base64, as Knative's knativeerrordata
@@ -31,6 +31,7 @@ def outgoing(d: queue.Delivery) -> dict:
         event["knativeerrorcode"] = str(d.error_code)
     if d.error_data:
         event["knativeerrordata"] = d.error_data
+    event["ptstrigger"] = d.subscriber  # ours: lets a redrive go to that trigger alone
     return event
 
 
@@ -66,6 +67,8 @@ def deliver(pool, d: queue.Delivery, sender: Sender, settings: Settings) -> str:
     status = None if resp is None else resp.status
     if not error:
         reply = _reply(resp)
+        log.info("delivered %s %s to %s: HTTP %s (attempt %d)", d.event.get("type"),
+                 d.event.get("id"), url, status, d.attempts)
         with pool.connection() as conn, conn.transaction():
             queue.delivered(conn, d, status)
             if reply is not None:  # Knative publishes a subscriber's reply to the broker

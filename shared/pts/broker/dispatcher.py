@@ -46,6 +46,12 @@ class Dispatcher:
     def stop(self, timeout: float = 5.0) -> None:
         """Stop claiming, and let attempts in flight finish (up to timeout seconds)."""
         self._stop.set()
+        try:  # wake the listener now rather than at its next timeout
+            with get_pool(self.settings).connection() as conn:
+                conn.execute(f"NOTIFY {queue.CHANNEL}")
+                conn.commit()
+        except Exception:  # noqa: BLE001 - then it wakes by its timeout
+            pass
         self._thread.join(timeout)
         self._pool.shutdown(wait=True, cancel_futures=True)
 

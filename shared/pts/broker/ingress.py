@@ -6,6 +6,8 @@ matches no trigger is recorded and not delivered, as a Knative Broker drops it.
 
 from __future__ import annotations
 
+import logging
+
 import flask
 
 from pts.broker import queue, triggers
@@ -15,6 +17,8 @@ from pts.domain.envelope import validate_attributes
 from pts.http.decode import BATCH, STRUCTURED, decode_request, media_type
 from pts.http.guard import guarded, read_body, require_method
 from pts.http.problem import Problem, json_response
+
+log = logging.getLogger("pts.broker")
 
 
 def decode_cloudevents(headers, body: bytes, settings) -> list[dict]:
@@ -42,6 +46,9 @@ def accept(pool, events: list[dict], settings) -> int:
     pairs = [(e, triggers.matching(e["type"], settings)) for e in events]
     with pool.connection() as conn, conn.transaction():
         queue.enqueue(conn, pairs)
+    for event, subs in pairs:
+        log.info("queued %s %s for %s", event["type"], event["id"],
+                 ", ".join(subs) or "no active trigger")
     return sum(len(subs) for _, subs in pairs)
 
 

@@ -110,8 +110,8 @@ def give_up(conn: psycopg.Connection, d: Delivery, status: int | None, error: st
     if dead_letter is not None:
         conn.execute(
             "INSERT INTO broker_deliveries (event_id, kind, subscriber, error_dest, error_code, "
-            "error_data) VALUES (%(event_id)s, 'deadletter', 'deadletter', %(dest)s, %(code)s, "
-            "%(data)s)", {"event_id": d.event_id, **dead_letter})
+            "error_data) VALUES (%(event_id)s, 'deadletter', %(trigger)s, %(dest)s, %(code)s, "
+            "%(data)s)", {"event_id": d.event_id, "trigger": d.subscriber, **dead_letter})
         conn.execute(f"NOTIFY {CHANNEL}")
 
 

@@ -13,14 +13,19 @@ def table(settings: Settings) -> dict[str, tuple[str, ...]]:
     return routing.ROUTES
 
 
-def subscriber_url(handler: str, settings: Settings) -> str | None:
-    """The URL of a handler: an explicit override, else its /function/<name> on this machine
-    when that function is installed. None: the trigger is inactive."""
-    if handler in settings.broker_subscribers:
-        return settings.broker_subscribers[handler]
+def is_active(handler: str, settings: Settings) -> bool:
+    """A trigger is active when its handler has a URL override or is an installed function
+    (a handler that does not exist yet receives nothing, rather than 404s)."""
     from pts.runtime.functions import FUNCTIONS
 
-    if settings.functions_url and any(f.name == handler for f in FUNCTIONS):
+    return handler in settings.broker_subscribers or any(f.name == handler for f in FUNCTIONS)
+
+
+def subscriber_url(handler: str, settings: Settings) -> str | None:
+    """The URL of an active handler: its override, else {functions_url}/function/<name>."""
+    if handler in settings.broker_subscribers:
+        return settings.broker_subscribers[handler]
+    if settings.functions_url and is_active(handler, settings):
         return f"{settings.functions_url.rstrip('/')}/function/{handler}"
     return None
 
@@ -34,7 +39,12 @@ def dead_letter_url(settings: Settings) -> str | None:
     return None
 
 
+def inactive(settings: Settings) -> list[str]:
+    """Handlers of the routing table that have no URL here (not installed)."""
+    return [h for h in table(settings) if not is_active(h, settings)]
+
+
 def matching(event_type: str, settings: Settings) -> list[str]:
     """The active triggers' handlers that receive an event of this type."""
     return [h for h in routing.subscribers(event_type, table(settings))
-            if subscriber_url(h, settings) is not None]
+            if is_active(h, settings)]

@@ -8,7 +8,8 @@ import sys
 
 from pts.cli import commands
 
-COMMAND_MODULES = ["pts.cli.migrate", "pts.cli.up", "pts.cli.replay"]
+COMMAND_MODULES = ["pts.cli.migrate", "pts.cli.up", "pts.cli.replay", "pts.cli.deadletters",
+                   "pts.cli.manifests", "pts.cli.serve"]
 
 
 def build_parser() -> argparse.ArgumentParser:

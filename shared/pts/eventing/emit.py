@@ -56,6 +56,11 @@ def outgoing(event: dict[str, Any], seq: int, settings: Settings) -> dict[str, A
     return {**event, "ptsseq": seq, **overrides(settings)}
 
 
+def configured(settings: Settings) -> bool:
+    """Whether events have somewhere to go (without a sink, emission waits for one)."""
+    return settings.emit_mode != "sink" or bool(settings.sink)
+
+
 def targets(event_type: str, settings: Settings) -> list[str] | None:
     """Where an event goes: the sink, or every subscriber's OpenFaaS async URL.
     None when no sink is configured (emission waits for one)."""
@@ -72,9 +77,11 @@ class Outcome:
     error: str | None = None
 
 
-def send(events: Iterable[tuple[int, dict]], settings: Settings) -> list[Outcome]:
+def send(events: Iterable[tuple[int, dict]], settings: Settings, pool=None) -> list[Outcome]:
     """Send each (seq, event) to its targets. After a transport error the rest are not tried
     (the sink is down; the relay will try again), and come back as failed."""
+    if settings.emit_mode == "local":
+        return _send_local(list(events), settings, pool)
     outcomes: list[Outcome] = []
     down: str | None = None
     with Sender(settings.emit_timeout) as sender:
@@ -100,6 +107,18 @@ def send(events: Iterable[tuple[int, dict]], settings: Settings) -> list[Outcome
     return outcomes
 
 
+def _send_local(events: list[tuple[int, dict]], settings: Settings, pool) -> list[Outcome]:
+    """Local mode: what POST /broker would do, without an HTTP round trip to this same
+    server (whose threads may all be busy with ingest requests waiting on it)."""
+    from pts.broker.ingress import accept
+
+    try:
+        accept(pool, [outgoing(e, seq, settings) for seq, e in events], settings)
+    except Exception as exc:  # noqa: BLE001 - recorded; the relay tries again
+        return [Outcome(seq, False, f"local broker: {exc}") for seq, _ in events]
+    return [Outcome(seq, True) for seq, _ in events]
+
+
 def save(conn: psycopg.Connection, outcomes: list[Outcome]) -> None:
     """Record outcomes in one statement."""
     if outcomes:
@@ -113,7 +132,7 @@ def emit_stored(pool, settings: Settings, stored: list) -> None:
     if not stored:
         return
     try:
-        outcomes = send(((s.seq, s.envelope.canonical()) for s in stored), settings)
+        outcomes = send(((s.seq, s.envelope.canonical()) for s in stored), settings, pool)
         failed = [o for o in outcomes if not o.ok]
         if failed:
             log.warning("emission of %d of %d events failed: %s", len(failed), len(outcomes),

@@ -45,7 +45,7 @@ def relay_once(pool, settings: Settings, *, budget: float = 30.0) -> RelayResult
     """Re-emit pending events, batch after batch, until none is due, a batch fails, or the
     time budget (seconds) is spent."""
     result = RelayResult()
-    if emit.targets("", settings) is None:
+    if not emit.configured(settings):
         log.debug("relay: no sink configured; nothing to do")
         return result
     deadline = time.monotonic() + budget
@@ -56,7 +56,7 @@ def relay_once(pool, settings: Settings, *, budget: float = 30.0) -> RelayResult
                                            "limit": settings.relay_batch}).fetchall()
             if not rows:
                 break
-            outcomes = emit.send(((r["seq"], from_row(r)) for r in rows), settings)
+            outcomes = emit.send(((r["seq"], from_row(r)) for r in rows), settings, pool)
             emit.save(conn, outcomes)
         result.batches += 1
         ok = sum(o.ok for o in outcomes)

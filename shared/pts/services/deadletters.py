@@ -20,18 +20,18 @@ from pts.eventing.http import Sender, TransportError
 
 log = logging.getLogger(__name__)
 
-ERROR_EXTENSIONS = ("knativeerrordest", "knativeerrorcode", "knativeerrordata")
+ERROR_EXTENSIONS = ("knativeerrordest", "knativeerrorcode", "knativeerrordata", "ptstrigger")
 
 STORE = """
 INSERT INTO dead_letters (event_source, event_id, event_type, event, error_dest, error_code,
-                          error_data)
-VALUES (%(source)s, %(id)s, %(type)s, %(event)s, %(dest)s, %(code)s, %(data)s)
+                          error_data, error_trigger)
+VALUES (%(source)s, %(id)s, %(type)s, %(event)s, %(dest)s, %(code)s, %(data)s, %(trigger)s)
 ON CONFLICT (event_source, event_id, error_dest) WHERE redriven_at IS NULL DO NOTHING
 RETURNING id
 """
 
 COLUMNS = ("id, received_at, event_source, event_id, event_type, event, error_dest, "
-           "error_code, error_data, redriven_at, redrive_count, redrive_error")
+           "error_code, error_data, error_trigger, redriven_at, redrive_count, redrive_error")
 
 
 def store(conn: psycopg.Connection, raw: dict) -> int | None:
@@ -46,7 +46,7 @@ def store(conn: psycopg.Connection, raw: dict) -> int | None:
     row = conn.execute(STORE, {
         "source": event["source"], "id": event["id"], "type": event["type"],
         "event": json.dumps(event), "dest": str(raw.get("knativeerrordest") or ""),
-        "code": code, "data": raw.get("knativeerrordata"),
+        "code": code, "data": raw.get("knativeerrordata"), "trigger": raw.get("ptstrigger"),
     }).fetchone()
     return row[0] if row else None
 
@@ -60,11 +60,11 @@ def list_letters(conn: psycopg.Connection, *, include_redriven: bool = False,
                            "ORDER BY received_at DESC, id DESC LIMIT %s", (limit,)).fetchall()
 
 
-def http_resender(url: str, settings: Settings) -> Callable[[dict], str | None]:
+def http_resender(url: str, settings: Settings) -> Callable[[dict, str | None], str | None]:
     """Re-emit by POSTing binary-mode CloudEvents to url; returns an error text or None."""
     sender = Sender(settings.emit_timeout)
 
-    def send(event: dict) -> str | None:
+    def send(event: dict, trigger: str | None) -> str | None:  # noqa: ARG001 - the sink routes
         headers, body = to_binary(event)
         try:
             resp = sender.post(url, headers, body)
@@ -75,29 +75,32 @@ def http_resender(url: str, settings: Settings) -> Callable[[dict], str | None]:
     return send
 
 
-def broker_resender(conn: psycopg.Connection, settings: Settings) -> Callable[[dict], None]:
-    """Re-emit into the local broker's queue, in the redrive's transaction."""
+def broker_resender(conn: psycopg.Connection,
+                    settings: Settings) -> Callable[[dict, str | None], None]:
+    """Re-emit into the local broker's queue, in the redrive's transaction: to the trigger
+    that failed when it is known, else to every matching trigger."""
     from pts.broker import queue, triggers
 
-    def send(event: dict) -> None:
-        queue.enqueue(conn, [(event, triggers.matching(event["type"], settings))])
+    def send(event: dict, trigger: str | None) -> None:
+        subs = [trigger] if trigger else triggers.matching(event["type"], settings)
+        queue.enqueue(conn, [(event, subs)])
 
     return send
 
 
 def redrive(conn: psycopg.Connection, ids: list[int] | None,
-            send: Callable[[dict], str | None]) -> tuple[list[int], dict[int, str]]:
+            send: Callable[[dict, str | None], str | None]) -> tuple[list[int], dict[int, str]]:
     """In the caller's transaction: re-emit the given open dead letters (all when ids is
     None); returns (redriven ids, {id: error})."""
     where, params = "redriven_at IS NULL", []
     if ids is not None:
         where += " AND id = ANY(%s)"
         params.append(ids)
-    rows = conn.execute(f"SELECT id, event FROM dead_letters WHERE {where} ORDER BY id "
-                        "FOR UPDATE SKIP LOCKED", params).fetchall()
+    rows = conn.execute(f"SELECT id, event, error_trigger FROM dead_letters WHERE {where} "
+                        "ORDER BY id FOR UPDATE SKIP LOCKED", params).fetchall()
     done, failed = [], {}
-    for id_, event in rows:
-        error = send(event)
+    for id_, event, trigger in rows:
+        error = send(event, trigger)
         if error:
             failed[id_] = error
         else:

@@ -1,0 +1,52 @@
+"""`pts serve`: one function, as its container runs it on Knative or OpenFaaS.
+
+The function comes from FUNCTION_TARGET and FUNCTION_SOURCE (functions-framework's names);
+the port from PORT (Knative sets it) or 8080 (OpenFaaS's). /_/health (the OpenFaaS readiness
+path) and /healthz answer 200; every other path goes to the function.
+"""
+
+from __future__ import annotations
+
+import os
+from pathlib import Path
+
+
+def register(sub) -> None:
+    p = sub.add_parser("serve", help="serve one function (the container's command)",
+                       description="Serve FUNCTION_TARGET from FUNCTION_SOURCE on $PORT.")
+    p.add_argument("--target", default=os.environ.get("FUNCTION_TARGET"))
+    p.add_argument("--source", default=os.environ.get("FUNCTION_SOURCE"))
+    p.add_argument("--host", default="0.0.0.0")
+    p.add_argument("--port", type=int, default=int(os.environ.get("PORT") or 8080))
+    p.add_argument("--workers", type=int, default=1)
+    p.add_argument("--threads", type=int, default=8)
+    p.set_defaults(func=run)
+
+
+def build(target: str, source: str):
+    """The WSGI app: the function at every path, health at /_/health and /healthz."""
+    from functions_framework import create_app
+    from werkzeug.middleware.dispatcher import DispatcherMiddleware
+
+    from pts.runtime.app import _healthz
+
+    return DispatcherMiddleware(create_app(target, source),
+                                {"/_/health": _healthz, "/healthz": _healthz})
+
+
+def run(args) -> int:
+    from pts.cli.commands import CommandError
+    from pts.runtime.server import Server
+
+    if not args.target:
+        raise CommandError("set FUNCTION_TARGET (or --target): which function to serve")
+    source = args.source or str(Path("functions") / args.target / "main.py")
+    if not Path(source).exists():
+        raise CommandError(f"no function source at {source} (FUNCTION_SOURCE)")
+    Path("/tmp/.lock").touch()  # OpenFaaS's exec readiness probe looks for it
+    Server(lambda: build(args.target, source), {
+        "bind": f"{args.host}:{args.port}", "workers": args.workers, "threads": args.threads,
+        "worker_class": "gthread", "accesslog": None, "graceful_timeout": 10, "timeout": 60,
+        "control_socket_disable": True,
+    }).run()
+    return 0

@@ -1,0 +1,1 @@
+"""Deployment manifests, generated from stack.yml and the routing declaration."""

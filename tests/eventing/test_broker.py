@@ -1,0 +1,204 @@
+"""The local broker: ingress, Knative's delivery rules, dead letters."""
+
+from __future__ import annotations
+
+import base64
+import json
+import time
+
+import pytest
+from eventing_helpers import ce_headers, wait_for
+from pts.broker import policy
+from pts.config import get_settings
+
+
+def deliveries(sql):
+    return sql.execute("SELECT subscriber, kind, status, attempts, last_status, last_error "
+                       "FROM broker_deliveries ORDER BY id").fetchall()
+
+
+def test_ingress_accepts_binary_structured_and_batch(broker, sql, subscriber):
+    b = broker.start(subscribers={"deployments": subscriber().url},
+                     broker_backoff_delay=60)
+    assert b.post(ce_headers(1))["deliveries"] == 1
+    structured = {"specversion": "1.0", "id": "e-2", "source": "/test",
+                  "type": "dev.pts.deployment.started", "data": {"a": 1}}
+    assert b.post({"Content-Type": "application/cloudevents+json"},
+                  json.dumps(structured))["deliveries"] == 1
+    batch = [dict(structured, id="e-3"), dict(structured, id="e-4", type="dev.pts.other")]
+    answer = b.post({"Content-Type": "application/cloudevents-batch+json"}, json.dumps(batch))
+    assert answer == {"accepted": 2, "deliveries": 1}
+    rows = sql.execute("SELECT ce_id, subscribers FROM broker_events ORDER BY id").fetchall()
+    assert rows == [("e-1", ["deployments"]), ("e-2", ["deployments"]),
+                    ("e-3", ["deployments"]), ("e-4", [])]
+    event = sql.execute("SELECT event FROM broker_events WHERE ce_id = 'e-2'").fetchone()[0]
+    assert event["data"] == {"a": 1}
+
+
+@pytest.mark.parametrize("headers,body,field", [
+    ({"Content-Type": "application/json"}, b'{"type": "x"}', None),
+    ({**ce_headers(1), "ce-id": ""}, b"{}", "id"),
+    ({"Content-Type": "application/cloudevents+json"}, b'{"specversion": "1.0"}', "id"),
+])
+def test_ingress_refuses_what_is_not_a_cloudevent(broker, sql, headers, body, field):
+    b = broker.start()
+    resp = b.client.post("/", headers=headers, data=body)
+    assert resp.status_code == 400
+    assert resp.content_type == "application/problem+json"
+    if field:
+        assert field in [e["field"] for e in resp.get_json()["errors"]]
+    assert sql.execute("SELECT count(*) FROM broker_events").fetchone()[0] == 0
+
+
+@pytest.mark.parametrize("status", [500, 502, 503, 504, 404, 408, 409, 429])
+def test_retried_statuses(broker, sql, subscriber, status):
+    sub = subscriber()
+    sub.responses = [(status, {}, b"no")]
+    b = broker.start(subscribers={"deployments": sub.url})
+    b.post(ce_headers(1))
+    sub.wait(2)
+    wait_for(lambda: deliveries(sql)[0][2] == "delivered")
+    assert deliveries(sql) == [("deployments", "trigger", "delivered", 2, 200, None)]
+
+
+@pytest.mark.parametrize("status", [400, 401, 403, 405, 410, 413, 415, 422])
+def test_not_retried_statuses_go_to_the_dead_letter_sink(broker, sql, subscriber, status):
+    sub, dls = subscriber(), subscriber()
+    sub.default = (status, {}, b"refused")
+    b = broker.start(subscribers={"deployments": sub.url}, dead_letter=dls.url)
+    b.post(ce_headers(1))
+    dls.wait(1)
+    assert len(sub.received) == 1
+    h = dls.headers_of(0)
+    assert h["ce-knativeerrorcode"] == str(status)
+    assert h["ce-knativeerrordest"] == sub.url
+    assert base64.b64decode(h["ce-knativeerrordata"]) == b"refused"
+    wait_for(lambda: deliveries(sql)[-1][2] == "delivered")
+    assert [r[:4] for r in deliveries(sql)] == [
+        ("deployments", "trigger", "dead_lettered", 1), ("deadletter", "deadletter",
+                                                         "delivered", 1)]
+
+
+def test_2xx_with_a_body_that_is_not_a_cloudevent_fails_as_502(broker, sql, subscriber):
+    sub = subscriber()
+    sub.responses = [(200, {"Content-Type": "text/plain"}, b"OK")]
+    b = broker.start(subscribers={"deployments": sub.url})
+    b.post(ce_headers(1))
+    sub.wait(2)
+    wait_for(lambda: deliveries(sql)[0][2] == "delivered")
+    assert deliveries(sql)[0][3] == 2  # the "OK" answer was a failed attempt
+
+
+def test_2xx_cloudevent_reply_is_published_to_the_broker(broker, sql, subscriber):
+    sub = subscriber()
+    reply = {**ce_headers(9, "dev.pts.deployment.started"), "ce-source": "/reply"}
+    sub.responses = [(200, reply, b'{"r": 1}')]
+    b = broker.start(subscribers={"deployments": sub.url})
+    b.post(ce_headers(1))
+    sub.wait(2)
+    assert sub.headers_of(1)["ce-source"] == "/reply"
+    assert deliveries(sql)[0][3] == 1
+
+
+def test_exhausted_retries_dead_letter_with_the_error(broker, sql, subscriber):
+    sub, dls = subscriber(), subscriber()
+    body = b"x" * 5000
+    sub.default = (503, {}, body)
+    b = broker.start(subscribers={"deployments": sub.url}, dead_letter=dls.url,
+                     broker_retry=3, broker_token="s3cret")
+    b.post(ce_headers(1, ptsseq="7"), b'{"deployment_id": "d-1"}')
+    dls.wait(1)
+    assert len(sub.received) == 4  # the first attempt and 3 retries
+    h = dls.headers_of(0)
+    assert h["ce-id"] == "e-1" and h["ce-ptsseq"] == "7"
+    assert h["ce-knativeerrorcode"] == "503" and h["ce-knativeerrordest"] == sub.url
+    assert h["ce-ptstrigger"] == "deployments"
+    assert len(h["ce-knativeerrordata"]) <= 1024
+    assert body.startswith(base64.b64decode(h["ce-knativeerrordata"]))
+    assert json.loads(dls.received[0].body) == {"deployment_id": "d-1"}
+    assert all(sub.headers_of(i)["x-pts-broker-token"] == "s3cret" for i in range(4))
+    assert h["x-pts-broker-token"] == "s3cret"
+
+
+def test_backoff_grows_exponentially_up_to_the_cap(broker, subscriber):
+    settings = get_settings(broker_backoff_delay=0.1, broker_backoff_max=0.5)
+    assert [policy.backoff(n, settings) for n in (1, 2, 3, 4)] == [0.2, 0.4, 0.5, 0.5]
+    sub = subscriber()
+    sub.default = (500, {}, b"")
+    b = broker.start(subscribers={"deployments": sub.url}, broker_retry=4,
+                     broker_backoff_delay=0.05, broker_backoff_max=0.25)
+    b.post(ce_headers(1))
+    got = sub.wait(5)
+    gaps = [b2.at - a.at for a, b2 in zip(got, got[1:], strict=False)]
+    expected = [0.1, 0.2, 0.25, 0.25]
+    for gap, want in zip(gaps, expected, strict=True):
+        assert want - 0.01 <= gap <= want + 0.3, (gaps, expected)
+
+
+def test_an_attempt_times_out_and_is_retried(broker, sql, subscriber):
+    sub = subscriber()
+    sub.responses = [1.5]  # the first answer comes too late
+    b = broker.start(subscribers={"deployments": sub.url}, broker_timeout=0.3)
+    b.post(ce_headers(1))
+    sub.wait(2)
+    wait_for(lambda: deliveries(sql)[0][2] == "delivered")
+    assert deliveries(sql)[0][3] == 2
+
+
+def test_transport_error_is_retried_then_dead_lettered(broker, sql, subscriber):
+    from eventing_helpers import free_port
+
+    dls = subscriber()
+    gone = f"http://127.0.0.1:{free_port()}/"
+    b = broker.start(subscribers={"deployments": gone}, dead_letter=dls.url, broker_retry=1)
+    b.post(ce_headers(1))
+    dls.wait(1)
+    h = dls.headers_of(0)
+    assert h["ce-knativeerrordest"] == gone and "ce-knativeerrorcode" not in h
+    assert deliveries(sql)[0][3] == 2
+
+
+def test_delivery_is_pushed_and_concurrent(broker, subscriber):
+    sub = subscriber()
+    b = broker.start(subscribers={"deployments": sub.url})
+    time.sleep(0.3)  # idle: the dispatcher waits on LISTEN
+    start = time.monotonic()
+    b.post(ce_headers(1))
+    sub.wait(1)
+    latency = sub.received[0].at - start
+    assert latency < 0.25, f"{latency * 1000:.0f} ms from ingress to subscriber"
+    sub.default = 0.5
+    start = time.monotonic()
+    for i in range(2, 8):
+        b.post(ce_headers(i))
+    sub.wait(7)
+    assert time.monotonic() - start < 1.8  # 6 x 0.5 s one after the other would be 3 s
+
+
+def test_several_dispatchers_deliver_each_event_once(broker, sql, subscriber):
+    sub = subscriber()
+    sub.default = 0.05
+    b = broker.start(subscribers={"deployments": sub.url}, count=3)
+    for i in range(12):
+        b.post(ce_headers(i))
+    sub.wait(12)
+    wait_for(lambda: all(r[2] == "delivered" for r in deliveries(sql)))
+    time.sleep(0.2)
+    assert sorted(sub.headers_of(i)["ce-id"] for i in range(len(sub.received))) == \
+        sorted(f"e-{i}" for i in range(12))
+
+
+def test_resume_makes_cut_off_deliveries_due(broker, sql):
+    from pts.broker import queue
+    from pts.db.pool import get_pool
+
+    b = broker.start(subscribers={"deployments": "http://127.0.0.1:9/"}, count=0)
+    b.post(ce_headers(1))
+    pool = get_pool(b.settings)
+    with pool.connection() as conn, conn.transaction():
+        assert len(queue.claim(conn, "old-run", 10, lease=3600)) == 1
+    with pool.connection() as conn, conn.transaction():
+        assert queue.claim(conn, "new-run", 10, lease=3600) == []  # leased
+        assert queue.resume(conn, "new-run") == 1
+        (again,) = queue.claim(conn, "new-run", 10, lease=3600)
+    assert again.attempts == 2

@@ -1,0 +1,245 @@
+"""End to end: `pts up` as a real subprocess on a free port with a temporary data directory."""
+
+from __future__ import annotations
+
+import json
+import os
+import shutil
+import signal
+import subprocess
+import sys
+import tempfile
+import time
+import urllib.request
+from pathlib import Path
+
+import pytest
+from eventing_helpers import deployment, free_port, wait_for
+
+ROOT = Path(__file__).resolve().parents[2]
+CLEARED = ("DATABASE_URL", "K_SINK", "K_CE_OVERRIDES")
+
+
+def _env(extra: dict) -> dict:
+    env = {k: v for k, v in os.environ.items()
+           if k not in CLEARED and not k.startswith("PTS_")}
+    env.update({"PTS_BROKER_RETRY": "2", "PTS_BROKER_BACKOFF_DELAY": "0.05",
+                "PTS_BROKER_BACKOFF_MAX": "0.2", "PTS_BROKER_TIMEOUT": "10",
+                "PTS_RELAY_INTERVAL": "0.3", "PTS_RELAY_DELAY": "0.5", **extra})
+    return env
+
+
+def pts(*args: str, env: dict | None = None) -> subprocess.CompletedProcess:
+    return subprocess.run([sys.executable, "-m", "pts.cli", *args], env=_env(env or {}),
+                          capture_output=True, text=True, timeout=60, cwd=ROOT)
+
+
+def stop_postgres(data_dir: Path) -> None:
+    """Stop an embedded server left running (after SIGKILL nobody else will)."""
+    pidfile = data_dir / "pgdata" / "postmaster.pid"
+    if not pidfile.exists():
+        return
+    pid = int(pidfile.read_text().split()[0])
+    try:
+        os.kill(pid, signal.SIGQUIT)
+    except ProcessLookupError:
+        return
+    for _ in range(100):
+        try:
+            os.kill(pid, 0)
+        except ProcessLookupError:
+            return
+        time.sleep(0.05)
+
+
+class Up:
+    """One `pts up` process."""
+
+    def __init__(self, data_dir: Path, env: dict, args: tuple = ()):
+        self.data_dir, self.env = data_dir, env
+        self.port = free_port()
+        self.base = f"http://127.0.0.1:{self.port}"
+        self.log = data_dir.parent / f"up-{self.port}.log"
+        with self.log.open("wb") as out:
+            self.proc = subprocess.Popen(
+                [sys.executable, "-m", "pts.cli", "up", "--port", str(self.port),
+                 "--data-dir", str(data_dir), *args], env=_env(env), stdout=out, stderr=out,
+                cwd=ROOT, start_new_session=True)
+        wait_for(self._healthy, timeout=90, interval=0.1)
+
+    def _healthy(self) -> bool:
+        assert self.proc.poll() is None, self.output()
+        try:
+            with urllib.request.urlopen(f"{self.base}/healthz", timeout=1) as resp:
+                return resp.status == 200
+        except OSError:
+            return False
+
+    def output(self) -> str:
+        return self.log.read_text(errors="replace")
+
+    def ingest(self, *events) -> dict:
+        body = json.dumps(list(events) if len(events) > 1 else events[0]).encode()
+        req = urllib.request.Request(f"{self.base}/function/ingest", data=body,
+                                     headers={"Content-Type": "application/json"})
+        with urllib.request.urlopen(req, timeout=10) as resp:
+            assert resp.status == 202
+            return json.loads(resp.read())
+
+    def interrupt(self) -> int:
+        """Ctrl-C: SIGINT to the process, as a terminal does."""
+        os.killpg(self.proc.pid, signal.SIGINT)
+        return self.proc.wait(timeout=20)
+
+    def kill(self) -> None:
+        os.killpg(self.proc.pid, signal.SIGKILL)
+        self.proc.wait(timeout=10)
+
+
+def _tempdir(prefix: str) -> Path:
+    # Not pytest's tmp_path: the embedded server runs as its own user, and pytest's base
+    # folder is private to root.
+    return Path(tempfile.mkdtemp(prefix=prefix))
+
+
+@pytest.fixture(scope="session")
+def seeded_data_dir() -> Path:
+    """A data directory initialised and migrated once by `pts migrate` (initdb is slow);
+    tests start from a copy of it."""
+    path = _tempdir("pts-e2e-seed-")
+    done = pts("migrate", "--data-dir", str(path))
+    assert done.returncode == 0, done.stderr
+    stop_postgres(path)
+    yield path
+    shutil.rmtree(path, ignore_errors=True)
+
+
+def _same_owner(model: Path, copy: Path) -> None:
+    """The copy belongs to whoever owns the model (the embedded server's user)."""
+    for src in [model, *model.rglob("*")]:
+        dst = copy / src.relative_to(model)
+        if dst.exists():
+            st = src.stat()
+            os.chown(dst, st.st_uid, st.st_gid)
+            os.chmod(dst, st.st_mode)
+
+
+@pytest.fixture
+def up(seeded_data_dir):
+    """Start `pts up` (fresh=True: in an empty data directory); everything is stopped after."""
+    started: list[Up] = []
+
+    def start(env: dict | None = None, fresh: bool = False, data_dir: Path | None = None,
+              args: tuple = ()):
+        if data_dir is None:
+            data_dir = tmp_path / "data"
+            if not fresh:
+                shutil.copytree(seeded_data_dir, data_dir,
+                                ignore=shutil.ignore_patterns("postmaster.pid"))
+                _same_owner(seeded_data_dir, data_dir)
+        started.append(Up(data_dir, env or {}, args))
+        return started[-1]
+
+    tmp_path = _tempdir("pts-e2e-")
+    yield start
+    for u in started:
+        if u.proc.poll() is None:
+            u.interrupt()
+    for u in started:
+        stop_postgres(u.data_dir)
+    shutil.rmtree(tmp_path, ignore_errors=True)
+
+
+def test_an_ingested_event_reaches_its_handler_and_ctrl_c_stops_cleanly(up, subscriber):
+    handler = subscriber()
+    u = up({"PTS_BROKER_SUBSCRIBERS": json.dumps({"deployments": handler.url})}, fresh=True)
+    start = time.monotonic()
+    seq = u.ingest(deployment(1))["events"][0]["seq"]
+    handler.wait(1)
+    h = handler.headers_of(0)
+    assert h["ce-type"] == "dev.pts.deployment.started" and h["ce-id"] == "dep-1"
+    assert h["ce-ptsseq"] == str(seq)
+    assert len(h["x-pts-broker-token"]) >= 32  # generated at this start
+    assert handler.received[0].at - start < 2.0
+    # The broker's ingress takes CloudEvents from anyone, as a Knative Broker does.
+    req = urllib.request.Request(f"{u.base}/broker", data=b'{"x": 1}', headers={
+        "ce-specversion": "1.0", "ce-id": "direct-1", "ce-source": "/t",
+        "ce-type": "dev.pts.deployment.failed", "Content-Type": "application/json"})
+    with urllib.request.urlopen(req, timeout=10) as resp:
+        assert resp.status == 202
+    handler.wait(2)
+    assert handler.headers_of(1)["ce-id"] == "direct-1"
+    assert json.loads(handler.received[1].body) == {"x": 1}
+    out = u.output()
+    assert f"{u.base}/function/ingest" in out and f"{u.base}/broker" in out
+    assert "queued dev.pts.deployment.started dep-1 for deployments" in out
+    assert u.interrupt() == 0
+    assert "Traceback" not in u.output()
+
+
+def test_a_failing_handler_is_retried_then_dead_lettered_and_redriven(up, subscriber):
+    handler = subscriber()
+    handler.default = (500, {}, b"handler exploded")
+    u = up({"PTS_BROKER_SUBSCRIBERS": json.dumps({"deployments": handler.url})})
+    u.ingest(deployment(1))
+    handler.wait(3)  # the first attempt and 2 retries
+
+    def letters():
+        done = pts("deadletters", "list", "--json", "--data-dir", str(u.data_dir))
+        assert done.returncode == 0, done.stderr
+        return [json.loads(line) for line in done.stdout.splitlines()]
+
+    wait_for(lambda: "/function/deadletter: HTTP 204" in u.output(), timeout=15)
+    (letter,) = letters()
+    assert letter["error_code"] == 500 and letter["error_dest"] == handler.url
+    assert letter["error_trigger"] == "deployments"
+    assert letter["event"]["id"] == "dep-1" and "knativeerrordata" not in letter["event"]
+    time.sleep(0.5)
+    assert len(handler.received) == 3
+
+    handler.default = (200, {}, b"")
+    done = pts("deadletters", "redrive", str(letter["id"]), "--data-dir", str(u.data_dir))
+    assert done.returncode == 0 and "redriven 1" in done.stdout, done.stdout + done.stderr
+    handler.wait(4)
+    assert handler.headers_of(3)["ce-id"] == "dep-1"
+    assert letters() == []
+
+
+def test_sigkill_mid_delivery_loses_nothing(up, subscriber):
+    handler = subscriber()
+    handler.responses = [3.0, 3.0, 3.0]  # slow enough to be cut off
+    env = {"PTS_BROKER_SUBSCRIBERS": json.dumps({"deployments": handler.url})}
+    u = up(env)
+    u.ingest(deployment(1), deployment(2), deployment(3))
+    handler.wait(3)
+    u.kill()
+    again = up(env, data_dir=u.data_dir)
+    handler.wait(6, timeout=20)
+    first = sorted(handler.headers_of(i)["ce-id"] for i in range(3))
+    second = sorted(handler.headers_of(i)["ce-id"] for i in range(3, 6))
+    assert first == second == ["dep-1", "dep-2", "dep-3"]
+    assert "Resuming 3 deliveries" in again.output()
+
+
+def test_sink_unreachable_ingest_still_answers_and_the_relay_delivers_later(up, subscriber):
+    port = free_port()
+    u = up({"K_SINK": f"http://127.0.0.1:{port}/"})
+    answer = u.ingest(deployment(1), deployment(2))
+    assert answer["accepted"] == 2
+    sink = subscriber(port)  # the sink comes back
+    sink.wait(2, timeout=15)
+    assert sorted(sink.headers_of(i)["ce-id"] for i in range(2)) == ["dep-1", "dep-2"]
+
+
+def test_several_workers_deliver_each_event_once(up, subscriber):
+    handler = subscriber()
+    handler.default = 0.05
+    u = up({"PTS_BROKER_SUBSCRIBERS": json.dumps({"deployments": handler.url})},
+           args=("--workers", "2"))
+    for i in range(0, 20, 4):
+        u.ingest(*[deployment(j) for j in range(i, i + 4)])
+    handler.wait(20)
+    time.sleep(1.0)  # room for a duplicate to show up
+    ids = sorted(handler.headers_of(i)["ce-id"] for i in range(len(handler.received)))
+    assert ids == sorted(f"dep-{j}" for j in range(20))
+    assert u.interrupt() == 0
