@@ -56,9 +56,16 @@ def list_query(args, secret: str) -> tuple[str, dict[str, Any], dict[str, Any], 
         (after,) = cursor.decode(secret, query_id, f["cursor"], (int,))
         conds.append("seq < %(after)s")
         params["after"] = after
+    # With an upper time bound, read through the time index and sort (cost: the events
+    # before the bound, or in the window). Ordered by plain seq, the planner may instead walk
+    # the primary key down from the newest event, assuming matches are spread evenly; but
+    # event and receipt times follow seq, so an old window would be reached only after
+    # reading every newer event. `seq + 0` is the same order without that path.
+    window = f["until"] or f["received_until"]
+    order = "seq + 0" if window else "seq"
     sql = (f"SELECT {COLUMNS} FROM platform_events"
            + (" WHERE " + " AND ".join(conds) if conds else "")
-           + " ORDER BY seq DESC LIMIT %(limit)s")
+           + f" ORDER BY {order} DESC LIMIT %(limit)s")
     params["limit"] = f["limit"] + 1  # one more tells whether a next page exists
     return sql, params, f, query_id
 
