@@ -113,8 +113,9 @@ def upgrade() -> None:
         sa.Column("service", sa.Text),  # null: an image published for no service
         sa.Column("environment", sa.Text),
     )
-    op.create_index("services_handled_events_service_environment_idx",
-                    "services_handled_events", ["service", "environment"])
+    # Ordered by event time: is a new event the latest of its (service, environment)?
+    op.create_index("services_handled_events_service_environment_occurred_at_seq_idx",
+                    "services_handled_events", ["service", "environment", "occurred_at", "seq"])
 
     op.create_table(
         "services",
@@ -175,7 +176,10 @@ def upgrade() -> None:
         sa.Column("repository", sa.Text),
         sa.Column("tag", sa.Text),
         sa.Column("digest", sa.Text),
+        sa.Column("deployment_id", sa.Text),
     )
+    op.create_index("images_handled_events_deployment_id_idx",
+                    "images_handled_events", ["deployment_id"])
     op.create_index("images_handled_events_repository_digest_idx",
                     "images_handled_events", ["repository", "digest"])
     op.create_index("images_handled_events_repository_tag_idx",

@@ -32,24 +32,29 @@ def _free_port() -> int:
 def pts_up(db_url, tmp_path):
     port = _free_port()
     env = {**os.environ, "DATABASE_URL": db_url}
+    log_file = (tmp_path / "up.log").open("wb")  # a file, not a pipe nobody drains
     proc = subprocess.Popen(
         [sys.executable, "-m", "pts.cli", "up", "--port", str(port), "--threads", "4",
          "--data-dir", str(tmp_path)],
-        env=env, stdout=subprocess.DEVNULL, stderr=subprocess.PIPE)
+        env=env, stdout=subprocess.DEVNULL, stderr=log_file)
     base = f"http://127.0.0.1:{port}"
     try:
-        for _ in range(150):
+        deadline = time.monotonic() + 60
+        while True:
             try:
-                urllib.request.urlopen(base + "/healthz", timeout=1)
+                urllib.request.urlopen(base + "/healthz", timeout=2)
                 break
-            except (urllib.error.URLError, ConnectionError):
+            except OSError:  # refused, reset or timed out: not up yet
+                if time.monotonic() > deadline:
+                    pytest.fail("pts up did not answer /healthz within 60 s")
                 if proc.poll() is not None:
-                    pytest.fail(proc.stderr.read().decode())
+                    pytest.fail((tmp_path / "up.log").read_text())
                 time.sleep(0.1)
         yield base
     finally:
         proc.terminate()
         proc.wait(timeout=15)
+        log_file.close()
 
 
 def post(url: str, headers: dict, body: bytes) -> tuple[int, bytes]:

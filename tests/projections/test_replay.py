@@ -72,7 +72,7 @@ def test_from_seq_catches_up_missed_deliveries(sql, db_url):
     live = tables(sql)
     for p in PROJECTIONS.values():
         sql.execute("; ".join(f"DELETE FROM {t}" for t in p.tables))
-    deliver_all(events[:10])  # the broker lost the rest
+    deliver_all(events[:20])  # the broker lost the rest
     assert tables(sql) != live
     first = sql.execute("SELECT min(seq) FROM platform_events").fetchone()[0]
     assert main(["replay", "--database-url", db_url, "--from", str(first + 5)]) == 0
@@ -134,3 +134,11 @@ def test_readers_never_see_a_half_built_table(sql, db_url):
 def test_unknown_handler_is_a_usage_error(db_url, capsys):
     assert main(["replay", "--database-url", db_url, "--handler", "nope"]) == 2
     assert "unknown handler" in capsys.readouterr().err
+
+
+def test_one_replay_of_a_projection_at_a_time(db_url, capsys):
+    with psycopg.connect(to_conninfo(db_url), autocommit=True) as other:
+        other.execute("SELECT pg_advisory_lock(hashtextextended('pts.replay:services', 0))")
+        assert main(["replay", "--database-url", db_url, "--handler", "services"]) == 2
+        assert "already running" in capsys.readouterr().err
+    assert main(["replay", "--database-url", db_url, "--handler", "services"]) == 0

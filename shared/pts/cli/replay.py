@@ -41,7 +41,7 @@ def bar(name: str):
 def run(args) -> int:
     from pts.db.pool import get_pool
     from pts.projections.registry import PROJECTIONS
-    from pts.projections.replay import replay
+    from pts.projections.replay import ReplayBusy, replay
 
     names = args.handler or list(PROJECTIONS)
     unknown = [n for n in names if n not in PROJECTIONS]
@@ -54,8 +54,11 @@ def run(args) -> int:
         raise CommandError("--batch must be 1 or more")
     with get_pool(settings_from(args)).connection() as conn:
         for name in names:
-            done = replay(conn, PROJECTIONS[name], from_seq=args.from_seq, batch=args.batch,
-                          progress=bar(name))
+            try:
+                done = replay(conn, PROJECTIONS[name], from_seq=args.from_seq,
+                              batch=args.batch, progress=bar(name))
+            except ReplayBusy as exc:
+                raise CommandError(str(exc)) from None
             print(f"{name}: {done.applied} events applied, {done.skipped} skipped, "
                   f"{done.caught_up} caught up from live handling")
     return 0

@@ -41,7 +41,8 @@ class Deployments(Projection):
         yield f"deployment:{fact.get('deployment_id')}"
         yield f"deployments:{fact.get('service')}\x1f{fact.get('environment')}"
 
-    def recompute(self, conn: psycopg.Connection, facts: list[Fact]) -> None:
+    def recompute(self, conn: psycopg.Connection, facts: list[Fact], *,
+                  again: bool = False) -> None:
         ids = sorted({f.get("deployment_id") for f in facts})
         every = handled_facts(conn, self.handled_table, "h.deployment_id = ANY(%s)", (ids,))
         fresh = {i: rules.fold_deployment(i, fs) for i, fs in facts_by_deployment(every).items()}

@@ -51,8 +51,10 @@ class Projection:
         """Names of the keys an event touches; locked before anything is read."""
         raise NotImplementedError
 
-    def recompute(self, conn: psycopg.Connection, facts: list[Fact]) -> None:
-        """Rebuild every row these (newly handled) events touch from all handled events."""
+    def recompute(self, conn: psycopg.Connection, facts: list[Fact], *,
+                  again: bool = False) -> None:
+        """Rebuild every row these events touch from all handled events. again: they were
+        handled before (so no shortcut may assume they are new)."""
         raise NotImplementedError
 
 
@@ -113,7 +115,8 @@ def apply(
     ).fetchall()
     new_keys = {tuple(r) for r in inserted}
     new = [f for f in unique if (f.source, f.id) in new_keys]
-    todo = unique if recompute_all else new
-    if todo:
-        projection.recompute(conn, todo)
+    if recompute_all:
+        projection.recompute(conn, unique, again=True)
+    elif new:
+        projection.recompute(conn, new)
     return new

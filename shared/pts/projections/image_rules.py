@@ -42,15 +42,25 @@ def fold_tag(repository: str, tag: str, published: list[Fact]) -> list[dict]:
     return rows
 
 
+def run_start(deployment_id: str, facts: list[Fact]) -> tuple | None:
+    """What of a deployment matters to image_runs: when it succeeded, with which image."""
+    if not facts:
+        return None
+    row = fold_deployment(deployment_id, facts)
+    if row["succeeded_at"] is None or not row["image"]:
+        return None
+    return (row["succeeded_at"], row["succeeded_seq"], row["image"])
+
+
 def fold_runs(service: str, environment: str, facts: list[Fact]) -> list[dict]:
     """image_runs rows of one (service, environment) from its deployment and service
     started/stopped events."""
     steps = []  # (at, seq, image or None for a stop)
     deployment_facts = [f for f in facts if f.type.startswith("dev.pts.deployment.")]
     for did, fs in facts_by_deployment(deployment_facts).items():
-        row = fold_deployment(did, fs)
-        if row["succeeded_at"] is not None and row["image"]:
-            steps.append((row["succeeded_at"], row["succeeded_seq"], row["image"]))
+        start = run_start(did, fs)
+        if start is not None:
+            steps.append(start)
     for f in facts:
         if f.type == "dev.pts.service.started" and f.get("image"):
             steps.append((f.occurred_at, f.seq, f.get("image")))

@@ -9,6 +9,7 @@ import psycopg
 from pts.projections import image_rules as rules
 from pts.projections import store
 from pts.projections.deployments import TYPES as DEPLOYMENT_TYPES
+from pts.projections.deployments import facts_by_deployment
 from pts.projections.engine import Projection
 from pts.projections.facts import Fact, handled_facts
 from pts.projections.imageref import parse_image
@@ -16,6 +17,10 @@ from pts.projections.imageref import parse_image
 PUBLISHED = rules.PUBLISHED
 TYPES = (PUBLISHED, *DEPLOYMENT_TYPES, "dev.pts.service.started", "dev.pts.service.stopped")
 PAIRS_IN = "({}) IN (SELECT * FROM unnest(%s::text[], %s::text[]))"
+
+
+def _pair(fact: Fact) -> tuple:
+    return (fact.get("service"), fact.get("environment"))
 
 
 def _columns(keys: list[tuple]) -> tuple[list, list]:
@@ -26,20 +31,21 @@ class Images(Projection):
     name = "images"
     types = TYPES
     handled_table = "images_handled_events"
-    handled_columns = ("service", "environment", "repository", "tag", "digest")
+    handled_columns = ("service", "environment", "repository", "tag", "digest",
+                       "deployment_id")
     tables = ("images", "image_tags", "image_runs", "images_handled_events")
 
     def handled_row(self, fact: Fact) -> tuple:
         if fact.type == PUBLISHED:
             return (fact.get("service"), None, fact.get("repository"), fact.get("tag"),
-                    fact.get("digest"))
+                    fact.get("digest"), None)
         ref = parse_image(fact.get("image"))
         return (fact.get("service"), fact.get("environment"),
                 ref.repository if ref else None, ref.tag if ref else None,
-                ref.digest if ref else None)
+                ref.digest if ref else None, fact.get("deployment_id"))
 
     def lock_keys(self, fact: Fact):
-        service, environment, repository, tag, digest = self.handled_row(fact)
+        service, environment, repository, tag, digest, _ = self.handled_row(fact)
         if digest:
             yield f"image:{repository}@{digest}"
         if tag and fact.type == PUBLISHED:
@@ -47,16 +53,39 @@ class Images(Projection):
         if service and environment:
             yield f"runs:{service}\x1f{environment}"
 
-    def recompute(self, conn: psycopg.Connection, facts: list[Fact]) -> None:
+    def recompute(self, conn: psycopg.Connection, facts: list[Fact], *,
+                  again: bool = False) -> None:
         rows = [self.handled_row(f) for f in facts]
         digests = sorted({(r[2], r[4]) for r in rows if r[4]})
         tags = sorted({(r[2], r[3]) for f, r in zip(facts, rows, strict=True)
                        if f.type == PUBLISHED and r[3]})
-        pairs = sorted({(r[0], r[1]) for f, r in zip(facts, rows, strict=True)
-                        if f.type != PUBLISHED and r[0] and r[1]})
+        located = [f for f in facts if f.type != PUBLISHED and f.get("service")
+                   and f.get("environment")]
+        deployment = [f for f in located if f.type in DEPLOYMENT_TYPES]
+        pairs = {_pair(f) for f in located if again or f.type not in DEPLOYMENT_TYPES}
+        if not again:
+            pairs |= self._moved_runs(conn, deployment)
         self._images(conn, digests)
         self._tags(conn, tags)
-        self._runs(conn, pairs)
+        self._runs(conn, sorted(pairs))
+
+    def _moved_runs(self, conn, new: list[Fact]) -> set[tuple]:
+        """The (service, environment) whose runs these new deployment events change: those
+        where the deployment's success (time, image) differs with and without them. Most
+        do not (a `started` before its success, a failure that never succeeded)."""
+        if not new:
+            return set()
+        fresh = {(f.source, f.id) for f in new}
+        every = handled_facts(conn, self.handled_table, "h.deployment_id = ANY(%s)",
+                              (sorted({f.get("deployment_id") for f in new}),))
+        moved = set()
+        for did, facts in facts_by_deployment(every).items():
+            for pair in {_pair(f) for f in new if f.get("deployment_id") == did}:
+                within = [f for f in facts if _pair(f) == pair]
+                before = [f for f in within if (f.source, f.id) not in fresh]
+                if rules.run_start(did, within) != rules.run_start(did, before):
+                    moved.add(pair)
+        return moved
 
     def _images(self, conn, digests: list[tuple]) -> None:
         if not digests:

@@ -158,6 +158,7 @@ class ImageHandledEvent(_Handled, table=True):
     repository: str | None = None
     tag: str | None = None
     digest: str | None = None
+    deployment_id: str | None = None
 
 
 class Image(SQLModel, table=True):

@@ -73,11 +73,30 @@ def _batches(conn, projection, after, batch, progress, schema, result, **apply_k
         progress(min(done, total), total)
 
 
-def replay(conn: psycopg.Connection, projection: Projection, *, from_seq: int | None = None,
-           batch: int = 1000, progress: Progress = lambda done, total: None,
-           before_swap: Callable[[], None] | None = None) -> Replayed:
-    """Rebuild one projection from the log (see the module docstring). conn is a plain
-    connection outside any transaction; before_swap is for tests."""
+class ReplayBusy(RuntimeError):
+    """Another replay of the same projection is running."""
+
+
+def replay(conn: psycopg.Connection, projection: Projection, **kw) -> Replayed:
+    """Rebuild one projection from the log (see the module docstring), one replay of it at
+    a time. conn is a plain connection outside any transaction. Keywords: from_seq, batch,
+    progress(done, total), before_swap (for tests)."""
+    key = f"pts.replay:{projection.name}"
+    with conn.transaction():  # a session lock: it outlives the transactions below
+        got = conn.execute("SELECT pg_try_advisory_lock(hashtextextended(%s, 0))",
+                           (key,)).fetchone()[0]
+    if not got:
+        raise ReplayBusy(f"a replay of {projection.name} is already running")
+    try:
+        return _replay(conn, projection, **kw)
+    finally:
+        with conn.transaction():
+            conn.execute("SELECT pg_advisory_unlock(hashtextextended(%s, 0))", (key,))
+
+
+def _replay(conn: psycopg.Connection, projection: Projection, *, from_seq: int | None = None,
+            batch: int = 1000, progress: Progress = lambda done, total: None,
+            before_swap: Callable[[], None] | None = None) -> Replayed:
     result = Replayed()
     if from_seq is not None:
         _batches(conn, projection, from_seq - 1, batch, progress, None, result,

@@ -33,13 +33,19 @@ def fold_registry(service: str, facts: list[Fact], first_seen, last_seen) -> dic
     return row
 
 
-def fold_environment(service: str, environment: str, facts: list[Fact],
-                     first_seen, last_seen) -> tuple[dict, list[dict]]:
-    """One service_environments row and its transitions from started/stopped/health events."""
-    row: dict = {"service": service, "environment": environment, "state": None,
-                 "state_since": None, "health": None, "health_since": None, "version": None,
-                 "image": None, "instance": None, "version_since": None,
+ENVIRONMENT_FIELDS = ("state", "state_since", "health", "health_since", "version", "image",
+                      "instance", "version_since")
+
+
+def fold_environment(service: str, environment: str, facts: list[Fact], first_seen,
+                     last_seen, start: dict | None = None) -> tuple[dict, list[dict]]:
+    """One service_environments row and its transitions from started/stopped/health events;
+    from the stored row `start` when facts all come after the events it was built from."""
+    row: dict = {"service": service, "environment": environment,
+                 **{k: (start or {}).get(k) for k in ENVIRONMENT_FIELDS},
                  "first_seen_at": first_seen, "last_seen_at": last_seen}
+    if row["health_since"] is None:
+        row["health"] = None  # stored as unknown, but never reported
     transitions: list[dict] = []
 
     def change(kind: str, to: str, fact: Fact) -> None:

@@ -38,47 +38,75 @@ class Services(Projection):
         if fact.get("service"):
             yield f"service:{fact.get('service')}"
 
-    def recompute(self, conn: psycopg.Connection, facts: list[Fact]) -> None:
+    def recompute(self, conn: psycopg.Connection, facts: list[Fact], *,
+                  again: bool = False) -> None:
         named = [f for f in facts if f.get("service")]
         if not named:
             return
         _touch(conn, named)
         services = sorted({f.get("service") for f in named if f.type in REGISTRY_TYPES})
-        pairs = sorted({(f.get("service"), f.get("environment")) for f in named
-                        if f.type in STATE_TYPES})
+        state = [f for f in named if f.type in STATE_TYPES]
         if services:
             self._registry(conn, services)
-        if pairs:
-            self._environments(conn, pairs)
+        if state:
+            self._environments(conn, state, again)
 
     def _registry(self, conn: psycopg.Connection, services: list[str]) -> None:
-        seen = dict(_seen(conn, "service = ANY(%s) GROUP BY service", (services,), 1))
+        seen = {r["service"]: r for r in
+                store.select_keys(conn, "services", ("service",), [(s,) for s in services])}
         by_service = defaultdict(list)
         for f in handled_facts(conn, self.handled_table,
                                "h.service = ANY(%s) AND h.type = ANY(%s)",
                                (services, REGISTRY_TYPES)):
             by_service[f.get("service")].append(f)
         store.upsert(conn, "services", ("service",), [(s,) for s in services],
-                     [rules.fold_registry(s, by_service[s], *seen[s]) for s in services])
+                     [rules.fold_registry(s, by_service[s], seen[s]["first_seen_at"],
+                                          seen[s]["last_seen_at"]) for s in services])
 
-    def _environments(self, conn: psycopg.Connection, pairs: list[tuple]) -> None:
-        where = f"({', '.join(PAIR)}) IN (SELECT * FROM unnest(%s::text[], %s::text[]))"
-        keys = ([p[0] for p in pairs], [p[1] for p in pairs])
-        pair_seen = {k[:2]: k[2] for k in _seen(conn, where + " GROUP BY service, environment",
-                                                keys, 2)}
+    def _environments(self, conn: psycopg.Connection, facts: list[Fact], again: bool) -> None:
+        new = defaultdict(list)
+        for f in sorted(facts, key=lambda f: f.order):
+            new[(f.get("service"), f.get("environment"))].append(f)
+        pairs = sorted(new)
+        stored = {(r["service"], r["environment"]): r
+                  for r in store.select_keys(conn, "service_environments", PAIR, pairs)}
+        latest = _latest_before(conn, pairs, [f.seq for f in facts])
+        full = [p for p in pairs if again or (p in latest and latest[p] > new[p][0].order)]
         by_pair = defaultdict(list)
-        for f in handled_facts(conn, self.handled_table,
-                               "(h.service, h.environment) IN (SELECT * FROM unnest("
-                               "%s::text[], %s::text[])) AND h.type = ANY(%s)",
-                               (*keys, STATE_TYPES)):
-            by_pair[(f.get("service"), f.get("environment"))].append(f)
+        if full:
+            for f in handled_facts(conn, self.handled_table,
+                                   PAIRS_IN.format("h.service, h.environment")
+                                   + " AND h.type = ANY(%s)",
+                                   ([p[0] for p in full], [p[1] for p in full], STATE_TYPES)):
+                by_pair[(f.get("service"), f.get("environment"))].append(f)
         rows, transitions = [], []
         for pair in pairs:
-            row, changes = rules.fold_environment(*pair, by_pair[pair], *pair_seen[pair])
+            seen = stored[pair]
+            if pair in set(full):  # an event older than one already folded: fold all again
+                row, changes = rules.fold_environment(
+                    *pair, by_pair[pair], seen["first_seen_at"], seen["last_seen_at"])
+            else:  # the usual case: newer than all before, continue from the stored row
+                row, changes = rules.fold_environment(
+                    *pair, new[pair], seen["first_seen_at"], seen["last_seen_at"], start=seen)
             rows.append(row)
             transitions += changes
         store.upsert(conn, "service_environments", PAIR, pairs, rows)
-        store.replace(conn, "service_transitions", PAIR, pairs, transitions)
+        store.delete_keys(conn, "service_transitions", PAIR, full)
+        store.insert(conn, "service_transitions", transitions)
+
+
+PAIRS_IN = "({}) IN (SELECT * FROM unnest(%s::text[], %s::text[]))"
+
+
+def _latest_before(conn: psycopg.Connection, pairs: list[tuple], new_seqs: list[int]) -> dict:
+    """(event time, seq) of the latest state event handled before, per (service, env)."""
+    rows = conn.execute(
+        "SELECT DISTINCT ON (service, environment) service, environment, occurred_at, seq "
+        f"FROM services_handled_events WHERE {PAIRS_IN.format('service, environment')} "
+        "AND type = ANY(%s) AND seq <> ALL(%s) "
+        "ORDER BY service, environment, occurred_at DESC, seq DESC",
+        ([p[0] for p in pairs], [p[1] for p in pairs], STATE_TYPES, new_seqs)).fetchall()
+    return {(s, e): (t, q) for s, e, t, q in rows}
 
 
 # Any event naming a service moves its first/last seen times (and an implicit registration
@@ -114,17 +142,6 @@ def _touch(conn: psycopg.Connection, facts: list[Fact]) -> None:
         conn.execute(TOUCH_ENVIRONMENTS, ([f.get("service") for f in located],
                                           [f.get("environment") for f in located],
                                           [f.occurred_at for f in located]))
-
-
-def _seen(conn, where: str, params: tuple, width: int):
-    """(key..., (first, last)) event times per key, over every handled event."""
-    cols = ", ".join(PAIR[:width])
-    for row in conn.execute(
-        f"SELECT {cols}, min(occurred_at), max(occurred_at) FROM services_handled_events "
-        f"WHERE {where}", params,
-    ):
-        yield (*row[:width], (row[width], row[width + 1])) if width == 2 else (
-            row[0], (row[1], row[2]))
 
 
 PROJECTION = Services()
