@@ -3,6 +3,7 @@
 
 import flask
 import functions_framework
+
 from pts.broker.ingress import decode_cloudevents
 from pts.config import get_settings
 from pts.db.pool import get_pool

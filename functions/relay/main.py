@@ -2,6 +2,7 @@
 or the timer of `pts up` call it)."""
 
 import functions_framework
+
 from pts.config import get_settings
 from pts.db.pool import get_pool
 from pts.eventing.relay import relay_once

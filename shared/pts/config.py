@@ -63,6 +63,8 @@ class Settings(BaseSettings):
     )
     openfaas_gateway: str = Field(default="http://gateway.openfaas:8080")
     emit_timeout: float = Field(default=2.0, gt=0, description="Seconds per emission request.")
+    emit_concurrency: int = Field(default=8, ge=1, description="Requests in flight while "
+                                  "emitting the events of one batch.")
     relay_delay: float = Field(
         default=10.0, ge=0, description="Seconds an event stays unacknowledged before the relay "
         "re-emits it.",

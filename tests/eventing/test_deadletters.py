@@ -6,6 +6,7 @@ import base64
 import json
 
 from eventing_helpers import ce_headers
+
 from pts.cli import main
 from pts.config import get_settings
 from pts.db.pool import get_pool

@@ -6,6 +6,7 @@ import json
 import threading
 
 from eventing_helpers import deployment, free_port
+
 from pts.config import get_settings
 from pts.db.pool import get_pool
 from pts.eventing.relay import relay_once
@@ -123,6 +124,7 @@ def test_openfaas_mode_posts_to_every_subscriber(ingest_client, sql, subscriber,
 def test_local_mode_queues_into_the_broker_without_http(ingest_client, sql, monkeypatch):
     monkeypatch.setenv("PTS_EMIT_MODE", "local")
     monkeypatch.setenv("PTS_BROKER_SUBSCRIBERS", json.dumps({"deployments": "http://x/"}))
+    monkeypatch.setenv("PTS_BROKER_ROUTES", json.dumps({"deployments": ["dev.pts."]}))
     seq = post(ingest_client, deployment(1))["events"][0]["seq"]
     (event, subs), = sql.execute("SELECT event, subscribers FROM broker_events").fetchall()
     assert event["ptsseq"] == seq and event["id"] == "dep-1" and subs == ["deployments"]
@@ -136,6 +138,7 @@ def test_relay_function_answers_with_counts(ingest_client, sql, subscriber, monk
     monkeypatch.setenv("K_SINK", sink.url)
     monkeypatch.setenv("PTS_RELAY_DELAY", "0")
     from functions_framework import create_app
+
     from pts.runtime.functions import FUNCTIONS_DIR
 
     client = create_app("relay", str(FUNCTIONS_DIR / "relay" / "main.py")).test_client()
@@ -143,3 +146,9 @@ def test_relay_function_answers_with_counts(ingest_client, sql, subscriber, monk
     assert resp.status_code == 200 and resp.get_json() == {"emitted": 1, "failed": 0,
                                                            "batches": 1}
     assert client.get("/").status_code == 405
+
+
+def test_without_a_sink_events_wait_in_the_outbox(ingest_client, sql, monkeypatch):
+    monkeypatch.delenv("K_SINK", raising=False)
+    seq = post(ingest_client, deployment(1))["events"][0]["seq"]
+    assert emissions(sql) == [(seq, False, 0, None)]

@@ -9,6 +9,7 @@ from pathlib import Path
 import jsonschema
 import pytest
 import yaml
+
 from pts import routing
 from pts.deploy import knative
 from pts.deploy.stack import STACK, functions
@@ -149,6 +150,12 @@ def test_stack_yml_validates_and_names_every_function(conformance_dir):
     names = {"ingest", "search", "admin", "deployments", "services", "images", "deadletter",
              "relay"}
     assert set(fns) == names and {f.name for f in FUNCTIONS} <= names
+    for path in doc["configuration"]["copy"]:  # the Dockerfile's COPY sources
+        assert (ROOT / path).exists(), path
+    dockerfile = (ROOT / "deploy/image/Dockerfile").read_text()
+    for source in ("pyproject.toml", "uv.lock", "README.md", "shared", "migrations", "functions"):
+        assert f"COPY {source}" in dockerfile or f" {source} " in dockerfile, source
+    assert "USER 10001" in dockerfile and dockerfile.count("FROM ") == 2
     for name, spec in fns.items():
         assert spec["lang"] == "dockerfile" and (ROOT / spec["handler"] / "Dockerfile").exists()
         assert spec["environment"]["FUNCTION_TARGET"] == name

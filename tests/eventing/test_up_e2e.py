@@ -4,6 +4,7 @@ from __future__ import annotations
 
 import json
 import os
+import re
 import shutil
 import signal
 import subprocess
@@ -177,6 +178,7 @@ def test_an_ingested_event_reaches_its_handler_and_ctrl_c_stops_cleanly(up, subs
     assert "Traceback" not in u.output()
 
 
+@pytest.mark.slow  # three `pts deadletters` subprocesses besides `pts up`
 def test_a_failing_handler_is_retried_then_dead_lettered_and_redriven(up, subscriber):
     handler = subscriber()
     handler.default = (500, {}, b"handler exploded")
@@ -218,7 +220,9 @@ def test_sigkill_mid_delivery_loses_nothing(up, subscriber):
     first = sorted(handler.headers_of(i)["ce-id"] for i in range(3))
     second = sorted(handler.headers_of(i)["ce-id"] for i in range(3, 6))
     assert first == second == ["dep-1", "dep-2", "dep-3"]
-    assert "Resuming 3 deliveries" in again.output()
+    # At least the three cut off here (other installed handlers may have been mid-way too).
+    resumed = re.search(r"Resuming (\d+) deliveries", again.output())
+    assert resumed and int(resumed.group(1)) >= 3
 
 
 def test_sink_unreachable_ingest_still_answers_and_the_relay_delivers_later(up, subscriber):

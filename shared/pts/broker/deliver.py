@@ -101,11 +101,14 @@ def _reply(resp: Response | None) -> dict | None:
     if resp is None or not resp.body:
         return None
     from pts.config import get_settings
+    from pts.domain.envelope import validate_attributes
     from pts.http.decode import decode_request
 
     try:
         raws = decode_request(resp.headers, resp.body, get_settings())
     except Exception:  # noqa: BLE001 - a malformed reply is dropped, not a failed delivery
-        log.warning("dropping a malformed CloudEvent reply")
+        raws = []
+    if len(raws) != 1 or not isinstance(raws[0], dict) or validate_attributes(raws[0])[1]:
+        log.warning("dropping a reply that is not one valid CloudEvent")
         return None
-    return raws[0] if raws and isinstance(raws[0], dict) else None
+    return {k: v for k, v in raws[0].items() if v is not None}

@@ -32,14 +32,14 @@ def _worker_exit(server, worker) -> None:  # noqa: ARG001 - gunicorn's hook sign
 
 
 def run(args) -> int:
+    import logging
+
     from pts.broker import queue
     from pts.db.embedded import ensure_embedded
     from pts.db.migrate import upgrade
     from pts.db.pool import close_all, get_pool
     from pts.runtime.local import build_local_app
     from pts.runtime.server import Server
-
-    import logging
 
     if logging.getLogger().level > logging.DEBUG:
         # Their INFO lines would bury the URLs printed below.

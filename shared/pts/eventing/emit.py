@@ -80,8 +80,23 @@ class Outcome:
 def send(events: Iterable[tuple[int, dict]], settings: Settings, pool=None) -> list[Outcome]:
     """Send each (seq, event) to its targets. After a transport error the rest are not tried
     (the sink is down; the relay will try again), and come back as failed."""
+    events = list(events)
     if settings.emit_mode == "local":
-        return _send_local(list(events), settings, pool)
+        return _send_local(events, settings, pool)
+    n = min(settings.emit_concurrency, len(events))
+    if n <= 1:
+        return _send_http(events, settings)
+    # A large batch is sent over n connections at once: the ingest answer waits for it.
+    from concurrent.futures import ThreadPoolExecutor
+
+    chunks = [events[i::n] for i in range(n)]
+    with ThreadPoolExecutor(n, thread_name_prefix="pts-emit") as workers:
+        results = list(workers.map(lambda chunk: _send_http(chunk, settings), chunks))
+    by_seq = {o.seq: o for chunk in results for o in chunk}
+    return [by_seq[seq] for seq, _ in events]
+
+
+def _send_http(events: list[tuple[int, dict]], settings: Settings) -> list[Outcome]:
     outcomes: list[Outcome] = []
     down: str | None = None
     with Sender(settings.emit_timeout) as sender:
@@ -129,8 +144,8 @@ def save(conn: psycopg.Connection, outcomes: list[Outcome]) -> None:
 def emit_stored(pool, settings: Settings, stored: list) -> None:
     """After the ingest commit: emit the new events. Never raises: the events are safe in the
     log and the outbox, and the relay re-emits what this could not."""
-    if not stored:
-        return
+    if not stored or not configured(settings):
+        return  # pending in the outbox until a sink is configured and the relay runs
     try:
         outcomes = send(((s.seq, s.envelope.canonical()) for s in stored), settings, pool)
         failed = [o for o in outcomes if not o.ok]
