@@ -18,6 +18,7 @@ import warnings
 from pathlib import Path
 
 import psycopg
+
 from pts.config import get_settings
 from pts.db.migrate import upgrade
 from pts.db.pool import get_pool

@@ -4,6 +4,7 @@ Routes, parameters and the OpenAPI document live in pts.search; GET /openapi.jso
 """
 
 import functions_framework
+
 from pts.http.guard import guarded
 from pts.search.app import handle
 

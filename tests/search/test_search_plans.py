@@ -12,10 +12,11 @@ import uuid
 
 import psycopg
 import pytest
+from werkzeug.datastructures import MultiDict
+
 from pts.db.urls import to_conninfo, with_database
 from pts.search import cursor
 from pts.search.events import list_query
-from werkzeug.datastructures import MultiDict
 
 ROWS = int(os.environ.get("PTS_PLAN_ROWS", "1000000"))
 SECRET = "plan-test"

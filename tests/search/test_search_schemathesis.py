@@ -8,9 +8,14 @@ import pytest
 import schemathesis
 from conftest import KNOWN, PLATFORM, project, put
 from hypothesis import HealthCheck, settings
+from schemathesis.specs.openapi.checks import (
+    content_type_conformance,
+    positive_data_acceptance,
+    response_schema_conformance,
+)
+
 from pts.domain.timefmt import parse_rfc3339
 from pts.runtime.app import build_app
-from schemathesis.specs.openapi.checks import positive_data_acceptance
 
 APP = build_app()
 schema = schemathesis.openapi.from_wsgi("/function/search/openapi.json", APP)
@@ -47,6 +52,13 @@ def test_api_conforms(case, populated):
     # (tests/search/test_search_events.py covers them), so they are not sent here.
     if case.query:
         case.query.pop("cursor", None)
+    if any("\n" in str(v) for v in (case.path_parameters or {}).values()):
+        # functions-framework's router (`/<path:path>`) matches no newline: its own HTML 404
+        # answers before search runs. Still a 404, never a 5xx.
+        response = case.call_and_validate(excluded_checks=[content_type_conformance,
+                                                           response_schema_conformance])
+        assert response.status_code == 404
+        return
     bad_range = _inverted(case)
     if bad_range is None:
         case.call_and_validate()

@@ -13,8 +13,13 @@ _KEY = "[^.\\u0000]+"  # a key of a data path: no dot, no NUL
 
 
 def _param(param, where: str) -> dict[str, Any]:
+    schema = param.schema()
+    if where == "path" and param.kind == "text":
+        # One path segment: the framework routes no control character (its 404 is not
+        # ours) and a slash would end the segment.
+        schema["pattern"] = "^[^/\\u0000-\\u001f\\u007f]+$"
     return {"name": param.name, "in": where, "required": where == "path",
-            "description": param.description, "schema": param.schema()}
+            "description": param.description, "schema": schema}
 
 
 def _data_param() -> dict[str, Any]:
