@@ -4,15 +4,13 @@ serves it (/function/search/...), on a populated database: no 5xx, and every res
 
 from __future__ import annotations
 
+from urllib.parse import urlsplit
+
 import pytest
 import schemathesis
 from conftest import KNOWN, PLATFORM, project, put
 from hypothesis import HealthCheck, settings
-from schemathesis.specs.openapi.checks import (
-    content_type_conformance,
-    positive_data_acceptance,
-    response_schema_conformance,
-)
+from schemathesis.specs.openapi.checks import positive_data_acceptance
 
 from pts.domain.timefmt import parse_rfc3339
 from pts.runtime.app import build_app
@@ -52,18 +50,16 @@ def test_api_conforms(case, populated):
     # (tests/search/test_search_events.py covers them), so they are not sent here.
     if case.query:
         case.query.pop("cursor", None)
-    if any("\n" in str(v) for v in (case.path_parameters or {}).values()):
+    response = case.call()
+    if response.status_code == 404 and "%0A" in urlsplit(response.request.url).path.upper():
         # functions-framework's router (`/<path:path>`) matches no newline: its own HTML 404
         # answers before search runs. Still a 404, never a 5xx.
-        response = case.call_and_validate(excluded_checks=[content_type_conformance,
-                                                           response_schema_conformance])
-        assert response.status_code == 404
         return
     bad_range = _inverted(case)
     if bad_range is None:
-        case.call_and_validate()
+        case.validate_response(response)
         return
     # Schema-valid but contradictory: 400 (naming the range when nothing else is wrong;
     # test_search_events checks that), and still a response that matches the document.
-    response = case.call_and_validate(excluded_checks=[positive_data_acceptance])
+    case.validate_response(response, excluded_checks=[positive_data_acceptance])
     assert response.status_code == 400
