@@ -73,6 +73,16 @@ class Settings(BaseSettings):
         "browser (JSON list or comma-separated); empty: no CORS headers at all.",
     )
 
+    # search (the read API)
+    search_cursor_secret: str = Field(
+        default="pts-search-cursor",
+        description="Key of the HMAC that makes pagination cursors tamper-evident; set it to "
+        "a random value per installation so that cursors cannot be forged.",
+    )
+    search_statement_timeout_ms: int = Field(
+        default=10_000, ge=100, description="Longest a search query may run (milliseconds)."
+    )
+
     sink: str | None = Field(default=None, validation_alias="K_SINK",
                              description="Where ingest emits events (set by a SinkBinding).")
     ce_overrides: str | None = Field(

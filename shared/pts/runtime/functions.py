@@ -26,4 +26,5 @@ FUNCTIONS: list[Function] = [
     Function("admin", "admin"),
     Function("relay", "relay"),
     Function("deadletter", "deadletter"),
+    Function("search", "search"),
 ]

@@ -1,0 +1,15 @@
+"""search: the operators' read API over the event log and the projections (JSON, GET only).
+
+Routes, parameters and the OpenAPI document live in pts.search; GET /openapi.json lists them.
+"""
+
+import functions_framework
+
+from pts.http.guard import guarded
+from pts.search.app import handle
+
+
+@functions_framework.http
+@guarded
+def search(request):
+    return handle(request)

@@ -1,0 +1,47 @@
+"""Read-only database access for the search API: one pooled connection per request, in a
+read-only transaction with a statement timeout, rows as dicts."""
+
+from __future__ import annotations
+
+from collections.abc import Iterator
+from contextlib import contextmanager
+from typing import Any
+
+import psycopg
+from psycopg.rows import dict_row
+
+from pts.config import Settings
+from pts.db.pool import get_pool
+from pts.domain.timefmt import format_rfc3339
+from pts.http.problem import Problem
+
+_SETUP = ("SELECT set_config('transaction_read_only', 'on', true), "
+          "set_config('statement_timeout', %s, true)")
+
+
+@contextmanager
+def reading(settings: Settings) -> Iterator[psycopg.Connection]:
+    """A connection in a read-only transaction bounded by the search statement timeout.
+    A query that runs out of time answers 503 (narrow the filters), not 500."""
+    with get_pool(settings).connection() as conn:
+        conn.execute(_SETUP, [str(settings.search_statement_timeout_ms)])
+        try:
+            yield conn
+        except psycopg.errors.QueryCanceled:
+            raise Problem(503, "the query took too long; narrow the filters and retry",
+                          headers={"Retry-After": "1"}) from None
+
+
+def fetch(conn: psycopg.Connection, query: Any, params: Any = None) -> list[dict[str, Any]]:
+    """Every row of a parameterised query, as dicts."""
+    with conn.cursor(row_factory=dict_row) as cur:
+        cur.execute(query, params)
+        return cur.fetchall()
+
+
+def times(row: dict[str, Any], *names: str) -> dict[str, Any]:
+    """row with the named datetime columns as RFC 3339 UTC strings."""
+    for name in names:
+        if name in row:
+            row[name] = format_rfc3339(row[name])
+    return row
