@@ -4,6 +4,7 @@
 import flask
 import functions_framework
 
+from pts.auth import require_broker
 from pts.broker.ingress import decode_cloudevents
 from pts.config import get_settings
 from pts.db.pool import get_pool
@@ -16,6 +17,7 @@ from pts.services import deadletters
 def deadletter(request):
     require_method(request, "POST")
     settings = get_settings()
+    require_broker(request, settings, function="deadletter")
     body = read_body(request, settings.max_body_bytes)
     events = decode_cloudevents(request.headers, body, settings)
     with get_pool(settings).connection() as conn, conn.transaction():

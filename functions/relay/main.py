@@ -3,6 +3,7 @@ or the timer of `pts up` call it)."""
 
 import functions_framework
 
+from pts.auth import require_broker
 from pts.config import get_settings
 from pts.db.pool import get_pool
 from pts.eventing.relay import relay_once
@@ -15,4 +16,5 @@ from pts.http.problem import json_response
 def relay(request):
     require_method(request, "POST")
     settings = get_settings()
+    require_broker(request, settings, function="relay")
     return json_response(relay_once(get_pool(settings), settings).as_json())

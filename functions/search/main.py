@@ -5,11 +5,15 @@ Routes, parameters and the OpenAPI document live in pts.search; GET /openapi.jso
 
 import functions_framework
 
+from pts.http.cors import with_cors
 from pts.http.guard import guarded
+from pts.http.secure import with_security_headers
 from pts.search.app import handle
 
 
 @functions_framework.http
+@with_cors
+@with_security_headers
 @guarded
 def search(request):
     return handle(request)

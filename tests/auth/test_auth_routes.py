@@ -21,6 +21,16 @@ ROUTES = [
     ("admin", "GET", "/api/tokens", None, "admin", 200),
     ("admin", "POST", "/api/tokens", {"name": "new", "scopes": ["read"]}, "admin", 201),
     ("admin", "DELETE", "/api/tokens/victim", None, "admin", 204),
+    ("search", "GET", "/events", None, "read", 200),
+    ("search", "GET", "/events/1", None, "read", 404),
+    ("search", "GET", "/deployments", None, "read", 200),
+    ("search", "GET", "/deployments/d-1", None, "read", 404),
+    ("search", "GET", "/services", None, "read", 200),
+    ("search", "GET", "/services/api", None, "read", 404),
+    ("search", "GET", "/images", None, "read", 200),
+    ("search", "GET", "/environments", None, "read", 200),
+    ("search", "GET", "/deadletters", None, "read", 200),
+    ("search", "GET", "/no/such/route", None, "read", 404),
 ]
 IDS = [f"{r[0]} {r[1]} {r[2]}" for r in ROUTES]
 
@@ -172,3 +182,19 @@ def test_rate_limit_is_off_by_default(make_token, anon_client):
     client = anon_client("admin")
     assert {client.get("/api/whoami", headers=bearer(token)).status_code
             for _ in range(30)} == {200}
+
+
+def test_the_openapi_document_is_public(anon_client, db_url):
+    resp = anon_client("search").get("/openapi.json")
+    assert resp.status_code == 200
+    doc = resp.get_json()
+    assert doc["paths"]["/events"]["get"]["security"] == [{"bearer": []}]
+    assert "401" in doc["paths"]["/events"]["get"]["responses"]
+
+
+@pytest.mark.parametrize("name", ["deployments", "services", "images", "deadletter", "relay"])
+def test_broker_only_functions_refuse_others(name, db_url):
+    for broker in (None, "forged"):
+        client = function_client(name, broker=broker)  # even with an admin token
+        resp = client.post("/", data=b"{}", headers={"ce-specversion": "1.0"})
+        assert resp.status_code == 401, (broker, resp.get_data(as_text=True))

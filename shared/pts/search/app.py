@@ -41,7 +41,8 @@ def get_openapi(ctx: Context) -> dict:
     return openapi.document(ROUTES)
 
 
-ROUTES.append(Route("/openapi.json", get_openapi, "This document (OpenAPI 3.1)", "OpenAPI"))
+ROUTES.append(Route("/openapi.json", get_openapi, "This document (OpenAPI 3.1)", "OpenAPI",
+                    public=True))
 
 
 def handle(request: flask.Request) -> flask.Response:

@@ -51,8 +51,13 @@ def _operation(route) -> dict[str, Any]:
     }
     if route.not_found:
         responses["404"] = _problem("Nothing has that identifier.")
+    if not route.public:
+        responses["401"] = _problem("No token, or an unknown or revoked one.")
+        responses["403"] = _problem("The token lacks the read scope.")
+        responses["429"] = _problem("Over the token's rate limit (see Retry-After).")
     op = {"operationId": route.handler.__name__, "summary": route.summary,
           "parameters": params, "responses": responses}
+    op["security"] = [] if route.public else [{"bearer": []}]
     if route.description:
         op["description"] = route.description
     return op
@@ -67,5 +72,7 @@ def document(routes) -> dict[str, Any]:
                  "projections. Lists answer {items, next_cursor}; times are RFC 3339 UTC."},
         "servers": [{"url": "/function/search"}],
         "paths": {r.path: {"get": _operation(r)} for r in routes},
-        "components": {"schemas": SCHEMAS},
+        "components": {"schemas": SCHEMAS, "securitySchemes": {
+            "bearer": {"type": "http", "scheme": "bearer",
+                       "description": "A PTS token with the read scope (pts token create)."}}},
     }

@@ -9,6 +9,7 @@ from typing import Any
 
 import flask
 
+from pts.auth import READ, authorize
 from pts.config import Settings, get_settings
 from pts.http.problem import Problem, json_response
 from pts.search.params import Param, bad_request
@@ -40,6 +41,7 @@ class Route:
     data_filters: bool = False  # accepts data.<path>=<value>
     description: str = ""
     not_found: bool = False  # may answer 404
+    public: bool = False  # answers without a token (the OpenAPI document only)
 
     def match(self, segments: list[str]) -> dict[str, str] | None:
         template = self.path.strip("/").split("/")
@@ -67,16 +69,20 @@ def _path_values(route: Route, raw: dict[str, str]) -> dict[str, Any]:
 
 
 def dispatch(request: flask.Request, routes: list[Route]) -> flask.Response:
-    """Answer one search request. Access control belongs here, before any route runs
-    (e.g. `require(request, "read")`), so that no route can be reached without it."""
+    """Answer one search request. Every route but the OpenAPI document needs a token with
+    the read scope, checked here before any route runs (unknown paths included)."""
+    settings = get_settings()
     path = request.path.strip("/")
     segments = path.split("/") if path else []
     for route in routes:
         raw = route.match(segments)
         if raw is None:
             continue
+        if not route.public:
+            authorize(request, READ, function="search", settings=settings)
         if request.method not in ("GET", "HEAD"):
             raise Problem(405, "the search API is read-only: use GET", headers={"Allow": "GET"})
-        ctx = Context(request, get_settings(), _path_values(route, raw))
+        ctx = Context(request, settings, _path_values(route, raw))
         return json_response(route.handler(ctx))
+    authorize(request, READ, function="search", settings=settings)
     raise Problem(404, f"no route {request.path!r}; GET /openapi.json lists every route")
