@@ -67,10 +67,11 @@ def known(sql):
 
 
 def search_client():
-    """The functions-framework test client of functions/search, as the platform serves it."""
-    from functions_framework import create_app
+    """The functions-framework test client of functions/search, as the platform serves it,
+    sending the test token (read scope included)."""
+    from tests.conftest import function_client
 
-    return create_app("search", str(ROOT / "functions" / "search" / "main.py")).test_client()
+    return function_client("search")
 
 
 @pytest.fixture
