@@ -83,6 +83,8 @@ def main() -> int:
     env = {k: v for k, v in os.environ.items()
            if k not in ("DATABASE_URL", "K_SINK") and not k.startswith("PTS_")}
     env["PTS_BROKER_SUBSCRIBERS"] = json.dumps({"deployments": handler_url})
+    token = "pts_bench-" + os.urandom(16).hex()
+    env["PTS_ADMIN_TOKEN"] = token
     proc = subprocess.Popen([sys.executable, "-m", "pts.cli", "--log-level", "WARNING", "up",
                              "--port", str(port), "--data-dir", str(data)], env=env, cwd=ROOT,
                             stdout=subprocess.DEVNULL, stderr=subprocess.DEVNULL,
@@ -102,7 +104,8 @@ def main() -> int:
             event.clear()
             start = time.perf_counter()
             req = urllib.request.Request(f"http://127.0.0.1:{port}/function/ingest", data=body,
-                                         headers={"Content-Type": "application/json"})
+                                         headers={"Content-Type": "application/json",
+                                                  "Authorization": f"Bearer {token}"})
             urllib.request.urlopen(req, timeout=10).read()
             while f"e-{i}" not in arrived:
                 if not event.wait(10):
