@@ -96,9 +96,7 @@ def test_redrive_into_the_local_broker_targets_the_failed_trigger(db_url, sql):
 
 
 def _client():
-    from pathlib import Path
+    """The deadletter function as the broker calls it (with the broker's secret)."""
+    from tests.conftest import function_client
 
-    from functions_framework import create_app
-
-    root = Path(__file__).resolve().parents[2]
-    return create_app("deadletter", str(root / "functions/deadletter/main.py")).test_client()
+    return function_client("deadletter")

@@ -137,11 +137,9 @@ def test_relay_function_answers_with_counts(ingest_client, sql, subscriber, monk
     sink = subscriber()
     monkeypatch.setenv("K_SINK", sink.url)
     monkeypatch.setenv("PTS_RELAY_DELAY", "0")
-    from functions_framework import create_app
+    from tests.conftest import function_client
 
-    from pts.runtime.functions import FUNCTIONS_DIR
-
-    client = create_app("relay", str(FUNCTIONS_DIR / "relay" / "main.py")).test_client()
+    client = function_client("relay")  # as the timer calls it, with the broker's secret
     resp = client.post("/")
     assert resp.status_code == 200 and resp.get_json() == {"emitted": 1, "failed": 0,
                                                            "batches": 1}

@@ -12,6 +12,8 @@ from pathlib import Path
 
 from eventing_helpers import free_port, wait_for
 
+from tests.conftest import TEST_BROKER_TOKEN
+
 ROOT = Path(__file__).resolve().parents[2]
 
 
@@ -36,7 +38,8 @@ def test_serve_runs_the_function_named_by_function_target(db_url):
         wait_for(health, timeout=30, interval=0.1)
         with urllib.request.urlopen(f"{base}/healthz", timeout=5) as r:
             assert r.status == 200
-        req = urllib.request.Request(f"{base}/", data=b"", method="POST")
+        req = urllib.request.Request(f"{base}/", data=b"", method="POST",  # as the timer does
+                                     headers={"X-PTS-Broker-Token": TEST_BROKER_TOKEN})
         with urllib.request.urlopen(req, timeout=10) as r:  # the relay, no sink configured
             assert r.status == 200
             assert r.read() == b'{"emitted": 0, "failed": 0, "batches": 0}'
