@@ -11,10 +11,17 @@ from pathlib import Path
 
 import psycopg
 import pytest
+from hypothesis import settings as hypothesis_settings
 
 from pts.db import pool as db_pool
 from pts.db.migrate import upgrade
 from pts.db.urls import to_conninfo, with_database
+
+# CI explores the same examples every run (a red CI must mean a change broke something);
+# developers' runs stay random and keep finding new cases.
+hypothesis_settings.register_profile("ci", derandomize=True, print_blob=True)
+if os.environ.get("CI"):
+    hypothesis_settings.load_profile("ci")
 
 ROOT = Path(__file__).resolve().parents[1]
 CONFORMANCE = ROOT.parent / "shared" / "conformance"
