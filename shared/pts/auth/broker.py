@@ -18,15 +18,22 @@ from pts.http.problem import Problem
 HEADER = "X-PTS-Broker-Token"
 
 
+def sent_by_broker(request: flask.Request, settings: Settings) -> bool:
+    """Whether the request carries the configured broker secret (constant-time compare)."""
+    expected = settings.broker_token
+    sent = request.headers.get(HEADER, "")
+    return bool(expected) and hmac.compare_digest(
+        sent.encode("utf-8", "surrogateescape"), expected.encode())
+
+
 def require_broker(request: flask.Request, settings: Settings | None = None,
                    function: str = "handler") -> None:
     """Problem 401 unless the request carries the broker's secret (when one is configured)."""
     settings = settings or get_settings()
-    expected = settings.broker_token
-    if not expected:
+    if not settings.broker_token:
         return
     sent = request.headers.get(HEADER, "")
-    if not hmac.compare_digest(sent.encode("utf-8", "surrogateescape"), expected.encode()):
+    if not sent_by_broker(request, settings):
         audit.failed("no broker secret" if not sent else "wrong broker secret", function,
                      request.remote_addr)
         raise Problem(401, f"deliveries are accepted from the broker only ({HEADER})",

@@ -7,13 +7,12 @@ themselves with the broker's secret or an ingest-scoped token.
 
 from __future__ import annotations
 
-import hmac
 import logging
 
 import flask
 
 from pts.auth import INGEST, authorize
-from pts.auth.broker import HEADER
+from pts.auth.broker import sent_by_broker
 from pts.broker import queue, triggers
 from pts.config import get_settings
 from pts.db.pool import get_pool
@@ -59,11 +58,8 @@ def accept(pool, events: list[dict], settings) -> int:
 def _authorize(request: flask.Request, settings) -> None:
     """The broker's own secret (replies, redrives), else a token with the ingest scope: the
     ingress must not let anyone who reaches the port queue deliveries."""
-    sent = request.headers.get(HEADER)
-    if settings.broker_token and sent and hmac.compare_digest(
-            sent.encode("utf-8", "surrogateescape"), settings.broker_token.encode()):
-        return
-    authorize(request, INGEST, function="broker", settings=settings)
+    if not sent_by_broker(request, settings):
+        authorize(request, INGEST, function="broker", settings=settings)
 
 
 @guarded
