@@ -198,3 +198,4 @@ def test_broker_only_functions_refuse_others(name, db_url):
         client = function_client(name, broker=broker)  # even with an admin token
         resp = client.post("/", data=b"{}", headers={"ce-specversion": "1.0"})
         assert resp.status_code == 401, (broker, resp.get_data(as_text=True))
+        assert resp.content_type == "application/problem+json"
