@@ -1,7 +1,9 @@
 """The dispatcher: pushes due deliveries to subscribers, woken by NOTIFY, not by polling.
 
 One thread listens on the broker channel and claims what is due; a thread pool runs the
-attempts concurrently. Retries are timed from the earliest `next_attempt_at`. Safe to run
+attempts concurrently. The projection handlers of this same `pts up` get their deliveries in
+batches applied in-process (pts.broker.inprocess); every other subscriber gets HTTP POSTs.
+Retries are timed from the earliest `next_attempt_at`. Safe to run
 in several processes at once: claims skip rows other dispatchers hold.
 """
 
@@ -14,7 +16,7 @@ from concurrent.futures import ThreadPoolExecutor
 
 import psycopg
 
-from pts.broker import deliver, queue
+from pts.broker import deliver, inprocess, queue, triggers
 from pts.config import Settings
 from pts.db.pool import database_url, get_pool
 from pts.db.urls import to_conninfo
@@ -72,16 +74,29 @@ class Dispatcher:
         with psycopg.connect(to_conninfo(database_url(self.settings)),
                              autocommit=True) as listener:
             listener.execute(f"LISTEN {queue.CHANNEL}")
+            local = [h for h in triggers.table(self.settings)
+                     if inprocess.handles(h, self.settings)]
             while not self._stop.is_set():
                 free = self._free_slots()
-                claimed = []
-                if free:
+                claimed, full = [], False
+                for handler in local:  # a batch per handler, one slot each
+                    if free <= 0:
+                        break
                     with pool.connection() as conn, conn.transaction():
-                        claimed = queue.claim(conn, self.run_id, free, lease)
+                        batch = queue.claim(conn, self.run_id, self.settings.broker_batch,
+                                            lease, only=handler)
+                    if batch:
+                        free -= 1
+                        full = full or len(batch) == self.settings.broker_batch
+                        self._slots.acquire()
+                        self._pool.submit(self._apply, pool, handler, batch)
+                if free > 0:
+                    with pool.connection() as conn, conn.transaction():
+                        claimed = queue.claim(conn, self.run_id, free, lease, skip=local)
                 for d in claimed:
                     self._slots.acquire()
                     self._pool.submit(self._attempt, pool, d)
-                if claimed and len(claimed) == free:
+                if full or (claimed and len(claimed) == free):
                     continue  # more may be due
                 if not free:
                     wait = 0.02
@@ -96,6 +111,14 @@ class Dispatcher:
 
     def _free_slots(self) -> int:
         return self._slots._value  # noqa: SLF001 - a hint only; acquire() is the real guard
+
+    def _apply(self, pool, handler: str, batch: list[queue.Delivery]) -> None:
+        try:
+            inprocess.apply_batch(pool, handler, batch, self.settings)
+        except Exception:  # noqa: BLE001 - the lease makes them due again
+            log.exception("batch for %s crashed; it will be retried after its lease", handler)
+        finally:
+            self._slots.release()
 
     def _attempt(self, pool, d: queue.Delivery) -> None:
         try:

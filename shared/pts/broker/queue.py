@@ -33,6 +33,8 @@ UPDATE broker_deliveries d SET
     next_attempt_at = now() + make_interval(secs => %(lease)s)
 FROM (SELECT id FROM broker_deliveries
       WHERE status = 'pending' AND next_attempt_at <= now()
+        AND (%(only)s::text IS NULL OR (kind = 'trigger' AND subscriber = %(only)s))
+        AND (kind <> 'trigger' OR subscriber <> ALL(%(skip)s::text[]))
       ORDER BY next_attempt_at, id LIMIT %(limit)s FOR UPDATE SKIP LOCKED) c,
      broker_events e
 WHERE d.id = c.id AND e.id = d.event_id
@@ -70,9 +72,12 @@ def enqueue(conn: psycopg.Connection, events: list[tuple[dict, list[str]]]) -> N
         conn.execute(f"NOTIFY {CHANNEL}")
 
 
-def claim(conn: psycopg.Connection, run_id: str, limit: int, lease: float) -> list[Delivery]:
-    """Claim up to limit due deliveries for one attempt each."""
-    cur = conn.execute(CLAIM, {"run": run_id, "limit": limit, "lease": lease})
+def claim(conn: psycopg.Connection, run_id: str, limit: int, lease: float, *,
+          only: str | None = None, skip: list[str] = ()) -> list[Delivery]:
+    """Claim up to limit due deliveries for one attempt each, oldest due first: only the
+    trigger deliveries of subscriber `only` when given, none of the subscribers in skip."""
+    cur = conn.execute(CLAIM, {"run": run_id, "limit": limit, "lease": lease, "only": only,
+                               "skip": list(skip)})
     return [Delivery(*row) for row in cur.fetchall()]
 
 
@@ -86,6 +91,15 @@ def delivered(conn: psycopg.Connection, d: Delivery, status: int) -> None:
         "UPDATE broker_deliveries SET status = 'delivered', last_status = %s, "
         "last_error = NULL, claimed_by = NULL, finished_at = now() WHERE id = %s",
         (status, d.id))
+
+
+def delivered_many(conn: psycopg.Connection, ds: list[Delivery], status: int) -> None:
+    """Mark deliveries delivered in one statement (a batch applied in-process)."""
+    if ds:
+        conn.execute(
+            "UPDATE broker_deliveries SET status = 'delivered', last_status = %s, "
+            "last_error = NULL, claimed_by = NULL, finished_at = now() WHERE id = ANY(%s)",
+            (status, [d.id for d in ds]))
 
 
 def retry_later(conn: psycopg.Connection, d: Delivery, status: int | None, error: str,

@@ -98,14 +98,24 @@ class Services(Projection):
 PAIRS_IN = "({}) IN (SELECT * FROM unnest(%s::text[], %s::text[]))"
 
 
+# One index probe per pair: the newest state event, read backwards along
+# (service, environment, occurred_at, seq). DISTINCT ON read a pair's whole history instead,
+# which made a delivery's cost grow with it.
+LATEST_BEFORE = """
+SELECT p.service, p.environment, l.occurred_at, l.seq
+FROM unnest(%s::text[], %s::text[]) AS p(service, environment)
+CROSS JOIN LATERAL (
+    SELECT h.occurred_at, h.seq FROM services_handled_events h
+    WHERE h.service = p.service AND h.environment = p.environment
+      AND h.type = ANY(%s) AND h.seq <> ALL(%s)
+    ORDER BY h.occurred_at DESC, h.seq DESC LIMIT 1) AS l
+"""
+
+
 def _latest_before(conn: psycopg.Connection, pairs: list[tuple], new_seqs: list[int]) -> dict:
     """(event time, seq) of the latest state event handled before, per (service, env)."""
-    rows = conn.execute(
-        "SELECT DISTINCT ON (service, environment) service, environment, occurred_at, seq "
-        f"FROM services_handled_events WHERE {PAIRS_IN.format('service, environment')} "
-        "AND type = ANY(%s) AND seq <> ALL(%s) "
-        "ORDER BY service, environment, occurred_at DESC, seq DESC",
-        ([p[0] for p in pairs], [p[1] for p in pairs], STATE_TYPES, new_seqs)).fetchall()
+    rows = conn.execute(LATEST_BEFORE, ([p[0] for p in pairs], [p[1] for p in pairs],
+                                        STATE_TYPES, new_seqs)).fetchall()
     return {(s, e): (t, q) for s, e, t, q in rows}
 
 
