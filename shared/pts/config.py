@@ -141,6 +141,10 @@ class Settings(BaseSettings):
     )
     broker_batch: int = Field(default=100, ge=1, description="Most deliveries applied in "
                               "one in-process batch (one transaction).")
+    broker_keep_seconds: float = Field(
+        default=300.0, ge=0, description="How long the local broker keeps a finished "
+        "(delivered or dead-lettered) delivery and its event before pruning them.",
+    )
     broker_dispatch: bool = Field(
         default=False, description="Run the local broker's dispatcher and the relay timer in this "
         "process (pts up sets it for its workers).",

@@ -11,12 +11,13 @@ from __future__ import annotations
 
 import logging
 import threading
+import time
 import uuid
 from concurrent.futures import ThreadPoolExecutor
 
 import psycopg
 
-from pts.broker import deliver, inprocess, queue, triggers
+from pts.broker import deliver, inprocess, queue, triggers, upkeep
 from pts.config import Settings
 from pts.db.pool import database_url, get_pool
 from pts.db.urls import to_conninfo
@@ -26,6 +27,7 @@ log = logging.getLogger(__name__)
 
 IDLE_WAIT = 1.0  # seconds between checks when nothing is due and no NOTIFY came
 LEASE_MARGIN = 5.0  # seconds past the attempt's timeout before another dispatcher retries
+PRUNE_EVERY = 5.0  # seconds between prunes of finished work
 
 
 class Dispatcher:
@@ -39,6 +41,7 @@ class Dispatcher:
         self._pool = ThreadPoolExecutor(settings.broker_concurrency,
                                         thread_name_prefix="pts-delivery")
         self._local = threading.local()
+        self._pruned = 0.0
         self._thread = threading.Thread(target=self._run, name="pts-dispatcher", daemon=True)
 
     def start(self) -> Dispatcher:
@@ -77,6 +80,7 @@ class Dispatcher:
             local = [h for h in triggers.table(self.settings)
                      if inprocess.handles(h, self.settings)]
             while not self._stop.is_set():
+                self._prune(pool)
                 free = self._free_slots()
                 claimed, full = [], False
                 for handler in local:  # a batch per handler, one slot each
@@ -108,6 +112,17 @@ class Dispatcher:
                 if wait > 0:
                     for _ in listener.notifies(timeout=wait, stop_after=1):
                         pass
+
+    def _prune(self, pool) -> None:
+        """At most every PRUNE_EVERY seconds: drop finished work (bounded per run)."""
+        now = time.monotonic()
+        if now - self._pruned < PRUNE_EVERY:
+            return
+        self._pruned = now
+        with pool.connection() as conn, conn.transaction():
+            gone = upkeep.prune(conn, self.settings.broker_keep_seconds)
+        if any(gone):
+            log.debug("pruned %d finished deliveries and %d events", *gone)
 
     def _free_slots(self) -> int:
         return self._slots._value  # noqa: SLF001 - a hint only; acquire() is the real guard
