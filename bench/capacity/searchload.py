@@ -7,6 +7,7 @@ from __future__ import annotations
 import subprocess
 import sys
 import time
+from datetime import UTC, datetime, timedelta
 
 from capacity.procs import ROOT, TOKEN, Server, connect, wrk
 
@@ -71,11 +72,11 @@ def replay(cfg, url: str, events: int) -> dict:
 
 PATHS = [
     "/environments?environment=prod",
-    "/environments?environment=prod&at=2026-01-03T08:30:00Z",
-    "/deployments?since=2026-01-05T00:00:00Z",
-    "/events?since=2026-01-05T00:00:00Z&limit=200",
-    "/events?since=2026-01-05T00:00:00Z&type=dev.pts.service.*",
-    "/deployments?status=failed&since=2026-01-03T00:00:00Z",
+    "/environments?environment=prod&at={half}",
+    "/deployments?since={recent}",
+    "/events?since={recent}&limit=200",
+    "/events?since={recent}&type=dev.pts.service.*",
+    "/deployments?status=failed&since={half}",
     "/deployments/d-4242",
     "/images?digest=sha256:{hex}",
     "/deployments?image_digest=sha256:{hex}",
@@ -88,7 +89,12 @@ def search(cfg, url: str, events: int) -> dict:
     """The common searches in turn, 4 concurrent clients."""
     with connect(url) as conn:
         hexd = conn.execute("SELECT md5('417') || md5('418')").fetchone()[0]
-    paths = [p.format(hex=hexd) for p in PATHS]
+    # The log has one event a second from 2026-01-01: "recent" is its last tenth.
+    start = datetime(2026, 1, 1, tzinfo=UTC)
+    when = {"half": start + timedelta(seconds=events // 2),
+            "recent": start + timedelta(seconds=events * 9 // 10)}
+    paths = [p.format(hex=hexd, **{k: v.strftime("%Y-%m-%dT%H:%M:%SZ")
+                                   for k, v in when.items()}) for p in PATHS]
     server = Server(cfg.port + 3, ["serve", "--target", "search", "--host", "127.0.0.1",
                                    "--workers", str(cfg.workers)],
                     {"DATABASE_URL": url}, cfg.logs / "search.log")
