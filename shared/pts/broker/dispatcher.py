@@ -28,6 +28,16 @@ log = logging.getLogger(__name__)
 IDLE_WAIT = 1.0  # seconds between checks when nothing is due and no NOTIFY came
 LEASE_MARGIN = 5.0  # seconds past the attempt's timeout before another dispatcher retries
 PRUNE_EVERY = 5.0  # seconds between prunes of finished work
+WAKE_CHECK = 0.02  # seconds between looks at the in-process wake while listening
+LINGER = 0.03  # seconds a woken dispatcher waits so that in-process batches fill up
+
+_running: list[Dispatcher] = []
+
+
+def wake_local(_stored: object = None) -> None:
+    """Wake the dispatchers of this process (ingest's after-commit hook in `pts up`)."""
+    for d in list(_running):
+        d.wake()
 
 
 class Dispatcher:
@@ -42,15 +52,19 @@ class Dispatcher:
                                         thread_name_prefix="pts-delivery")
         self._local = threading.local()
         self._pruned = 0.0
+        self._wake = threading.Event()
         self._thread = threading.Thread(target=self._run, name="pts-dispatcher", daemon=True)
 
     def start(self) -> Dispatcher:
         self._thread.start()
+        _running.append(self)
         return self
 
     def stop(self, timeout: float = 5.0) -> None:
         """Stop claiming, and let attempts in flight finish (up to timeout seconds)."""
         self._stop.set()
+        if self in _running:
+            _running.remove(self)
         try:  # wake the listener now rather than at its next timeout
             with get_pool(self.settings).connection() as conn:
                 conn.execute(f"NOTIFY {queue.CHANNEL}")
@@ -83,20 +97,20 @@ class Dispatcher:
                 self._prune(pool)
                 free = self._free_slots()
                 claimed, full = [], False
-                for handler in local:  # a batch per handler, one slot each
-                    if free <= 0:
-                        break
-                    with pool.connection() as conn, conn.transaction():
-                        batch = queue.claim(conn, self.run_id, self.settings.broker_batch,
-                                            lease, only=handler)
-                    if batch:
-                        free -= 1
-                        full = full or len(batch) == self.settings.broker_batch
-                        self._slots.acquire()
-                        self._pool.submit(self._apply, pool, handler, batch)
-                if free > 0:
-                    with pool.connection() as conn, conn.transaction():
-                        claimed = queue.claim(conn, self.run_id, free, lease, skip=local)
+                if free:
+                    # One transaction, one round trip: a batch per in-process handler (a
+                    # slot each), then single deliveries for the other subscribers.
+                    wanted = [(h, self.settings.broker_batch) for h in local[:free]]
+                    with pool.connection() as conn, conn.pipeline(), conn.transaction():
+                        got = queue.claim_many(conn, self.run_id, lease, wanted,
+                                               rest=(local, free - len(wanted)))
+                    claimed = got.pop() if got and len(got) > len(wanted) else []
+                    for (handler, _), batch in zip(wanted, got, strict=True):
+                        if batch:
+                            full = full or len(batch) == self.settings.broker_batch
+                            self._slots.acquire()
+                            self._pool.submit(self._apply, pool, handler, batch)
+                    free -= len(wanted)
                 for d in claimed:
                     self._slots.acquire()
                     self._pool.submit(self._attempt, pool, d)
@@ -109,9 +123,26 @@ class Dispatcher:
                         due = queue.next_due(conn)
                         conn.rollback()
                     wait = IDLE_WAIT if due is None else max(0.0, min(due, IDLE_WAIT))
-                if wait > 0:
-                    for _ in listener.notifies(timeout=wait, stop_after=1):
-                        pass
+                if wait > 0 and self._sleep(listener, wait) and local:
+                    self._stop.wait(LINGER)  # let a few more arrive: bigger batches
+
+    def _sleep(self, listener, wait: float) -> bool:
+        """Until a NOTIFY, a wake() from this process, or wait seconds; True when woken."""
+        deadline = time.monotonic() + wait
+        woken = False
+        while not (woken or self._stop.is_set()):
+            woken = self._wake.is_set()
+            left = deadline - time.monotonic()
+            if left <= 0:
+                break
+            woken = woken or bool(list(listener.notifies(timeout=min(left, WAKE_CHECK),
+                                                         stop_after=1)))
+        self._wake.clear()
+        return woken
+
+    def wake(self) -> None:
+        """Claim now: deliveries were just committed by this process."""
+        self._wake.set()
 
     def _prune(self, pool) -> None:
         """At most every PRUNE_EVERY seconds: drop finished work (bounded per run)."""

@@ -44,11 +44,11 @@ def decode_cloudevents(headers, body: bytes, settings) -> list[dict]:
     return [{k: v for k, v in raw.items() if v is not None} for raw in raws]
 
 
-def enqueue_events(conn, events: list[dict], settings) -> int:
+def enqueue_events(conn, events: list[dict], settings, *, notify: bool = True) -> int:
     """In the caller's transaction: queue events with a delivery per matching trigger;
     returns how many deliveries."""
     pairs = [(e, triggers.matching(e["type"], settings)) for e in events]
-    queue.enqueue(conn, pairs)
+    queue.enqueue(conn, pairs, notify=notify)
     if log.isEnabledFor(logging.INFO):
         for event, subs in pairs:
             log.info("queued %s %s for %s", event["type"], event["id"],

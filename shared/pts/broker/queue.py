@@ -63,12 +63,15 @@ class Delivery:
     event: dict[str, Any]
 
 
-def enqueue(conn: psycopg.Connection, events: list[tuple[dict, list[str]]]) -> None:
+def enqueue(conn: psycopg.Connection, events: list[tuple[dict, list[str]]], *,
+            notify: bool = True) -> None:
     """In the caller's transaction: store events with their matching subscribers, one
-    delivery each, and wake the dispatchers (NOTIFY is sent at commit)."""
+    delivery each, and wake the dispatchers (NOTIFY is sent at commit). notify=False when
+    the caller wakes its own process's dispatcher instead: NOTIFY serializes commits on a
+    database-wide lock, which the ingest of `pts up` would take at every request."""
     rows = [{"event": e, "subscribers": subs} for e, subs in events]
     conn.execute(ENQUEUE, (json.dumps(rows),))
-    if any(subs for _, subs in events):
+    if notify and any(subs for _, subs in events):
         conn.execute(f"NOTIFY {CHANNEL}")
 
 
@@ -79,6 +82,21 @@ def claim(conn: psycopg.Connection, run_id: str, limit: int, lease: float, *,
     cur = conn.execute(CLAIM, {"run": run_id, "limit": limit, "lease": lease, "only": only,
                                "skip": list(skip)})
     return [Delivery(*row) for row in cur.fetchall()]
+
+
+def claim_many(conn: psycopg.Connection, run_id: str, lease: float,
+               batches: list[tuple[str, int]], rest: tuple[list[str], int]
+               ) -> list[list[Delivery]]:
+    """Several claims sent together (pipeline mode: one round trip): up to n deliveries
+    of each (subscriber, n) in batches, then, when rest's count is positive, up to that
+    many of any other subscriber than rest's list. Results in the same order."""
+    params = [{"run": run_id, "limit": n, "lease": lease, "only": h, "skip": []}
+              for h, n in batches]
+    if rest[1] > 0:
+        params.append({"run": run_id, "limit": rest[1], "lease": lease, "only": None,
+                       "skip": list(rest[0])})
+    cursors = [conn.cursor().execute(CLAIM, p) for p in params]
+    return [[Delivery(*row) for row in cur.fetchall()] for cur in cursors]
 
 
 def next_due(conn: psycopg.Connection) -> float | None:

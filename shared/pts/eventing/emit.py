@@ -52,8 +52,9 @@ def record_local(conn: psycopg.Connection, stored: list, settings: Settings) -> 
         return
     from pts.broker.ingress import enqueue_events
 
+    # No NOTIFY when this process runs a dispatcher: ingest wakes it after the commit.
     enqueue_events(conn, [outgoing(s.envelope.canonical(), s.seq, settings) for s in stored],
-                   settings)
+                   settings, notify=not settings.broker_dispatch)
     conn.execute(RECORD_EMITTED, ([s.seq for s in stored],))
 
 
