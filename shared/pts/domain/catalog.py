@@ -9,7 +9,9 @@ from __future__ import annotations
 from enum import StrEnum
 from typing import Annotated, Any
 
-from pydantic import BaseModel, ConfigDict, StringConstraints
+from pydantic import AfterValidator, BaseModel, ConfigDict, StringConstraints, WithJsonSchema
+
+from pts.domain.timefmt import parse_rfc3339
 
 PREFIX = "dev.pts."
 PLATFORM_PREFIX = "dev.pts.platform."
@@ -19,6 +21,16 @@ Text = Annotated[str, StringConstraints(max_length=4096)]
 Digest = Annotated[
     str, StringConstraints(pattern=r"^[a-z0-9]+(?:[.+_-][a-z0-9]+)*:[a-zA-Z0-9=_-]{32,}$")
 ]
+
+
+
+def _rfc3339(value: str) -> str:
+    parse_rfc3339(value)  # ValueError names what is wrong; the string is kept as sent
+    return value
+
+
+Time = Annotated[str, AfterValidator(_rfc3339),
+                 WithJsonSchema({"type": "string", "format": "date-time"})]
 
 
 class Data(BaseModel):
@@ -32,6 +44,14 @@ class Pipeline(BaseModel):
     url: Text | None = None
 
 
+class Change(BaseModel):
+    """One change a deployment ships: a commit and when it was committed or merged."""
+
+    model_config = ConfigDict(extra="allow")
+    commit: Name
+    time: Time
+
+
 class DeploymentStarted(Data):
     deployment_id: Name
     service: Name
@@ -41,6 +61,8 @@ class DeploymentStarted(Data):
     commit: Name | None = None
     pipeline: Pipeline | None = None
     actor: Name | None = None
+    commit_time: Time | None = None
+    changes: list[Change] | None = None
 
 
 class DeploymentSucceeded(Data):
@@ -50,6 +72,8 @@ class DeploymentSucceeded(Data):
     version: Name | None = None
     image: Text | None = None
     commit: Name | None = None
+    commit_time: Time | None = None
+    changes: list[Change] | None = None
 
 
 class DeploymentFailed(Data):
@@ -57,6 +81,8 @@ class DeploymentFailed(Data):
     service: Name
     environment: Name
     reason: Text | None = None
+    commit_time: Time | None = None
+    changes: list[Change] | None = None
 
 
 class DeploymentRolledBack(Data):
@@ -65,6 +91,8 @@ class DeploymentRolledBack(Data):
     environment: Name
     to_version: Name | None = None
     reason: Text | None = None
+    commit_time: Time | None = None
+    changes: list[Change] | None = None
 
 
 class DeploymentCancelled(Data):
@@ -72,6 +100,8 @@ class DeploymentCancelled(Data):
     service: Name
     environment: Name
     reason: Text | None = None
+    commit_time: Time | None = None
+    changes: list[Change] | None = None
 
 
 class ServiceRegistered(Data):
@@ -122,6 +152,28 @@ class ImagePublished(Data):
     commit: Name | None = None
 
 
+class ChangeMerged(Data):
+    """A change merged. Without data `time`, the event's own time is the merge time: plain
+    JSON producers' `time` field is the event's attribute, never its data."""
+
+    service: Name
+    commit: Name
+    time: Time | None = None
+    url: Text | None = None
+
+
+class IncidentOpened(Data):
+    incident_id: Name
+    service: Name
+    environment: Name
+
+
+class IncidentResolved(Data):
+    incident_id: Name
+    service: Name
+    environment: Name
+
+
 class PlatformData(Data):
     """dev.pts.platform.*: any JSON object, stored and searchable, not projected."""
 
@@ -138,6 +190,9 @@ CATALOG: dict[str, type[Data]] = {
     "dev.pts.service.health_changed": ServiceHealthChanged,
     "dev.pts.service.decommissioned": ServiceDecommissioned,
     "dev.pts.image.published": ImagePublished,
+    "dev.pts.change.merged": ChangeMerged,
+    "dev.pts.incident.opened": IncidentOpened,
+    "dev.pts.incident.resolved": IncidentResolved,
 }
 
 # What the `subject` of each kind of event names, filled in when a producer leaves it out.
@@ -145,6 +200,8 @@ SUBJECT_FIELD: dict[str, str] = {
     "dev.pts.deployment.": "deployment_id",
     "dev.pts.service.": "service",
     "dev.pts.image.": "digest",
+    "dev.pts.change.": "commit",
+    "dev.pts.incident.": "incident_id",
 }
 
 
