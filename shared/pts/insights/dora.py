@@ -1,0 +1,79 @@
+"""The DORA four keys of one environment (and optionally one service) over [since, until).
+Every definition is in docs/dora.md; this module follows it line by line."""
+
+from __future__ import annotations
+
+from datetime import UTC, datetime
+from typing import Any
+
+from pts.insights import queries
+from pts.insights.changes import earliest_changes
+from pts.insights.incidents import fold_incidents
+from pts.insights.stats import median, nearest_rank, number
+
+COUNTED = ("succeeded", "failed", "rolled_back")  # cancelled: no change reached anyone
+FAILED = ("failed", "rolled_back")
+
+
+def _later(rows: list[dict], after: datetime, status: str | None = None) -> datetime | None:
+    """The first finish strictly after `after` among rows (sorted by finish)."""
+    for r in rows:
+        if r["finished_at"] > after and (status is None or r["status"] == status):
+            return r["finished_at"]
+    return None
+
+
+def four_keys(conn, environment: str, service: str | None, since: datetime,
+              until: datetime) -> dict[str, Any]:
+    """The /dora answer (times as datetimes; the route formats them)."""
+    rows = queries.window(conn, environment, service, since, until)
+    services = sorted({r["service"] for r in rows})
+    after = queries.following(conn, environment, services, until)
+    by_service = {s: [r for r in rows if r["service"] == s] for s in services}
+    for r in rows:
+        mine, nxt = by_service[r["service"]], after[r["service"]]
+        r["next_finish"] = _later(mine, r["finished_at"]) or nxt["next_finish"]
+        r["next_success"] = (_later(mine, r["finished_at"], "succeeded")
+                             or nxt["next_success"])
+    ok = [r for r in rows if r["status"] == "succeeded"]
+    failures = [r for r in rows if r["status"] in FAILED]
+
+    # Incidents: opened in the window (time to restore) or after a succeeded deployment of
+    # the window and before the next deployment finished (change failure rate).
+    ends = [r["next_finish"] for r in ok]
+    high = None if any(e is None for e in ends) else max([until, *ends])
+    found = fold_incidents(queries.incidents(conn, environment, since, high), environment,
+                           service)
+    opened = {}
+    for inc in found:
+        opened.setdefault(inc["service"], []).append(inc["opened_at"])
+    caused = [r for r in ok if any(
+        r["finished_at"] <= t and (r["next_finish"] is None or t < r["next_finish"])
+        for t in opened.get(r["service"], []))]
+
+    changes = earliest_changes(conn, ok)
+    leads = [(r["finished_at"] - changes[r["deployment_id"]]).total_seconds() for r in ok
+             if r["deployment_id"] in changes and changes[r["deployment_id"]] <= r["finished_at"]]
+    restores = [(r["next_success"] - r["finished_at"]).total_seconds() for r in failures
+                if r["next_success"] is not None]
+    restores += [(i["resolved_at"] - i["opened_at"]).total_seconds() for i in found
+                 if since <= i["opened_at"] < until and i["resolved_at"] is not None]
+
+    days = (until - since).total_seconds() / 86400
+    total = sum(1 for r in rows if r["status"] in COUNTED)
+    failed = len(failures) + len(caused)
+    return {
+        "environment": environment, "service": service, "since": since, "until": until,
+        "deployment_frequency": {
+            "deployments": len(ok), "per_day": number(len(ok) / days if days else 0),
+            "deployment_days": len({r["finished_at"].astimezone(UTC).date() for r in ok})},
+        "lead_time_for_changes": {
+            "count": len(leads), "median_seconds": number(median(leads)),
+            "p90_seconds": number(nearest_rank(leads, 90))},
+        "change_failure_rate": {
+            "failed": failed, "total": total,
+            "rate": number(failed / total) if total else None},
+        "time_to_restore": {"count": len(restores),
+                            "median_seconds": number(median(restores))},
+    }
+
