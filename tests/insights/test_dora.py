@@ -160,3 +160,28 @@ def test_the_default_window_is_the_last_30_days(db_url):
 def test_bad_parameters_answer_400(db_url, params, bad):
     problem = dora(400, **params)
     assert [e["parameter"] for e in problem["errors"]] == [bad]
+
+
+# The worked example of docs/dora.md, event for event.
+WORKED = [
+    *deployment("d1", "api", at(2, "09:00"), at(2, "09:20"), version="1.0", commit="c2",
+                changes=[{"commit": "c1", "time": at(1, "15:20")},
+                         {"commit": "c2", "time": at(2, "08:00")}]),
+    *deployment("d2", "api", at(3, "10:00"), at(3, "10:10"), "failed", version="1.1"),
+    ev("change.merged", at(3, "09:00"), service="api", commit="c3", time=at(3, "09:00")),
+    *deployment("d3", "api", at(3, "10:30"), at(3, "10:40"), version="1.1", commit="c3",
+                commit_time=at(3, "08:40")),
+    incident("opened", "i-1", "api", at(3, "12:00")),
+    incident("resolved", "i-1", "api", at(3, "12:30")),
+    ev("change.merged", at(4, "09:00"), service="api", commit="c4", time=at(4, "09:00")),
+    *deployment("d4", "api", at(4, "11:00"), at(4, "11:30"), version="1.2", commit="c4"),
+    *deployment("d5", "api", at(4, "13:00"), at(4, "13:15"), version="1.1", commit="c3"),
+    *deployment("w1", "web", at(6, "16:00"), at(6, "16:05"), "cancelled", version="3.0"),
+]
+
+
+def test_the_worked_example_of_the_documentation(db_url):
+    post(WORKED)
+    answer = dora(until="2026-11-08T00:00:00Z")
+    assert keys(answer) == expected(3, 0.428571, 3, (3, 64800, 101700), (3, 5, 0.6),
+                                    (3, 1800))
