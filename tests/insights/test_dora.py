@@ -185,3 +185,9 @@ def test_the_worked_example_of_the_documentation(db_url):
     answer = dora(until="2026-11-08T00:00:00Z")
     assert keys(answer) == expected(3, 0.428571, 3, (3, 64800, 101700), (3, 5, 0.6),
                                     (3, 1800))
+
+
+def test_a_window_starting_in_the_future_is_empty(db_url):
+    answer = dora(since="2999-01-01T00:00:00Z", until=None)
+    assert answer["until"] == answer["since"] == "2999-01-01T00:00:00Z"
+    assert keys(answer) == expected()

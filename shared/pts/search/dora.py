@@ -12,6 +12,7 @@ from pts.search.params import Param, bad_request, parse_query
 from pts.search.routes import Context
 
 DEFAULT_DAYS = 30
+_EPOCH = datetime(1970, 1, 1, tzinfo=UTC)
 NUMBER = {"type": "number"}
 NUMBER_OR_NULL = {"type": ["number", "null"]}
 SECONDS = {"type": ["number", "null"], "description": "Seconds; null when count is 0."}
@@ -52,8 +53,11 @@ PARAMS = [
 
 def window(f: dict[str, Any], days: int = DEFAULT_DAYS) -> tuple[datetime, datetime]:
     """[since, until) from the parameters and their defaults; 400 when since is after
-    until (equal: an empty window, answered with zeros)."""
-    until = f.get("until") or datetime.now(UTC).replace(microsecond=0)
+    until (equal: an empty window, answered with zeros). A `since` in the future without
+    `until` gives an empty window at `since`."""
+    until = f.get("until")
+    if until is None:  # now; or, for a window that starts later, an empty one there
+        until = max(datetime.now(UTC).replace(microsecond=0), f.get("since") or _EPOCH)
     try:
         since = f.get("since") or until - timedelta(days=days)
     except OverflowError:
