@@ -14,8 +14,7 @@ from pts.search.db import fetch
 _DEPLOYMENT = """
 SELECT d.deployment_id, d.service, d.commit, d.finished_at,
     CASE WHEN d.status = 'succeeded' AND r.at IS NOT NULL THEN 'rolled_back'
-         ELSE d.status END AS status,
-    d.status = 'succeeded' AND r.at IS NOT NULL AS rollback_inferred
+         ELSE d.status END AS status
 FROM deployments d
 LEFT JOIN LATERAL (SELECT min(x.finished_at) AS at FROM deployments x
                    WHERE x.replaced_deployment_id = d.deployment_id AND x.rollback_inferred
