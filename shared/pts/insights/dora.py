@@ -3,6 +3,7 @@ Every definition is in docs/dora.md; this module follows it line by line."""
 
 from __future__ import annotations
 
+from bisect import bisect_left
 from datetime import UTC, datetime
 from typing import Any
 
@@ -15,26 +16,40 @@ COUNTED = ("succeeded", "failed", "rolled_back")  # cancelled: no change reached
 FAILED = ("failed", "rolled_back")
 
 
-def _later(rows: list[dict], after: datetime, status: str | None = None) -> datetime | None:
-    """The first finish strictly after `after` among rows (sorted by finish)."""
-    for r in rows:
-        if r["finished_at"] > after and (status is None or r["status"] == status):
-            return r["finished_at"]
-    return None
+def _link(rows: list[dict], after: dict) -> None:
+    """Give each deployment of one service (sorted by finish) the finish of the next
+    deployment and of the next succeeded one, strictly later; `after` holds those that
+    finished after the window. One backward pass: equal finishes share their next."""
+    next_finish, next_success = after["next_finish"], after["next_success"]
+    end = len(rows)
+    while end > 0:
+        start, at = end, rows[end - 1]["finished_at"]
+        while start > 0 and rows[start - 1]["finished_at"] == at:
+            start -= 1
+        for r in rows[start:end]:
+            r["next_finish"], r["next_success"] = next_finish, next_success
+        next_finish = at
+        if any(r["status"] == "succeeded" for r in rows[start:end]):
+            next_success = at
+        end = start
+
+
+def _followed_by_incident(r: dict, opened: list) -> bool:
+    """An incident (opened times, sorted) at or after r's finish, before the next finish."""
+    i = bisect_left(opened, r["finished_at"])
+    return i < len(opened) and (r["next_finish"] is None or opened[i] < r["next_finish"])
 
 
 def four_keys(conn, environment: str, service: str | None, since: datetime,
               until: datetime) -> dict[str, Any]:
     """The /dora answer (times as datetimes; the route formats them)."""
     rows = queries.window(conn, environment, service, since, until)
-    services = sorted({r["service"] for r in rows})
-    after = queries.following(conn, environment, services, until)
-    by_service = {s: [r for r in rows if r["service"] == s] for s in services}
-    for r in rows:
-        mine, nxt = by_service[r["service"]], after[r["service"]]
-        r["next_finish"] = _later(mine, r["finished_at"]) or nxt["next_finish"]
-        r["next_success"] = (_later(mine, r["finished_at"], "succeeded")
-                             or nxt["next_success"])
+    by_service: dict[str, list[dict]] = {}
+    for r in rows:  # in finish order, so each service's list is too
+        by_service.setdefault(r["service"], []).append(r)
+    after = queries.following(conn, environment, sorted(by_service), until)
+    for name, mine in by_service.items():
+        _link(mine, after[name])
     ok = [r for r in rows if r["status"] == "succeeded"]
     failures = [r for r in rows if r["status"] in FAILED]
 
@@ -44,12 +59,10 @@ def four_keys(conn, environment: str, service: str | None, since: datetime,
     high = None if any(e is None for e in ends) else max([until, *ends])
     found = fold_incidents(queries.incidents(conn, environment, since, high), environment,
                            service)
-    opened = {}
-    for inc in found:
+    opened: dict[str, list] = {}
+    for inc in sorted(found, key=lambda i: i["opened_at"]):
         opened.setdefault(inc["service"], []).append(inc["opened_at"])
-    caused = [r for r in ok if any(
-        r["finished_at"] <= t and (r["next_finish"] is None or t < r["next_finish"])
-        for t in opened.get(r["service"], []))]
+    caused = [r for r in ok if _followed_by_incident(r, opened.get(r["service"], []))]
 
     changes = earliest_changes(conn, ok)
     leads = [(r["finished_at"] - changes[r["deployment_id"]]).total_seconds() for r in ok
