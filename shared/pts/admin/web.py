@@ -6,6 +6,7 @@
 - GET /api/tokens          live tokens (scope admin)
 - POST /api/tokens         create one: {"name", "scopes", "source_prefix"} (scope admin)
 - DELETE /api/tokens/NAME  revoke one (scope admin)
+- POST /api/deadletters/ID/redrive  re-emit an open dead letter (scope admin)
 """
 
 from __future__ import annotations
@@ -14,7 +15,7 @@ from urllib.parse import urlsplit
 
 import flask
 
-from pts.admin import static
+from pts.admin import deadletters, static
 from pts.auth import ADMIN, READ, authorize, store
 from pts.auth.scopes import parse_scopes
 from pts.config import Settings, get_settings
@@ -75,6 +76,11 @@ def _api(request: flask.Request, route: str, settings: Settings) -> flask.Respon
         if record is None:
             raise Problem(404, "no live token of that name")
         return flask.Response(status=204)
+    if match := deadletters.ROUTE.match(route):
+        require_method(request, "POST")
+        authorize(request, ADMIN, function=FUNCTION, settings=settings)
+        letter = deadletters.redrive_one(deadletters.letter_id(match.group(1)), settings)
+        return json_response(letter)
     raise Problem(404, "no such API route")
 
 
