@@ -13,11 +13,13 @@ import os
 import shutil
 import subprocess
 import sys
+import tempfile
 import threading
 import time
 import urllib.request
-from datetime import UTC, datetime
+from datetime import UTC, datetime, timedelta
 from http.server import BaseHTTPRequestHandler, ThreadingHTTPServer
+from pathlib import Path
 
 import pytest
 
@@ -73,11 +75,12 @@ def api_all(up: Up, path: str) -> list[dict]:
             return items
 
 
-def run_demo(up: Up, end: str) -> subprocess.CompletedProcess:
+def run_demo(up: Up, end: str | None, *extra: str,
+             token: str | None = TEST_TOKEN) -> subprocess.CompletedProcess:
     env = {k: v for k, v in os.environ.items() if not k.startswith("PTS_")}
-    return subprocess.run([sys.executable, "-m", "pts.cli", "demo", "--url", up.base,
-                           "--token", TEST_TOKEN, "--end", end], env=env, cwd=ROOT,
-                          capture_output=True, text=True, timeout=120)
+    args = [*(["--token", token] if token else []), *(["--end", end] if end else []), *extra]
+    return subprocess.run([sys.executable, "-m", "pts.cli", "demo", "--url", up.base, *args],
+                          env=env, cwd=ROOT, capture_output=True, text=True, timeout=120)
 
 
 def wait_settled(up: Up, deployments: int, timeout: float = 120) -> None:
@@ -102,29 +105,38 @@ def chaos():
 
 @pytest.fixture(scope="module")
 def demo_end():
-    return datetime.now(UTC).replace(minute=0, second=0, microsecond=0)
+    """An hour before the default --end, so that a run without --end meets the stored demo
+    with other times (and must find and repeat it)."""
+    return datetime.now(UTC).replace(minute=0, second=0, microsecond=0) - timedelta(hours=1)
 
 
 @pytest.fixture(scope="module")
-def pts(tmp_path_factory, chaos, demo_end):
+def pts(chaos, demo_end):
     """`pts up` holding the demo platform; yields the Up handle."""
     from pts.demo.world import demo_events
 
     routes = {**{h: list(f) for h, f in routing.ROUTES.items()},
               "chaos": ["dev.pts.platform.chaos."]}
-    up = Up(tmp_path_factory.mktemp("admin-ui") / "data", env={
+    # Not pytest's tmp_path: the embedded server runs as its own user, and pytest's base
+    # folder is private to root (as in tests/eventing/test_up_e2e.py).
+    base = Path(tempfile.mkdtemp(prefix="pts-admin-ui-"))
+    data_dir = base / "data"
+    up = Up(data_dir, env={
         "PTS_BROKER_ROUTES": json.dumps(routes),
         "PTS_BROKER_SUBSCRIBERS": json.dumps({"chaos": chaos.url}),
         "PTS_BROKER_RETRY": "1", "PTS_BROKER_BACKOFF_DELAY": "0.05"})
+    up.data_dir = data_dir
     try:
         done = run_demo(up, demo_end.isoformat())
         assert done.returncode == 0, done.stderr
         events = demo_events(demo_end)
-        ids = {e["data"]["deployment_id"] for e in events if e["type"].startswith("dev.pts.deployment.")}
+        ids = {e["data"]["deployment_id"] for e in events
+               if e["type"].startswith("dev.pts.deployment.")}
         wait_settled(up, len(ids))
         yield up
     finally:
         up.stop()
+        shutil.rmtree(base, ignore_errors=True)
 
 
 @pytest.fixture(scope="module")

@@ -8,8 +8,16 @@ import urllib.parse
 
 import pytest
 
-from tests.admin_ui.conftest import (CHAOS_REASON, api, api_all, open_page, run_demo, settled,
-                                     sign_in, wait_until)
+from tests.admin_ui.conftest import (
+    CHAOS_REASON,
+    api,
+    api_all,
+    open_page,
+    run_demo,
+    settled,
+    sign_in,
+    wait_until,
+)
 
 pytestmark = [pytest.mark.browser, pytest.mark.slow]
 
@@ -23,6 +31,19 @@ PROBES = ("/function/admin/api/webhooks",)
 def test_a_second_demo_run_is_all_duplicates(pts, demo_end):
     done = run_demo(pts, demo_end.isoformat())
     assert done.returncode == 0 and ": 0 new, " in done.stdout, done.stdout + done.stderr
+    # Without --end (an hour later than the stored demo): it finds that demo and repeats it.
+    later = run_demo(pts, None)
+    assert later.returncode == 0, later.stdout + later.stderr
+    assert f"the demo ending {demo_end.isoformat()} is already stored" in later.stdout
+    assert ": 0 new, " in later.stdout
+    # With no token at all, it makes one in the local database and prints it for the page.
+    anon = run_demo(pts, demo_end.isoformat(), "--data-dir", str(pts.data_dir), token=None)
+    assert anon.returncode == 0, anon.stdout + anon.stderr
+    assert "created token 'demo' (scopes ingest, read)" in anon.stdout
+    token = anon.stdout.split("admin page:\n")[1].split()[0]
+    status, _, _ = pts.request("GET", "/function/search/events?limit=1",
+                               headers={"Authorization": f"Bearer {token}"})
+    assert status == 200
 
 
 def test_every_page_loads_without_console_errors_or_csp_violations(pts, page_factory):
@@ -115,7 +136,8 @@ def test_infinite_scroll_and_the_event_detail(pts, page_factory):
     assert _lines(page).count() == 50
     page.locator("button.more").scroll_into_view_if_needed()
     wait_until(page, "document.querySelectorAll('ol.log > li').length >= 100")
-    seqs = [int(s) for s in page.eval_on_selector_all("ol.log > li", "l => l.map(e => e.dataset.seq)")]
+    seqs = [int(s) for s in page.eval_on_selector_all("ol.log > li",
+                                                      "l => l.map(e => e.dataset.seq)")]
     assert seqs == sorted(seqs, reverse=True) and len(set(seqs)) == len(seqs)
     # The detail view: every attribute and the data.
     page.locator("ol.log > li button.line").nth(3).click()
@@ -152,13 +174,14 @@ def test_deployments_list_filters_paging_chart_and_timeline(pts, page_factory):
     page.select_option("#f-status", "rolled_back")
     settled(page)
     rolled = api_all(pts, "/deployments?status=rolled_back")
-    ids = page.eval_on_selector_all("tr[data-deployment-id]", "r => r.map(e => e.dataset.deploymentId)")
+    ids = page.eval_on_selector_all("tr[data-deployment-id]",
+                                    "r => r.map(e => e.dataset.deploymentId)")
     assert sorted(ids) == sorted(d["deployment_id"] for d in rolled) and ids
     assert page.locator("tr[data-deployment-id] .mark.rollback").count() == len(ids)
     rows.first.locator("td").nth(3).click()  # anywhere on the row opens it
     page.wait_for_selector("svg.timeline")
     detail = api(pts, "/deployments/" + urllib.parse.quote(ids[0]))
-    assert page.locator("svg.timeline circle").count() == len(detail["events"]) + 1  # + commit
+    assert page.locator("svg.timeline circle").count() == len(detail["events"])
     assert page.locator("ol.steps button.step").count() >= len(detail["events"])
 
 
@@ -231,6 +254,8 @@ def test_phone_width_has_no_horizontal_scroll(pts, page_factory, route):
 def test_keyboard_reaches_the_pages_and_the_dark_theme_applies(pts, page_factory):
     page = page_factory(scheme="dark").page
     open_page(page, pts, "environments")
+    page.reload()  # Tab from the start of a fresh document
+    settled(page)
     background = page.evaluate("getComputedStyle(document.body).backgroundColor")
     assert background == "rgb(15, 19, 26)"
     for _ in range(12):  # the skip link, the brand, Environments, Event log, ...

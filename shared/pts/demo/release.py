@@ -117,7 +117,8 @@ class Release:
             self.w.emit(back, "dev.pts.deployment.rolled_back", dep + "/rolled_back",
                         {"deployment_id": dep, "service": self.service, "environment": env,
                          "to_version": previous, "reason": "health alert"}, dep)
-            old = f"{self.repository}:{previous}@sha256:{sha(self.service, previous, 'image', length=64)}"
+            digest = sha(self.service, previous, "image", length=64)
+            old = f"{self.repository}:{previous}@sha256:{digest}"
             self._running(env, back, previous, old)
             self._health(env, back + timedelta(minutes=3), "healthy", None)
             return False

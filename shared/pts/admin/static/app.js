@@ -78,6 +78,11 @@ $("logout").addEventListener("click", () => {
 });
 
 window.addEventListener("hashchange", route);
+// The skip link moves focus only: its #view must not become a route.
+document.querySelector(".skip").addEventListener("click", (ev) => {
+  ev.preventDefault();
+  $("view").focus();
+});
 
 async function start() {
   const t = token.get();

@@ -73,22 +73,32 @@ export function legend(items) {
                          svg("rect", { width: 10, height: 10, rx: 2, class: cls })), label)));
 }
 
-// Points on a time axis: [{at, label, cls}], e.g. a deployment's events.
+// Points on a time axis: [{at, label, cls}], e.g. a deployment's events. Labels go below
+// the axis in lanes, so that points close in time do not print over each other.
 export function timeline(points) {
   const times = points.map((p) => Date.parse(p.at));
   const t0 = Math.min(...times), t1 = Math.max(...times);
   const span = Math.max(t1 - t0, 1000);
-  const W = 900, H = 70, pad = 40;
+  const W = 900, pad = 50, axis = 16, gap = 130;
   const x = (t) => pad + ((t - t0) / span) * (W - 2 * pad);
+  const lanes = [];
+  const placed = points.map((p, i) => {
+    const cx = x(times[i]);
+    let lane = lanes.findIndex((last) => cx - last >= gap);
+    if (lane < 0) { lane = lanes.length; lanes.push(cx); } else lanes[lane] = cx;
+    return { ...p, cx, lane };
+  });
+  const H = axis + 24 + lanes.length * 17;
   const root = svg("svg", { viewBox: `0 0 ${W} ${H}`, class: "chart timeline", role: "img",
                             "aria-label": "Timeline of the events" },
-    svg("line", { x1: pad, x2: W - pad, y1: 30, y2: 30, class: "chart-axis" }));
-  points.forEach((p, i) => {
-    const cx = x(times[i]);
+    svg("line", { x1: pad, x2: W - pad, y1: axis, y2: axis, class: "chart-axis" }));
+  for (const p of placed) {
+    const y = axis + 24 + p.lane * 17;
     root.append(svg("g", { class: "point" }, svg("title", null, `${p.label} · ${utc(p.at)}`),
-      svg("circle", { cx, cy: 30, r: 7, class: p.cls }),
-      svg("text", { x: cx, y: i % 2 ? 60 : 14, class: "chart-tick", "text-anchor": anchor(cx, W, pad) }, p.label)));
-  });
+      svg("line", { x1: p.cx, x2: p.cx, y1: axis, y2: y - 11, class: "chart-axis" }),
+      svg("circle", { cx: p.cx, cy: axis, r: 7, class: p.cls }),
+      svg("text", { x: p.cx, y, class: "chart-tick", "text-anchor": anchor(p.cx, W, pad) }, p.label)));
+  }
   return root;
 }
 

@@ -150,7 +150,7 @@ export function toast(text) {
 
 export function badge(value, kind = "status") {
   if (!value) return h("span", { class: "muted" }, "—");
-  return h("span", { class: `badge ${kind}-${String(value).replace(/[^a-z_]/gi, "")}` },
+  return h("span", { class: `badge ${kind}-${String(value).replace(/[^a-z_]/gi, "")}${kind === "type" ? " plain" : ""}` },
            String(value).replace("_", " "));
 }
 

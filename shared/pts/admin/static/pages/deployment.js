@@ -19,11 +19,12 @@ function render(d) {
   const changes = started && Array.isArray(started.data.changes) ? started.data.changes : [];
   const commitTime = started && started.data.commit_time;
   const lead = commitTime && d.succeeded_at ? (Date.parse(d.succeeded_at) - Date.parse(commitTime)) / 1000 : null;
-  const points = (d.events || []).map((e) => {
+  const t0 = d.events && d.events.length ? Date.parse(d.events[0].occurred_at) : 0;
+  const points = (d.events || []).map((e, i) => {
     const kind = e.type.replace("dev.pts.deployment.", "");
-    return { at: e.occurred_at, label: kind.replace("_", " "), cls: CLASSES[kind] || "o-other" };
+    const after = i ? " +" + duration((Date.parse(e.occurred_at) - t0) / 1000) : "";
+    return { at: e.occurred_at, label: kind.replace("_", " ") + after, cls: CLASSES[kind] || "o-other" };
   });
-  if (commitTime) points.unshift({ at: commitTime, label: "commit", cls: "o-commit" });
   return [
     pageHead(h("span", null, d.service, " → ", d.environment, " ", h("span", { class: "version-tag big" }, d.version || "?")),
              null, badge(d.status)),
