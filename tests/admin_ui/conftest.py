@@ -1,7 +1,7 @@
 """Browser tests of the admin page: `pts up` in a subprocess, filled by `pts demo`, driven by
 Playwright with Debian's Chromium (no browser download; .ci/run installs `chromium`).
 
-One `pts up` serves the whole module. Besides the real handlers, its broker routes
+One `pts up` serves every test of this folder. Besides the real handlers, its broker routes
 `dev.pts.platform.chaos.*` to a little HTTP subscriber of this process, which refuses them
 (400) until a test lets it accept: that is how a real dead letter is made.
 """
@@ -96,21 +96,21 @@ def wait_settled(up: Up, deployments: int, timeout: float = 120) -> None:
     raise AssertionError(f"projections did not settle: {count} of {deployments} deployments")
 
 
-@pytest.fixture(scope="module")
+@pytest.fixture(scope="session")
 def chaos():
     c = Chaos()
     yield c
     c.server.shutdown()
 
 
-@pytest.fixture(scope="module")
+@pytest.fixture(scope="session")
 def demo_end():
     """An hour before the default --end, so that a run without --end meets the stored demo
     with other times (and must find and repeat it)."""
     return datetime.now(UTC).replace(minute=0, second=0, microsecond=0) - timedelta(hours=1)
 
 
-@pytest.fixture(scope="module")
+@pytest.fixture(scope="session")
 def pts(chaos, demo_end):
     """`pts up` holding the demo platform; yields the Up handle."""
     from pts.demo.world import demo_events
@@ -139,7 +139,7 @@ def pts(chaos, demo_end):
         shutil.rmtree(base, ignore_errors=True)
 
 
-@pytest.fixture(scope="module")
+@pytest.fixture(scope="session")
 def browser():
     if not shutil.which(CHROMIUM) and not os.path.exists(CHROMIUM):
         pytest.skip(f"no Chromium at {CHROMIUM} (apt-get install chromium; .ci/run does)")

@@ -1,4 +1,4 @@
-// Building the page without innerHTML: every value becomes a text node, never markup.
+// Building the page from elements and text nodes only: a value never becomes markup.
 // Styles are classes only (the CSP allows no inline style).
 
 export function h(tag, attrs, ...children) {

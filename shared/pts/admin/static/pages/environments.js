@@ -1,6 +1,6 @@
 // Environments: the service x environment matrix of what runs where, coloured by health and
 // by the last deployment, each cell linking to its deployment and the service.
-import { all, emptyBox, loadingBox, problemBox } from "../api.js";
+import { all, emptyBox, loadingBox, problemBox, search, searchFeatures } from "../api.js";
 import { badge, h, hash, link, pageHead, relative, sortEnvironments, time } from "../dom.js";
 import { remember } from "../nav.js";
 
@@ -22,6 +22,8 @@ export function environmentsPage(view, { query }) {
     try {
       const cells = await all("/environments", { at: atIso });
       body.replaceChildren(...render(cells, atIso));
+      const envs = sortEnvironments(cells.map((c) => c.environment));
+      if (envs.length > 1 && (await searchFeatures()).diff) body.append(compare(envs, query));
     } catch (e) {
       body.replaceChildren(problemBox(e, "The matrix"));
     }
@@ -82,4 +84,37 @@ function cell(c, service, environment) {
       link(`#/deployments/${encodeURIComponent(c.last_deployment_id)}`, badge(c.last_deployment_status)),
       c.last_deployment_at ? h("span", { class: "muted", title: c.last_deployment_at }, " " + relative(c.last_deployment_at)) : null)
       : null);
+}
+
+// Compare two environments (GET /environments/diff, when the server has it): what differs.
+function compare(envs, query) {
+  const from = h("select", { id: "diff-from", "aria-label": "From environment" }, envs.map((e) => h("option", { value: e }, e)));
+  const to = h("select", { id: "diff-to", "aria-label": "To environment" }, envs.map((e) => h("option", { value: e }, e)));
+  from.value = query.from && envs.includes(query.from) ? query.from : envs[envs.length - 2];
+  to.value = query.to && envs.includes(query.to) ? query.to : envs[envs.length - 1];
+  const showAll = h("input", { type: "checkbox", id: "diff-all" });
+  const out = h("div");
+  const side = (s) => (s ? h("span", null, h("span", { class: "version-tag" }, s.version || "?"), " ",
+                             hash(s.image_digest, "digest")) : h("span", { class: "muted" }, "not deployed"));
+  async function run() {
+    out.replaceChildren(loadingBox());
+    try {
+      const doc = await search("/environments/diff", { from: from.value, to: to.value, all: showAll.checked ? "true" : "" });
+      if (!doc.items.length) { out.replaceChildren(emptyBox(`${from.value} and ${to.value} run the same versions.`)); return; }
+      out.replaceChildren(h("div", { class: "table-wrap" }, h("table", { class: "list diff" },
+        h("thead", null, h("tr", null, h("th", { scope: "col" }, "Service"), h("th", { scope: "col" }, from.value),
+          h("th", { scope: "col" }, to.value))),
+        h("tbody", null, doc.items.map((d) => h("tr", { class: d.same ? "same" : "differs", dataset: { service: d.service } },
+          h("th", { scope: "row" }, link(`#/services/${encodeURIComponent(d.service)}`, d.service), d.same ? h("span", { class: "muted" }, " same") : null),
+          h("td", null, side(d.from)), h("td", null, side(d.to))))))));
+    } catch (e) {
+      out.replaceChildren(problemBox(e, "Comparing environments"));
+    }
+  }
+  const form = h("form", { class: "filters compact", onsubmit: (ev) => { ev.preventDefault(); run(); } },
+    h("label", { class: "field", for: "diff-from" }, h("span", null, "Compare"), from),
+    h("label", { class: "field", for: "diff-to" }, h("span", null, "with"), to),
+    h("label", { class: "switch", for: "diff-all" }, showAll, h("span", null, "include the same")),
+    h("div", { class: "buttons" }, h("button", { type: "submit", class: "primary" }, "Compare")));
+  return h("section", { class: "card compare" }, h("h2", null, "Compare environments"), form, out);
 }
