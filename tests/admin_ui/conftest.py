@@ -24,8 +24,9 @@ from pathlib import Path
 import pytest
 
 from pts import routing
-from tests.conftest import TEST_TOKEN
-from tests.e2e.up import ROOT, Up
+from tests.support.env import ROOT, TEST_TOKEN
+from tests.support.up import Served, environment
+from tests.support.up import up as pts_up
 
 CHROMIUM = os.environ.get("PTS_CHROMIUM", "/usr/bin/chromium")
 CHAOS_REASON = b"chaos: refusing on purpose"
@@ -57,14 +58,14 @@ class Chaos:
         threading.Thread(target=self.server.serve_forever, daemon=True).start()
 
 
-def api(up: Up, path: str) -> dict:
+def api(up: Served, path: str) -> dict:
     """GET a search API path with the admin token."""
     status, _, body = up.request("GET", "/function/search" + path)
     assert status == 200, body
     return json.loads(body)
 
 
-def api_all(up: Up, path: str) -> list[dict]:
+def api_all(up: Served, path: str) -> list[dict]:
     items, cursor = [], None
     while True:
         sep = "&" if "?" in path else "?"
@@ -75,7 +76,7 @@ def api_all(up: Up, path: str) -> list[dict]:
             return items
 
 
-def run_demo(up: Up, end: str | None, *extra: str,
+def run_demo(up: Served, end: str | None, *extra: str,
              token: str | None = TEST_TOKEN) -> subprocess.CompletedProcess:
     env = {k: v for k, v in os.environ.items() if not k.startswith("PTS_")}
     args = [*(["--token", token] if token else []), *(["--end", end] if end else []), *extra]
@@ -83,7 +84,7 @@ def run_demo(up: Up, end: str | None, *extra: str,
                           env=env, cwd=ROOT, capture_output=True, text=True, timeout=120)
 
 
-def wait_settled(up: Up, deployments: int, timeout: float = 120) -> None:
+def wait_settled(up: Served, deployments: int, timeout: float = 120) -> None:
     """Until the handlers have projected every demo deployment and the matrix holds still."""
     deadline, last = time.monotonic() + timeout, None
     while time.monotonic() < deadline:
@@ -112,7 +113,7 @@ def demo_end():
 
 @pytest.fixture(scope="session")
 def pts(chaos, demo_end):
-    """`pts up` holding the demo platform; yields the Up handle."""
+    """`pts up` holding the demo platform; yields the Served handle."""
     from pts.demo.world import demo_events
 
     routes = {**{h: list(f) for h, f in routing.ROUTES.items()},
@@ -121,11 +122,10 @@ def pts(chaos, demo_end):
     # folder is private to root (as in tests/eventing/test_up_e2e.py).
     base = Path(tempfile.mkdtemp(prefix="pts-admin-ui-"))
     data_dir = base / "data"
-    up = Up(data_dir, env={
-        "PTS_BROKER_ROUTES": json.dumps(routes),
+    up = pts_up(data_dir, env=environment({
+        "PTS_ADMIN_TOKEN": TEST_TOKEN, "PTS_BROKER_ROUTES": json.dumps(routes),
         "PTS_BROKER_SUBSCRIBERS": json.dumps({"chaos": chaos.url}),
-        "PTS_BROKER_RETRY": "1", "PTS_BROKER_BACKOFF_DELAY": "0.05"})
-    up.data_dir = data_dir
+        "PTS_BROKER_RETRY": "1", "PTS_BROKER_BACKOFF_DELAY": "0.05"}))
     try:
         done = run_demo(up, demo_end.isoformat())
         assert done.returncode == 0, done.stderr
@@ -193,11 +193,11 @@ def page_factory(browser, pts):
         ctx.close()
 
 
-def admin_url(up: Up, route: str = "") -> str:
+def admin_url(up: Served, route: str = "") -> str:
     return f"{up.base}/function/admin/" + (f"#/{route}" if route else "")
 
 
-def sign_in(page, up: Up, token: str = TEST_TOKEN) -> None:
+def sign_in(page, up: Served, token: str = TEST_TOKEN) -> None:
     page.goto(admin_url(up))
     page.fill("#token", token)
     page.click("form.login button[type=submit]")
@@ -220,7 +220,7 @@ def settled(page) -> None:
     page.wait_for_timeout(250)
 
 
-def open_page(page, up: Up, route: str) -> None:
+def open_page(page, up: Served, route: str) -> None:
     """Go to a route and wait until it has drawn."""
     page.goto(admin_url(up, route))
     settled(page)

@@ -28,7 +28,9 @@ from tests.admin_ui.conftest import (
     sign_in,
     wait_settled,
 )
-from tests.e2e.up import ROOT, Up
+from tests.support.env import ROOT, TEST_TOKEN
+from tests.support.up import Served, environment
+from tests.support.up import up as pts_up
 
 OUT = ROOT / "docs" / "screenshots"
 DESKTOP = [("environments", "environments"), ("events", "events"),
@@ -44,9 +46,9 @@ def main() -> int:
               "chaos": ["dev.pts.platform.chaos."]}
     end = datetime.now(UTC).replace(minute=0, second=0, microsecond=0)
     with tempfile.TemporaryDirectory() as tmp:
-        up = Up(Path(tmp) / "data", env={
-            "PTS_BROKER_ROUTES": json.dumps(routes),
-            "PTS_BROKER_SUBSCRIBERS": json.dumps({"chaos": chaos.url})})
+        up = pts_up(Path(tmp) / "data", env=environment({
+            "PTS_ADMIN_TOKEN": TEST_TOKEN, "PTS_BROKER_ROUTES": json.dumps(routes),
+            "PTS_BROKER_SUBSCRIBERS": json.dumps({"chaos": chaos.url})}))
         try:
             assert run_demo(up, end.isoformat()).returncode == 0
             ids = {e["data"]["deployment_id"] for e in demo_events(end)
@@ -64,7 +66,7 @@ def main() -> int:
     return 0
 
 
-def shoot(up: Up) -> None:
+def shoot(up: Served) -> None:
     with sync_playwright() as p:
         browser = p.chromium.launch(executable_path=CHROMIUM, headless=True)
         for scheme, width, height, routes in (

@@ -9,7 +9,7 @@ from datetime import UTC, datetime
 from pts.demo.world import demo_events
 from pts.domain.catalog import model_for
 from pts.services import deadletters
-from tests.conftest import function_client
+from tests.support.env import function_client
 
 
 def _letter(sql, event_id="e-1", trigger="deployments") -> int:
