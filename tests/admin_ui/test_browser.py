@@ -104,6 +104,12 @@ def test_filters_narrow_the_log(pts, page_factory):
     assert _lines(page).count() == len(api_failed) > 0
     assert set(page.locator("ol.log .c-svc").all_inner_texts()) == {"api"}
     assert "type=dev.pts.deployment.failed" in page.url and "service=api" in page.url
+    # A data field, path=value, as the API's data.<path>=<value>.
+    reason = api_failed[0]["data"]["reason"]
+    page.fill("#f-data", f"reason={reason}")
+    _apply(page)
+    same = [e for e in api_failed if e["data"].get("reason") == reason]
+    assert _lines(page).count() == len(same) > 0
     # A relative period: the events of the last 24 h, as the API counts them.
     page.click("form.filters button:text('Clear')")
     page.wait_for_timeout(300)

@@ -58,10 +58,13 @@ export function deploymentsChart(deployments, environments, days) {
       root.append(group);
     }
   });
-  for (let i = 0; i <= days; i += days > 14 ? 7 : 1) {
-    const x = left + i * bw;
-    const label = new Date(start + i * DAY).toLocaleDateString(undefined, { month: "short", day: "numeric" });
-    root.append(svg("text", { x, y: H - 6, class: "chart-tick", "text-anchor": i === 0 ? "start" : i + 7 > days ? "end" : "middle" }, label));
+  // Day labels under their bars: every week, and today.
+  const labelled = new Set([...Array(days).keys()].filter((i) => (days - 1 - i) % (days > 14 ? 7 : 1) === 0));
+  for (const i of labelled) {
+    const x = left + i * bw + bw / 2;
+    const label = i === days - 1 ? "today"
+      : new Date(start + i * DAY).toLocaleDateString(undefined, { month: "short", day: "numeric" });
+    root.append(svg("text", { x, y: H - 6, class: "chart-tick", "text-anchor": i === days - 1 ? "end" : "middle" }, label));
   }
   return h("figure", { class: "chart-box" }, h("h2", null, "Deployments per day"), root, legend(OUTCOMES.map(([k, l]) => ["o-" + k, l])),
     h("figcaption", { class: "muted" }, `Deployments begun per day, last ${days} days (tallest bar: ${max}).`));

@@ -56,6 +56,7 @@ export function filterForm(fields, initial, onApply, extra = []) {
       input.addEventListener("change", () => form.requestSubmit());
     } else {
       input = h("input", { id, name: f.name, type: "search", placeholder: f.placeholder || "",
+                           pattern: f.pattern || null, title: f.title || null,
                            list: f.list ? id + "-list" : null, autocomplete: "off", spellcheck: "false" });
     }
     input.value = initial[f.name] || "";
@@ -92,9 +93,13 @@ export function filterForm(fields, initial, onApply, extra = []) {
   return form;
 }
 
-// The API's query from the URL's: a relative period becomes since=now-period.
+// The API's query from the URL's: a relative period becomes since=now-period, and a data
+// field "path=value" becomes data.path=value.
 export function apiQuery(urlQuery) {
   const out = { ...urlQuery };
+  const pair = /^([^=]+)=(.*)$/.exec(out.data || "");
+  delete out.data;
+  if (pair) out["data." + pair[1].trim()] = pair[2].trim();
   if (out.period) {
     out.since = periodSince(out.period);
     delete out.period;

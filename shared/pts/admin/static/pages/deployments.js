@@ -15,6 +15,7 @@ const FIELDS = [
   { name: "environment", label: "Environment" },
   { name: "status", kind: "select", label: "Status", options: STATUSES },
   { name: "rollback", kind: "select", label: "Rollbacks", options: [["", "Any"], ["true", "Only rollbacks"], ["false", "No rollbacks"]] },
+  { name: "current", kind: "select", label: "Runs now", options: [["", "Any"], ["true", "Runs now"], ["false", "Replaced"]] },
   { name: "actor", label: "Actor" },
   { name: "commit", label: "Commit", placeholder: "prefix" },
   { name: "version", label: "Version" },

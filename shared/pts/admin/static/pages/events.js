@@ -1,7 +1,7 @@
 // The event log: filters, newest first, one compact line per event, infinite scroll by
 // cursor, a live tail that polls for new events, and a detail view of every attribute.
 import { emptyBox, loadingBox, problemBox, search } from "../api.js";
-import { badge, h, json, keyValues, link, pageHead, time } from "../dom.js";
+import { badge, h, json, keyValues, link, pageHead, shortHash, time } from "../dom.js";
 import { apiQuery, filterForm } from "../filters.js";
 import { openDetail, remember } from "../nav.js";
 
@@ -18,6 +18,8 @@ const FIELDS = [
   { name: "source", label: "Source" },
   { name: "subject", label: "Subject" },
   { name: "q", label: "Words in data", placeholder: "OOMKilled" },
+  { name: "data", label: "Data field", placeholder: "pipeline.run_id=812", pattern: "[^=]+=.*",
+    title: "path=value, e.g. status=degraded or pipeline.run_id=812" },
 ];
 const POLL_MS = 5000;
 
@@ -126,7 +128,8 @@ function line(ev) {
                                                "aria-label": `${shortType(ev.type)} ${ev.subject || ""}, details` },
     h("span", { class: "c-time" }, time(ev.occurred_at, { compact: true })),
     h("span", { class: `c-type type-${family(ev.type)}${outcome(ev)}` }, shortType(ev.type)),
-    h("span", { class: "c-subject" }, ev.subject || ""),
+    h("span", { class: "c-subject", title: ev.subject || "" },
+      /^[a-z0-9]+:[0-9a-f]{32,}$/i.test(ev.subject || "") ? shortHash(ev.subject) : (ev.subject || "")),
     h("span", { class: "c-svc" }, ev.service || ""),
     h("span", { class: "c-env" }, ev.environment || ""),
     h("span", { class: "c-source muted" }, ev.source)));
