@@ -25,7 +25,7 @@ import pytest
 
 from pts import routing
 from tests.support.env import ROOT, TEST_TOKEN
-from tests.support.up import Served, environment
+from tests.support.up import Served, environment, stop_postgres
 from tests.support.up import up as pts_up
 
 CHROMIUM = os.environ.get("PTS_CHROMIUM", "/usr/bin/chromium")
@@ -135,7 +135,8 @@ def pts(chaos, demo_end):
         wait_settled(up, len(ids))
         yield up
     finally:
-        up.stop()
+        up.close()
+        stop_postgres(data_dir)  # left running when close() had to kill
         shutil.rmtree(base, ignore_errors=True)
 
 

@@ -29,7 +29,7 @@ from tests.admin_ui.conftest import (
     wait_settled,
 )
 from tests.support.env import ROOT, TEST_TOKEN
-from tests.support.up import Served, environment
+from tests.support.up import Served, environment, stop_postgres
 from tests.support.up import up as pts_up
 
 OUT = ROOT / "docs" / "screenshots"
@@ -60,7 +60,8 @@ def main() -> int:
             time.sleep(3)
             shoot(up)
         finally:
-            up.stop()
+            up.close()
+            stop_postgres(Path(tmp) / "data")
             chaos.server.shutdown()
     print(f"screenshots in {OUT}")
     return 0
