@@ -24,7 +24,8 @@ if os.environ.get("CI"):
     hypothesis_settings.load_profile("ci")
 
 ROOT = Path(__file__).resolve().parents[1]
-CONFORMANCE = ROOT.parent / "shared" / "conformance"
+# Beside the project (../shared), or where PTS_CONFORMANCE_DIR says (a git worktree elsewhere).
+CONFORMANCE = Path(os.environ.get("PTS_CONFORMANCE_DIR") or ROOT.parent / "shared" / "conformance")
 TEMPLATE = "pts_test_template"
 # The tests' PTS_ADMIN_TOKEN (every scope) and broker secret, sent by function_client.
 TEST_TOKEN = "pts_test-admin-token-0123456789abcdefghijklmnopqrstuvwxyz"

@@ -9,7 +9,9 @@ from pts.http.decode import decode_request
 from pts.http.guard import guarded, read_body, require_method
 from pts.http.limits import check_event_data
 from pts.http.problem import json_response
+from pts.cdevents.mapping import derive
 from pts.services import ingest as ingest_service
+from pts.services import mapped
 from pts.services.wiring import ingest_hooks
 
 
@@ -23,7 +25,9 @@ def ingest(request):
     check_event_data(raws, settings)
     envelopes = ingest_service.validate_all(raws, settings)
     check_sources(principal, envelopes)
-    accepted = ingest_service.ingest(get_pool(settings), envelopes, **ingest_hooks(settings))
+    posted = mapped.map_all(envelopes, derive)  # CDEvents: the catalog events they map onto
+    accepted = ingest_service.ingest(get_pool(settings), mapped.flatten(posted),
+                                     **ingest_hooks(settings))
     return json_response(
-        {"accepted": len(accepted), "events": [a.as_json() for a in accepted]}, status=202
+        {"accepted": len(posted), "events": mapped.answer(posted, accepted)}, status=202
     )

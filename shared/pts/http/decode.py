@@ -16,6 +16,7 @@ from collections.abc import Mapping
 from typing import Any
 from urllib.parse import unquote_to_bytes
 
+from pts.cdevents.bare import from_bare_cdevent, is_bare_cdevent
 from pts.config import Settings
 from pts.domain.catalog import full_type
 from pts.http.problem import Problem
@@ -167,6 +168,8 @@ def _plain(item: Any, key: str | None, index: int | None, settings: Settings) ->
         return item  # the validator names the problem with its index
     if "specversion" in item:
         return item
+    if is_bare_cdevent(item):
+        return from_bare_cdevent(item)
     raw: dict[str, Any] = {"specversion": "1.0", "datacontenttype": "application/json"}
     data = {}
     for name, value in item.items():

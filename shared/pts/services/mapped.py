@@ -1,0 +1,65 @@
+"""Events that map onto the catalog: the original as sent, plus the catalog events it maps
+onto, stored in one transaction, answered together.
+
+Used by ingest (CDEvents) and by the webhooks function (every producer's payload).
+"""
+
+from __future__ import annotations
+
+from collections.abc import Callable
+from dataclasses import dataclass, field
+
+from pts.domain.envelope import Envelope, validate_event
+from pts.http.problem import Problem
+from pts.services.ingest import Accepted
+
+
+@dataclass
+class Posted:
+    """One original event and the catalog events it maps onto."""
+
+    original: Envelope
+    mapped: list[Envelope] = field(default_factory=list)
+
+
+def map_all(envelopes: list[Envelope], derive: Callable[[Envelope], list[dict]],
+            *, strict: bool = True) -> list[Posted]:
+    """Each envelope with the validated events `derive` makes of it. A derived event the
+    catalog refuses is a 422 when strict (the producer can fix it), else dropped."""
+    out = []
+    errors = []
+    for index, env in enumerate(envelopes):
+        posted = Posted(env)
+        for raw in derive(env):
+            result = validate_event(raw)
+            if isinstance(result, Envelope):
+                posted.mapped.append(result)
+            else:
+                errors.extend({"index": index, "field": e.field,
+                               "message": f"maps onto {raw['type']}, which {e.message}"}
+                              for e in result)
+        out.append(posted)
+    if errors and strict:
+        raise Problem(422, "an event maps onto a PTS event the catalog refuses; nothing was "
+                      "stored", errors=errors)
+    return out
+
+
+def flatten(posted: list[Posted]) -> list[Envelope]:
+    """Every envelope to store, each original followed by what it maps onto."""
+    return [env for p in posted for env in (p.original, *p.mapped)]
+
+
+def answer(posted: list[Posted], accepted: list[Accepted]) -> list[dict]:
+    """The answer per original event (ingest's fields); one that maps onto the catalog also
+    has `mapped`: those events (type, source, id, seq, duplicate)."""
+    out, position = [], 0
+    for p in posted:
+        item = accepted[position].as_json()
+        position += 1
+        if p.mapped:
+            item["mapped"] = [{"type": env.type, **a.as_json()} for env, a in
+                              zip(p.mapped, accepted[position:], strict=False)]
+            position += len(p.mapped)
+        out.append(item)
+    return out
