@@ -41,9 +41,9 @@ def binary(event: dict) -> tuple[dict, bytes]:
     """A CDEvent as a binary-mode CloudEvent, as its CloudEvents binding prescribes."""
     ctx = event["context"]
     headers = {"ce-specversion": "1.0", "ce-id": ctx["id"], "ce-source": ctx["source"],
-               "ce-type": ctx["type"], "ce-time": ctx["timestamp"],
-               "ce-subject": event["subject"]["id"], "Content-Type": "application/json"}
-    return headers, json.dumps(event).encode()
+               "ce-type": ctx["type"], "ce-time": ctx.get("timestamp"),
+               "ce-subject": event["subject"].get("id"), "Content-Type": "application/json"}
+    return {k: v for k, v in headers.items() if v is not None}, json.dumps(event).encode()
 
 
 def structured(event: dict) -> dict:
