@@ -3,13 +3,13 @@
 import functions_framework
 
 from pts.auth import INGEST, authorize, check_sources
+from pts.cdevents.mapping import derive
 from pts.config import get_settings
 from pts.db.pool import get_pool
 from pts.http.decode import decode_request
 from pts.http.guard import guarded, read_body, require_method
 from pts.http.limits import check_event_data
 from pts.http.problem import json_response
-from pts.cdevents.mapping import derive
 from pts.services import ingest as ingest_service
 from pts.services import mapped
 from pts.services.wiring import ingest_hooks

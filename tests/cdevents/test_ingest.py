@@ -10,7 +10,7 @@ import json
 
 import pytest
 
-from .helpers import binary, deliver_log, examples, log_rows, stems, structured, unique
+from .helpers import binary, deliver_log, examples, log_rows, structured, unique
 
 OCI = ("pkg:oci/api@sha256%3A" + "a" * 64
        + "?repository_url=registry.local/team/api&tag=1.4.2")

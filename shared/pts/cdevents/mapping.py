@@ -13,7 +13,7 @@ from typing import Any
 from pts.cdevents import purl
 from pts.cdevents.models import CONTENT, parse_type
 from pts.domain.envelope import Envelope
-from pts.domain.timefmt import format_rfc3339
+from pts.services.mapped import derived
 
 
 def _get(doc: Any, *path: str) -> Any:
@@ -100,18 +100,3 @@ def derive(env: Envelope) -> list[dict]:
     out = MAPPERS[key[0]](event, event["context"], event["subject"], key[1])
     time = event["context"]["timestamp"]
     return [derived(env, type_, data, index, time) for index, (type_, data) in enumerate(out)]
-
-
-def derived(origin: Envelope, type_: str, data: dict, index: int = 0,
-            time: str | None = None) -> dict:
-    """A raw CloudEvent of a catalog type that `origin` maps onto: same source, the id
-    `<origin id>#<type>[.<index>]`, the time given (else the origin's)."""
-    suffix = type_.removeprefix("dev.pts.") + (f".{index}" if index else "")
-    raw = {"specversion": "1.0", "id": f"{origin.id}#{suffix}", "source": origin.source,
-           "type": type_, "datacontenttype": "application/json", "data": data,
-           "ptsoriginid": origin.id, "ptsorigintype": origin.type}
-    if time is None and origin.time is not None:
-        time = format_rfc3339(origin.time)
-    if time is not None:
-        raw["time"] = time
-    return raw

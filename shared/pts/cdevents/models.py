@@ -12,8 +12,14 @@ import functools
 import re
 from typing import Annotated, Any, Literal
 
-from pydantic import (AfterValidator, BaseModel, ConfigDict, StringConstraints, create_model,
-                      model_validator)
+from pydantic import (
+    AfterValidator,
+    BaseModel,
+    ConfigDict,
+    StringConstraints,
+    create_model,
+    model_validator,
+)
 
 from pts.domain.timefmt import parse_rfc3339
 

@@ -10,6 +10,7 @@ from collections.abc import Callable
 from dataclasses import dataclass, field
 
 from pts.domain.envelope import Envelope, validate_event
+from pts.domain.timefmt import format_rfc3339
 from pts.http.problem import Problem
 from pts.services.ingest import Accepted
 
@@ -20,6 +21,23 @@ class Posted:
 
     original: Envelope
     mapped: list[Envelope] = field(default_factory=list)
+    dropped: list[str] = field(default_factory=list)  # derived events the catalog refused
+
+
+def derived(origin: Envelope, type_: str, data: dict, index: int = 0,
+            time: str | None = None) -> dict:
+    """A raw CloudEvent of a catalog type that `origin` maps onto: same source, the id
+    `<origin id>#<type>[.<index>]`, extensions `ptsoriginid` and `ptsorigintype`, the time
+    given (else the origin's)."""
+    suffix = type_.removeprefix("dev.pts.") + (f".{index}" if index else "")
+    raw = {"specversion": "1.0", "id": f"{origin.id}#{suffix}", "source": origin.source,
+           "type": type_, "datacontenttype": "application/json", "data": data,
+           "ptsoriginid": origin.id, "ptsorigintype": origin.type}
+    if time is None and origin.time is not None:
+        time = format_rfc3339(origin.time)
+    if time is not None:
+        raw["time"] = time
+    return raw
 
 
 def map_all(envelopes: list[Envelope], derive: Callable[[Envelope], list[dict]],
@@ -35,9 +53,11 @@ def map_all(envelopes: list[Envelope], derive: Callable[[Envelope], list[dict]],
             if isinstance(result, Envelope):
                 posted.mapped.append(result)
             else:
-                errors.extend({"index": index, "field": e.field,
-                               "message": f"maps onto {raw['type']}, which {e.message}"}
-                              for e in result)
+                found = [{"index": index, "field": e.field,
+                          "message": f"maps onto {raw['type']}: {e.field} {e.message}"}
+                         for e in result]
+                errors.extend(found)
+                posted.dropped.extend(f["message"] for f in found)
         out.append(posted)
     if errors and strict:
         raise Problem(422, "an event maps onto a PTS event the catalog refuses; nothing was "
