@@ -20,4 +20,4 @@ def webhooks(request):
     settings = get_settings()
     headers = {k.lower(): v for k, v in request.headers.items()}
     body = read_body(request, settings.max_body_bytes)
-    return json_response(receive(name, headers, body, settings), status=202)
+    return json_response(receive(name, headers, body, settings, request.remote_addr), status=202)

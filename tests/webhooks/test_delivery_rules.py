@@ -107,6 +107,7 @@ def test_malformed_requests_are_4xx(hook, sql):
              415)  # only GitHub sends forms
     client = function_client("webhooks", token=None, broker=None)
     _problem(client.get("/harbor"), 405)
+    _problem(post(b'{"type": "PUSH_ARTIFACT", "operator": "a\\u0000b"}', h.bearer(secret)), 422)
     gh, gh_secret = hook("github", "gh")
     body = b"payload=%7B%7D&payload=%7B%7D"
     _problem(gh(body, h.github(gh_secret, body, "ping", "p",

@@ -11,6 +11,7 @@ from pts.config import Settings
 from pts.db.pool import get_pool
 from pts.domain.envelope import Envelope, validate_event
 from pts.http.decode import is_json_media, media_type, parse_json
+from pts.http.limits import check_event_data
 from pts.http.problem import Problem
 from pts.services import ingest as ingest_service
 from pts.services import mapped
@@ -45,31 +46,36 @@ def decode(headers: dict[str, str], body: bytes, kind: str, settings: Settings) 
     return doc
 
 
-def original(adapted: Adapted, source: str, body: bytes, payload: dict) -> Envelope:
-    """The delivery as a CloudEvent of the producer's type, its payload as data."""
+def original(adapted: Adapted, source: str, body: bytes, payload: dict,
+             settings: Settings) -> Envelope:
+    """The delivery as a CloudEvent of the producer's type, its payload as data (within
+    ingest's limits: what PostgreSQL cannot store is a 4xx, never a 500)."""
     raw = {"specversion": "1.0", "source": source, "type": adapted.type, "data": payload,
            "id": adapted.delivery_id or "sha256:" + hashlib.sha256(body).hexdigest(),
            "datacontenttype": "application/json", "subject": adapted.subject,
            "time": adapted.time}
-    result = validate_event({k: v for k, v in raw.items() if v is not None},
-                            foreign_types=(adapted.type,))
+    raw = {k: v for k, v in raw.items() if v is not None}
+    check_event_data([raw], settings)
+    result = validate_event(raw, foreign_types=(adapted.type,))
     if not isinstance(result, Envelope):
         raise Problem(422, "the delivery cannot be stored as an event",
                       errors=[{"field": e.field, "message": e.message} for e in result])
     return result
 
 
-def receive(name: str, headers: dict[str, str], body: bytes, settings: Settings) -> dict:
+def receive(name: str, headers: dict[str, str], body: bytes, settings: Settings,
+            remote: str | None = None) -> dict:
     """Store one delivery; the answer's body. `headers` has lower-case names."""
     pool = get_pool(settings)
     creds = store.lookup(pool, name)
     if creds is None:
         raise Problem(404, f"no webhook integration named {name!r} (pts webhook list)")
-    authenticate(creds, headers, body)
+    authenticate(creds, headers, body, remote)
     integration = creds.integration
     payload = decode(headers, body, integration.kind, settings)
     adapted = ADAPTERS[integration.kind](headers, payload, settings)
-    env = original(adapted, integration.source_prefix + adapted.subpath, body, payload)
+    env = original(adapted, integration.source_prefix + adapted.subpath, body, payload,
+                   settings)
     posted = mapped.map_all(
         [env], lambda e: [mapped.derived(e, m.type, m.data, i, m.time)
                           for i, m in enumerate(adapted.mapped)], strict=False)

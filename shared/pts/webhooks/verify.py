@@ -16,6 +16,7 @@ import hmac
 import re
 from collections.abc import Mapping
 
+from pts.auth import audit
 from pts.auth.tokens import hash_token, same_hash
 from pts.http.problem import Problem
 from pts.webhooks.store import Credentials
@@ -49,9 +50,20 @@ def _bearer(headers: Mapping[str, str]) -> str | None:
     return match.group(1) if match else None
 
 
-def authenticate(creds: Credentials, headers: Mapping[str, str], body: bytes) -> None:
-    """Nothing when the delivery proves it knows the integration's secret; else Problem 401.
+def authenticate(creds: Credentials, headers: Mapping[str, str], body: bytes,
+                 remote: str | None = None) -> None:
+    """Nothing when the delivery proves it knows the integration's secret; else Problem 401,
+    counted and logged like any failed authentication (never with a secret).
     `headers` has lower-case names."""
+    try:
+        _check(creds, headers, body)
+    except Problem:
+        audit.failed(f"webhook {creds.integration.name!r} ({creds.integration.kind})",
+                     "webhooks", remote)
+        raise
+
+
+def _check(creds: Credentials, headers: Mapping[str, str], body: bytes) -> None:
     kind = creds.integration.kind
     if kind == "github":
         if not _signature_ok(creds.secret or "", body, headers.get("x-hub-signature-256"),
