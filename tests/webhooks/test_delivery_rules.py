@@ -10,7 +10,6 @@ from tests.cdevents.helpers import deliver_log, log_rows
 from tests.conftest import function_client
 
 from . import helpers as h
-from .test_producers import hook  # noqa: F401  (the fixture)
 
 
 def _problem(resp, status: int) -> dict:

@@ -10,26 +10,10 @@ from urllib.parse import urlencode
 import pytest
 
 from tests.cdevents.helpers import deliver_log, log_rows
-from tests.conftest import function_client
 
 from . import helpers as h
 
 DIGEST_GH = "sha256:5b0bcabd1ed22e9fb1310cf6c2dec7cdef19f0ad69efa1f392e94a4333501270"
-
-
-@pytest.fixture
-def hook(db_url):
-    """hook(kind, name=kind) -> (client posting to /function/webhooks/<name>, secret)."""
-    from pts.config import get_settings
-    from pts.db.pool import get_pool
-    from pts.webhooks import store
-
-    def make(kind: str, name: str | None = None, prefix: str | None = None):
-        secret, _ = store.create(get_pool(get_settings()), name or kind, kind, prefix)
-        client = function_client("webhooks", token=None, broker=None)
-        return (lambda body, headers: client.post(f"/{name or kind}", data=body,
-                                                  headers=headers)), secret
-    return make
 
 
 def _ok(resp) -> dict:
