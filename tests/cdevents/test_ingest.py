@@ -185,3 +185,11 @@ def test_unknown_types_say_how_to_allow_them(ingest_client, sql):
     message = resp.get_json()["errors"][0]["message"]
     assert "PTS_FOREIGN_TYPES" in message and "com.example.build." in message
     assert log_rows(sql) == []
+
+
+def test_foreign_types_do_not_turn_mapping_off(ingest_client, sql, monkeypatch):
+    """The issue's user allowed dev.cdevents. as foreign: CDEvents still map."""
+    monkeypatch.setenv("PTS_FOREIGN_TYPES", "dev.cdevents.")
+    event = unique(examples()["service_deployed"], "foreign")
+    answer = _accepted(_post(ingest_client, event, "binary"))["events"][0]
+    assert [m["type"] for m in answer["mapped"]] == ["dev.pts.deployment.succeeded"]
