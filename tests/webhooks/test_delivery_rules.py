@@ -112,3 +112,12 @@ def test_malformed_requests_are_4xx(hook, sql):
     _problem(gh(body, h.github(gh_secret, body, "ping", "p",
                                "application/x-www-form-urlencoded")), 400)
     assert log_rows(sql) == []
+
+
+def test_an_authentic_payload_of_another_shape_is_kept(hook, sql):
+    post, secret = hook("harbor")
+    payload = {"type": "PUSH_ARTIFACT", "event_data": {"repository": "team-a/x",
+                                                       "resources": ["not an object"]}}
+    answer = post(h.body_of(payload), h.bearer(secret)).get_json()
+    assert "mapped" not in answer and "not the shape" in answer["note"]
+    assert log_rows(sql)[0]["data"] == payload

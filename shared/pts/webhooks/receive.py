@@ -23,6 +23,25 @@ from pts.webhooks.verify import authenticate
 ADAPTERS = {"github": github.adapt, "gitlab": gitlab.adapt, "argocd": argocd.adapt,
             "flux": flux.adapt, "harbor": harbor.adapt, "registry": registry.adapt}
 FORM = "application/x-www-form-urlencoded"
+# The type a delivery is stored under when its payload is not the shape its adapter reads.
+FALLBACK_TYPE = {"github": "com.github.", "gitlab": "com.gitlab.unknown",
+                 "argocd": "io.argoproj.argocd.unknown", "flux": "io.fluxcd.unknown",
+                 "harbor": "io.goharbor.unknown", "registry": "org.cncf.distribution.events"}
+
+
+def adapt(kind: str, headers: dict[str, str], payload: dict, settings: Settings) -> Adapted:
+    """The adapter's reading of an authenticated payload. A payload of another shape than
+    the producer documents is still kept (acknowledged, stored, not projected): it is
+    authentic, and a 4xx would only make the producer retry it."""
+    try:
+        return ADAPTERS[kind](headers, payload, settings)
+    except (AttributeError, TypeError, KeyError, ValueError, IndexError):
+        type_ = FALLBACK_TYPE[kind]
+        if type_.endswith("."):
+            type_ += headers.get("x-github-event") or "unknown"
+        delivery = headers.get("x-github-delivery") if kind == "github" else None
+        return Adapted(type_, delivery_id=delivery,
+                       note=f"the payload is not the shape PTS reads from {kind}")
 
 
 def decode(headers: dict[str, str], body: bytes, kind: str, settings: Settings) -> dict:
@@ -73,7 +92,7 @@ def receive(name: str, headers: dict[str, str], body: bytes, settings: Settings,
     authenticate(creds, headers, body, remote)
     integration = creds.integration
     payload = decode(headers, body, integration.kind, settings)
-    adapted = ADAPTERS[integration.kind](headers, payload, settings)
+    adapted = adapt(integration.kind, headers, payload, settings)
     env = original(adapted, integration.source_prefix + adapted.subpath, body, payload,
                    settings)
     posted = mapped.map_all(
