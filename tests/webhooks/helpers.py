@@ -32,8 +32,9 @@ def github(secret: str, body: bytes, event: str, delivery: str,
 
 
 def gitlab(secret: str, event: str, uuid: str) -> dict:
-    return {"X-Gitlab-Event": event, "X-Gitlab-Token": secret,
-            "X-Gitlab-Event-UUID": uuid, "X-Gitlab-Instance": "https://gitlab.acme.example",
+    return {"X-Gitlab-Event": event, "X-Gitlab-Token": secret, "Idempotency-Key": uuid,
+            "X-Gitlab-Event-UUID": "3d1c4b1e-0000-4000-8000-000000000001",
+            "X-Gitlab-Instance": "https://gitlab.acme.example",
             "User-Agent": "GitLab/17.5.1", "Content-Type": "application/json"}
 
 

@@ -84,6 +84,7 @@ def test_gitlab_deployment_and_pipeline_hooks_meet_in_one_deployment(hook, sql):
     assert answer["mapped"][0]["type"] == "dev.pts.deployment.succeeded"
     pipe = h.fixture("gitlab_pipeline")
     answer = _ok(post(h.body_of(pipe), h.gitlab(secret, "Pipeline Hook", "u-2")))
+    assert answer["id"] == "u-2"  # the Idempotency-Key; both share one X-Gitlab-Event-UUID
     # The staging job deploys; the manual production job has not run.
     assert [m["type"] for m in answer["mapped"]] == ["dev.pts.deployment.succeeded"]
     deliver_log(sql)

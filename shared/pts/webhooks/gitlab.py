@@ -36,8 +36,9 @@ def _sha_from(commit_url: str | None, short: str | None) -> str | None:
 def adapt(headers: dict[str, str], p: dict, settings: Settings) -> Adapted:
     kind = text(p.get("object_kind")) or "unknown"
     project = text(get(p, "project", "path_with_namespace")) or "gitlab"
-    delivery = headers.get("idempotency-key") or headers.get("x-gitlab-event-uuid")
-    out = Adapted(f"com.gitlab.{kind}", project, delivery)
+    # Idempotency-Key (GitLab 17.4+) is kept across retries. X-Gitlab-Event-UUID is not a
+    # delivery id: every hook one event chain triggers shares it. Without a key, the body.
+    out = Adapted(f"com.gitlab.{kind}", project, headers.get("idempotency-key"))
     if kind == "deployment":
         out.time = timestamp(p.get("status_changed_at"))
         status = p.get("status")
