@@ -184,6 +184,8 @@ def test_unknown_types_say_how_to_allow_them(ingest_client, sql):
     assert resp.status_code == 422
     message = resp.get_json()["errors"][0]["message"]
     assert "PTS_FOREIGN_TYPES" in message and "com.example.build." in message
+    resp = ingest_client.post("/", json={"type": "dev.pts.deployment.exploded", "x": 1})
+    assert "dev.pts.platform.<name>" in resp.get_json()["errors"][0]["message"]
     assert log_rows(sql) == []
 
 

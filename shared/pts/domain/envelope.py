@@ -162,6 +162,10 @@ def validate_attributes(raw: dict) -> tuple[dict[str, Any], list[FieldError]]:
 
 def unknown_type_hint(type_: str) -> str:
     """The 422 message for a type PTS does not take, saying how to allow it."""
+    if type_.startswith(catalog.PREFIX):
+        return (f"unknown event type {type_!r}: it is not in the catalog "
+                "(docs/event-catalog.md); send events PTS should only store as "
+                "dev.pts.platform.<name>")
     head = type_.rsplit(".", 1)[0] + "." if "." in type_ else type_
     return (f"unknown event type {type_!r}: PTS takes the types of its catalog "
             "(docs/event-catalog.md) and CDEvents (dev.cdevents.*); an operator allows "
