@@ -109,6 +109,7 @@ def test_model_matches_the_migration_and_constraints_hold(db_url, sql):
             sql.execute(insert, row)
 
 
+@pytest.mark.fresh_database
 def test_downgrade_and_upgrade_again(db_url, sql):
     downgrade(db_url, "0005")
     assert not sql.execute("SELECT to_regclass('webhook_integrations')").fetchone()[0]

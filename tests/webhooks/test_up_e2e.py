@@ -5,14 +5,12 @@ images appear in /deployments, /environments and /images."""
 from __future__ import annotations
 
 import json
-import os
-import subprocess
-import sys
-import time
 
 import pytest
 
-from tests.e2e.up import ROOT, Up
+from tests.support.up import Served, environment, pts
+from tests.support.up import up as pts_up
+from tests.support.wait import wait_for
 
 from . import helpers as h
 
@@ -20,26 +18,23 @@ OCI = ("pkg:oci/api@sha256%3A0b31b1c02ff458ad9b7b81cbdf8f028bd54699fa151f221d1e8
        "?repository_url=registry.local/team/api&tag=1.4.2")
 
 
-def _items(up: Up, path: str, count: int, timeout: float = 30) -> list[dict]:
-    deadline = time.monotonic() + timeout
-    while True:
+def _items(up: Served, path: str, count: int) -> list[dict]:
+    def found() -> list[dict] | None:
         status, _, body = up.request("GET", path)
         items = json.loads(body)["items"] if status == 200 else []
-        if len(items) >= count or time.monotonic() > deadline:
-            return items
-        time.sleep(0.3)
+        return items if len(items) >= count else None
+
+    return wait_for(found, timeout=30, interval=0.3)
 
 
 @pytest.mark.slow
 def test_producers_reach_the_tables_under_pts_up(tmp_path):
     data_dir = tmp_path / "data"
-    up = Up(data_dir)
+    up = pts_up(data_dir)
     try:
-        env = {k: v for k, v in os.environ.items() if k != "DATABASE_URL"}
-        made = subprocess.run(
-            [sys.executable, "-m", "pts.cli", "webhook", "create", "gh", "--kind", "github",
-             "--json", "--data-dir", str(data_dir)],
-            cwd=ROOT, env=env, capture_output=True, text=True, timeout=120, check=True)
+        made = pts("webhook", "create", "gh", "--kind", "github", "--json",
+                   "--data-dir", str(data_dir), env=environment())
+        assert made.returncode == 0, made.stderr
         hook = json.loads(made.stdout)
         body = h.body_of(h.fixture("github_deployment_status"))
         headers = h.github(hook["secret"], body, "deployment_status", "e2e-1")
@@ -63,4 +58,4 @@ def test_producers_reach_the_tables_under_pts_up(tmp_path):
         images = _items(up, "/function/search/images", 1)
         assert [i["repository"] for i in images] == ["registry.local/team/api"]
     finally:
-        assert up.stop() == 0
+        up.close()
