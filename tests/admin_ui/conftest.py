@@ -168,12 +168,11 @@ class Watched:
                              "'securitypolicyviolation', e => window.__csp.push("
                              "e.violatedDirective + ' ' + e.blockedURI));")
 
-    def problems(self, allowed: tuple[str, ...] = ()) -> list[str]:
-        """Every error, less the 'Failed to load resource' lines of allowed probe URLs."""
-        unexpected = [u for s, u in self.failed if not u.endswith(allowed or ("\0",))]
-        errors = [e for e in self.errors if not e.startswith("Failed to load resource")]
+    def problems(self) -> list[str]:
+        """Every console error, failed request and CSP violation so far."""
         csp = self.page.evaluate("window.__csp || []")
-        return errors + [f"failed: {u}" for u in unexpected] + [f"CSP: {c}" for c in csp]
+        return (self.errors + [f"failed: {s} {u}" for s, u in self.failed]
+                + [f"CSP: {c}" for c in csp])
 
 
 @pytest.fixture

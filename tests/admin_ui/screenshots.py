@@ -92,7 +92,7 @@ def shoot(up: Served) -> None:
                 page.locator("ol.log > li button.line").nth(1).click()
                 page.wait_for_timeout(400)
                 page.screenshot(path=str(OUT / "event-detail.png"))
-            problems = watched.problems(("/function/admin/api/webhooks",))
+            problems = watched.problems()
             if problems:
                 print("problems:", problems, file=sys.stderr)
             ctx.close()

@@ -1,5 +1,5 @@
 """Pages built against APIs that other versions of PTS add (GET /dora, GET /environments/
-diff, dead-letter discard and `reason`, the webhooks admin API): the browser's requests for
+diff, dead-letter discard and `reason`): the browser's requests for
 them are answered here with the documented shapes, so the rendering is checked before those
 routes exist on this server. The rest of each page talks to the real `pts up`."""
 
@@ -51,8 +51,6 @@ def _newer_server(page):
         r, {"items": [LETTER], "next_cursor": None}))
     page.route(re.compile(r"/function/admin/api/deadletters/77/discard$"),
                lambda r: _json(r, {**LETTER, "state": "discarded"}))
-    page.route(re.compile(r"/function/admin/api/webhooks$"), lambda r: _json(r, [
-        {"name": "gh", "kind": "github", "url": "/function/webhooks/gh", "source_prefix": None}]))
     page.reload()  # what the page learnt of the server before these routes is forgotten
 
 
@@ -89,12 +87,3 @@ def test_dead_letters_prefer_the_servers_reason_and_offer_discard(pts, page_fact
     row.locator("button:text('Discard')").click()
     row.locator(".badge:text-is('discarded')").wait_for()
     assert w.page.locator("#f-state option[value=discarded]").count() == 1
-
-
-def test_webhooks_are_listed_when_the_server_has_them(pts, page_factory):
-    w = page_factory()
-    _newer_server(w.page)
-    open_page(w.page, pts, "admin")
-    hooks = w.page.locator("section.card:has(h2:text('Webhooks'))")
-    hooks.locator("table").wait_for()
-    assert "github" in hooks.inner_text() and "/function/webhooks/gh" in hooks.inner_text()

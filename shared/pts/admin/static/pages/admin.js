@@ -117,10 +117,11 @@ function webhooksSection(box) {
     const items = Array.isArray(doc) ? doc : (doc.items || doc.webhooks || []);
     if (!items.length) { list.replaceChildren(emptyBox("No webhook yet.")); return; }
     list.replaceChildren(h("div", { class: "table-wrap" }, h("table", { class: "list" },
-      h("thead", null, h("tr", null, ["Name", "Kind", "URL", "Source prefix", ""].map((c) => h("th", { scope: "col" }, c)))),
+      h("thead", null, h("tr", null, ["Name", "Kind", "URL", "Source prefix", "Last used", ""].map((c) => h("th", { scope: "col" }, c)))),
       h("tbody", null, items.map((w) => h("tr", null, h("td", null, h("strong", null, w.name)), h("td", null, w.kind),
         h("td", null, w.url ? h("span", null, h("code", { class: "wrap" }, w.url), copyButton(new URL(w.url, location.href).href, "Copy URL")) : "—"),
         h("td", null, w.source_prefix ? h("code", null, w.source_prefix) : "—"),
+        h("td", null, w.last_used_at ? time(w.last_used_at, { compact: true }) : h("span", { class: "muted" }, "never")),
         h("td", { class: "actions" }, h("button", { type: "button", class: "small danger", onclick: async () => {
           if (!confirm(`Delete webhook ${w.name}?`)) return;
           try { await admin("/webhooks/" + encodeURIComponent(w.name), { method: "DELETE" }); toast(`Deleted ${w.name}`); load(); }
