@@ -283,6 +283,11 @@ def test_tokens_and_webhooks_are_managed_from_the_page(pts, page_factory):
     status, _, _ = pts.request("GET", "/function/search/events?limit=1",
                                headers={"Authorization": f"Bearer {token}"})
     assert status == 200  # the new read token works
+    reader = page_factory(signed_in=False).page
+    sign_in(reader, pts, token)
+    assert reader.locator("#nav-admin").is_hidden()  # no admin page for a read token
+    open_page(reader, pts, "deadletters")
+    assert reader.locator("button:text('Redrive')").count() == 0
     hooks = page.locator("section.card:has(h2:text('Webhooks'))")
     page.fill("#wh-name", "github-main")
     page.select_option("#wh-kind", "github")
