@@ -57,7 +57,7 @@ def test_catalog_additions_are_validated_by_ingest(ingest_client):
 
 
 def test_plain_json_change_merged_takes_the_event_time(ingest_client, sql):
-    """Plain JSON's `time` is the event's: the merge time is the event's time."""
+    """Plain JSON's `time` is the event's time, and the merge time."""
     resp = ingest_client.post("/", json={"type": "change.merged", "service": "web",
                                          "commit": "w4", "time": at(4, "11:20")})
     assert resp.status_code == 202, resp.get_json()

@@ -15,6 +15,8 @@ from pts.domain.timefmt import parse_rfc3339
 
 PREFIX = "dev.pts."
 PLATFORM_PREFIX = "dev.pts.platform."
+# CDEvents (and their custom events): always taken; pts.cdevents validates and maps them.
+CDEVENTS_PREFIXES = ("dev.cdevents.", "dev.cdeventsx.")
 
 Name = Annotated[str, StringConstraints(min_length=1, max_length=256, strip_whitespace=False)]
 Text = Annotated[str, StringConstraints(max_length=4096)]
@@ -45,7 +47,7 @@ class Pipeline(BaseModel):
 
 
 class Change(BaseModel):
-    """One change a deployment ships: a commit and when it was committed or merged."""
+    """A change a deployment ships: its commit and when it was committed or merged."""
 
     model_config = ConfigDict(extra="allow")
     commit: Name
@@ -153,8 +155,8 @@ class ImagePublished(Data):
 
 
 class ChangeMerged(Data):
-    """A change merged. Without data `time`, the event's own time is the merge time: plain
-    JSON producers' `time` field is the event's attribute, never its data."""
+    """A change merged. Without a data `time`, the event's own time is the merge time (a
+    structured CloudEvent need not repeat it in its data)."""
 
     service: Name
     commit: Name
@@ -228,6 +230,10 @@ def model_for(type_: str, foreign_types: list[str] | tuple[str, ...] = ()) -> ty
         return CATALOG[type_]
     if type_.startswith(PLATFORM_PREFIX) and len(type_) > len(PLATFORM_PREFIX):
         return PlatformData
+    if type_.startswith(CDEVENTS_PREFIXES):
+        from pts.cdevents.models import model_for_type
+
+        return model_for_type(type_)
     if not type_.startswith(PREFIX) and any(type_.startswith(p) for p in foreign_types):
         return ANY_DATA
     raise UnknownType(type_)
