@@ -1,7 +1,7 @@
 """Indexes of the insights routes (GET /dora, /environments/diff, /annotations).
 
 Revision ID: 0009
-Revises: 0005
+Revises: 0008
 Create Date: 2026-11-28
 
 Changes and incidents are read from the log, not projected: each read is one of these
@@ -14,7 +14,7 @@ or the planner cannot use them. The deployments indexes keep PostgreSQL's defaul
 from alembic import op
 
 revision = "0009"
-down_revision = "0005"
+down_revision = "0008"
 branch_labels = None
 depends_on = None
 
