@@ -3,12 +3,12 @@
 from __future__ import annotations
 
 import pytest
-from auth_helpers import bearer
 
 from pts.admin import static
 from pts.runtime.app import build_app
 from pts.runtime.functions import FUNCTIONS
-from tests.conftest import function_client
+from tests.auth.helpers import bearer
+from tests.support.env import function_client
 
 
 def _assert_secure(resp):
@@ -41,7 +41,7 @@ def test_problems_carry_the_headers_too(anon_client):
 
 
 def test_the_token_never_travels_in_a_url():
-    js = (static.STATIC_DIR / "app.js").read_text()
+    js = "\n".join(p.read_text() for p in sorted(static.STATIC_DIR.rglob("*.js")))
     assert "sessionStorage" in js and "localStorage" not in js and "document.cookie" not in js
     assert "Authorization" in js and "?token" not in js and "innerHTML" not in js
 

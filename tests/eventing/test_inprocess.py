@@ -3,7 +3,7 @@ outcomes recorded by Knative's rules; the broker's upkeep (backlog, pruning)."""
 
 from __future__ import annotations
 
-from eventing_helpers import deployment
+from tests.eventing.helpers import deployment
 
 from pts.broker import inprocess, queue, upkeep
 from pts.config import get_settings

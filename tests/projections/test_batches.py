@@ -3,7 +3,7 @@
 import json
 
 from pts.http.decode import BATCH
-from tests.conftest import function_client
+from tests.support.env import function_client
 
 from .helpers import event, log, one, rows
 
