@@ -3,11 +3,10 @@ outcomes recorded by Knative's rules; the broker's upkeep (backlog, pruning)."""
 
 from __future__ import annotations
 
-from tests.eventing.helpers import deployment
-
 from pts.broker import inprocess, queue, upkeep
 from pts.config import get_settings
 from pts.db.pool import get_pool
+from tests.eventing.helpers import deployment
 
 
 def _local(monkeypatch):
