@@ -6,6 +6,8 @@
 - GET /api/tokens          live tokens (scope admin)
 - POST /api/tokens         create one: {"name", "scopes", "source_prefix"} (scope admin)
 - DELETE /api/tokens/NAME  revoke one (scope admin)
+- POST /api/deadletters/ID/redrive|discard   dead-letter care (pts.admin.deadletters)
+- GET /api/status          what `pts status` prints, as JSON (scope admin; pts.admin.status)
 """
 
 from __future__ import annotations
@@ -75,6 +77,14 @@ def _api(request: flask.Request, route: str, settings: Settings) -> flask.Respon
         if record is None:
             raise Problem(404, "no live token of that name")
         return flask.Response(status=204)
+    if route.startswith("deadletters/"):
+        from pts.admin import deadletters
+
+        return deadletters.handle(request, route, settings)
+    if route == "status":
+        from pts.admin import status
+
+        return status.handle(request, settings)
     raise Problem(404, "no such API route")
 
 

@@ -50,7 +50,7 @@ def accept(pool, events: list[dict], settings) -> int:
     with pool.connection() as conn, conn.transaction():
         queue.enqueue(conn, pairs)
     for event, subs in pairs:
-        log.info("queued %s %s for %s", event["type"], event["id"],
+        log.debug("queued %s %s for %s", event["type"], event["id"],
                  ", ".join(subs) or "no active trigger")
     return sum(len(subs) for _, subs in pairs)
 

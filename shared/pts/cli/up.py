@@ -30,6 +30,12 @@ def _worker_exit(server, worker) -> None:  # noqa: ARG001 - gunicorn's hook sign
     stop_background()
 
 
+def _child_exit(server, worker) -> None:  # noqa: ARG001 - gunicorn's hook (in the arbiter)
+    from pts.metrics.expose import worker_exited
+
+    worker_exited(worker.pid)
+
+
 def run(args) -> int:
     # pts.cli.main has quieted the embedded server and alembic before this runs.
     from pts.broker import queue
@@ -39,6 +45,11 @@ def run(args) -> int:
     from pts.runtime.local import build_local_app
     from pts.runtime.server import Server
     settings = settings_from(args)
+    from pts.metrics.expose import prepare_multiprocess
+
+    # Before any worker imports prometheus_client: each worker writes its counters there and
+    # /metrics sums them. Emptied at every start (the totals restart, as counters may).
+    prepare_multiprocess(settings.data_dir / "metrics")
     if settings.database_url:
         url = settings.database_url
         upgrade(url)
@@ -76,7 +87,8 @@ def run(args) -> int:
         + idle_note
         + f"  admin:   {base}/function/admin/\n"
         f"  search:  GET  {base}/function/search/events\n"
-        f"  health:  GET  {base}/healthz\n"
+        f"  health:  GET  {base}/healthz    metrics: GET {base}/metrics\n"
+        f"  status:  pts status{data_opt}  (or GET {base}/function/admin/api/status)\n"
         f"  dead letters: pts deadletters list{data_opt}; pts deadletters redrive{data_opt}\n"
         + auth_note
         + (f"Resuming {resumed} deliveries cut off by the last stop.\n" if resumed else "")
@@ -85,7 +97,7 @@ def run(args) -> int:
         "    -H \"Authorization: Bearer $PTS_TOKEN\" \\\n"
         "    -d '{\"type\": \"deployment.started\", \"deployment_id\": \"d-1\", "
         "\"service\": \"api\", \"environment\": \"prod\", \"version\": \"1.4.2\"}'\n"
-        "  then watch this log: `queued ...` (ingress) and `delivered ...` (to a handler).\n"
+        "  then watch this log: one line per request, ingest's then each handler's.\n"
         "Press Ctrl-C to stop.",
         file=sys.stderr, flush=True,
     )
@@ -102,6 +114,7 @@ def run(args) -> int:
         "timeout": 60,
         "control_socket_disable": True,  # several instances may run on one machine
         "worker_exit": _worker_exit,
+        "child_exit": _child_exit,
     }).run()
     return 0
 

@@ -24,8 +24,14 @@ def guarded(func: Callable[[flask.Request], flask.Response]) -> Callable:
     anything unexpected to a logged 500 (a bug, never an answer to bad input). Refuses
     oversized headers first (431), wherever the function is served."""
 
+    from pts.http.observe import observed
+
     @functools.wraps(func)
     def wrapper(request: flask.Request) -> flask.Response:
+        # Counted, timed and logged once per request (pts.http.observe).
+        return observed(func.__name__, answer, request)
+
+    def answer(request: flask.Request) -> flask.Response:
         try:
             check_headers(request, get_settings())
             return func(request)
