@@ -65,11 +65,17 @@ def log_format() -> str:
 
 
 def configure(level: str | int = "INFO", fmt: str | None = None) -> None:
-    """Send every record to standard error in the chosen format (replaces root handlers)."""
-    handler = logging.StreamHandler(sys.stderr)
-    handler.setFormatter(JsonFormatter() if (fmt or log_format()) == "json" else TextFormatter())
+    """Send every record to standard error in the chosen format. Like logging.basicConfig,
+    it leaves a root logger that someone else equipped alone (a test runner, a host);
+    calling it again replaces only the handler it installed."""
     root = logging.getLogger()
-    for old in list(root.handlers):
-        root.removeHandler(old)
-    root.addHandler(handler)
     root.setLevel(level.upper() if isinstance(level, str) else level)
+    ours = [h for h in root.handlers if getattr(h, "pts_handler", False)]
+    if len(ours) != len(root.handlers):
+        return
+    for old in ours:
+        root.removeHandler(old)
+    handler = logging.StreamHandler(sys.stderr)
+    handler.pts_handler = True
+    handler.setFormatter(JsonFormatter() if (fmt or log_format()) == "json" else TextFormatter())
+    root.addHandler(handler)
