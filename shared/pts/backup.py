@@ -77,8 +77,8 @@ def _run(args: list[str], url: str) -> None:
 def dump(url: str, file: Path, *, embedded: bool) -> None:
     """Write a consistent custom-format dump of the database at url to file."""
     tmp = file.with_name(file.name + ".partial")
-    _run([tool("pg_dump", embedded, server_major(url)), "--format=custom", "--no-owner", "--no-privileges",
-          "--file", str(tmp)], url)
+    _run([tool("pg_dump", embedded, server_major(url)), "--format=custom", "--no-owner",
+          "--no-privileges", "--file", str(tmp)], url)
     tmp.replace(file)  # a failed dump never leaves a file that looks complete
 
 
@@ -101,5 +101,6 @@ def restore(file: Path, url: str, *, embedded: bool) -> None:
     if not file.is_file():
         raise BackupError(f"no backup file at {file}")
     require_empty(url)
-    _run([tool("pg_restore", embedded, server_major(url)), "--no-owner", "--no-privileges", "--exit-on-error",
-          "--single-transaction", "--dbname", _environ(url)["PGDATABASE"], str(file)], url)
+    _run([tool("pg_restore", embedded, server_major(url)), "--no-owner", "--no-privileges",
+          "--exit-on-error", "--single-transaction", "--dbname", _environ(url)["PGDATABASE"],
+          str(file)], url)
