@@ -79,3 +79,21 @@ def configure(level: str | int = "INFO", fmt: str | None = None) -> None:
     handler.pts_handler = True
     handler.setFormatter(JsonFormatter() if (fmt or log_format()) == "json" else TextFormatter())
     root.addHandler(handler)
+
+
+def gunicorn_logconfig(level: str = "INFO") -> dict | None:
+    """With JSON logs, gunicorn's own lines (start, workers, errors) go through the same JSON
+    handler; None keeps gunicorn's text lines."""
+    if log_format() != "json":
+        return None
+    return {
+        "version": 1, "disable_existing_loggers": False,
+        "formatters": {"json": {"()": "pts.logs.JsonFormatter"}},
+        "handlers": {"pts": {"class": "logging.StreamHandler", "formatter": "json",
+                             "stream": "ext://sys.stderr"}},
+        "root": {"level": level.upper(), "handlers": ["pts"]},
+        # The access log stays off: each function writes its own line per request.
+        "loggers": {"gunicorn.error": {"level": "INFO", "handlers": [], "propagate": True},
+                    "gunicorn.access": {"level": "CRITICAL", "handlers": [],
+                                        "propagate": False}},
+    }

@@ -38,6 +38,7 @@ def build(target: str, source: str):
 
 
 def run(args) -> int:
+    from pts import logs
     from pts.cli.commands import CommandError
     from pts.runtime.server import Server
 
@@ -58,5 +59,6 @@ def run(args) -> int:
         "bind": f"{args.host}:{args.port}", "workers": args.workers, "threads": args.threads,
         "worker_class": "gthread", "accesslog": None, "graceful_timeout": 10, "timeout": 60,
         "control_socket_disable": True,
+        "logconfig_dict": logs.gunicorn_logconfig(),  # PTS_LOG_FORMAT=json: gunicorn's too
     }).run()
     return 0
