@@ -156,6 +156,13 @@ class Settings(BaseSettings):
     retention_batch: int = Field(
         default=10_000, ge=1, description="Rows deleted per statement while pruning (short "
         "transactions: ingest and delivery never wait long).")
+    metrics_token: str | None = Field(
+        default=None, description="When set, GET /metrics needs `Authorization: Bearer "
+        "<this>` (set it where /metrics is reachable from outside, e.g. the public ingest "
+        "Service); unset: /metrics is open, like /healthz.")
+    metrics_cache_seconds: float = Field(
+        default=5.0, ge=0, description="How long one process reuses the database gauges "
+        "between scrapes (bounds the queries that many scrapers, or a flood, can cause).")
 
     @model_validator(mode="after")
     def _url_from_file(self) -> Settings:

@@ -21,3 +21,14 @@ def up(db_url, tmp_path):
     for server in started:
         if server.proc.poll() is None:
             server.stop()
+
+
+@pytest.fixture(autouse=True)
+def _fresh_gauges(monkeypatch):
+    """Each scrape of a test reads the database (no per-process cache between scrapes)."""
+    from pts.metrics.database import forget
+
+    monkeypatch.setenv("PTS_METRICS_CACHE_SECONDS", "0")
+    forget()
+    yield
+    forget()

@@ -117,3 +117,47 @@ def test_pts_up_with_two_workers_sums_their_counters(up, sql):
     lines = [line for line in log.splitlines() if " pts.request: " in line]
     assert sum(" ingest POST / 202 " in line for line in lines) == 3
     assert len(lines) == 3 + 18, lines
+
+
+def test_pts_serve_and_pts_up_answer_metrics_and_health_without_a_body_for_head(
+        db_url, monkeypatch):
+    from werkzeug.test import Client
+
+    from pts.cli.serve import build
+    from pts.runtime.app import build_app
+    from tests.conftest import ROOT
+
+    monkeypatch.delenv("PROMETHEUS_MULTIPROC_DIR", raising=False)
+    for app in (build("search", str(ROOT / "functions" / "search" / "main.py")), build_app()):
+        client = Client(app)
+        resp = client.get("/metrics")
+        assert resp.status_code == 200 and b"pts_log_events" in resp.data
+        for path in ("/metrics", "/healthz"):
+            head = client.head(path)
+            assert head.status_code == 200 and head.data == b""
+
+
+def test_the_metrics_token_guards_metrics_when_set(db_url, monkeypatch):
+    from werkzeug.test import Client
+
+    from pts.runtime.app import build_app
+
+    monkeypatch.delenv("PROMETHEUS_MULTIPROC_DIR", raising=False)
+    monkeypatch.setenv("PTS_METRICS_TOKEN", "scrape-secret")
+    client = Client(build_app())
+    refused = client.get("/metrics")
+    assert refused.status_code == 401
+    assert refused.headers["Content-Type"] == "application/problem+json"
+    assert client.get("/metrics", headers={"Authorization": "Bearer nope"}).status_code == 401
+    ok = client.get("/metrics", headers={"Authorization": "Bearer scrape-secret"})
+    assert ok.status_code == 200 and b"pts_database_up" in ok.data
+
+
+def test_gauges_are_read_once_per_cache_period(db_url, monkeypatch, sql):
+    monkeypatch.delenv("PROMETHEUS_MULTIPROC_DIR", raising=False)
+    monkeypatch.setenv("PTS_METRICS_CACHE_SECONDS", "300")
+    first = value(_scrape(), "pts_log_events")
+    assert post_json(function_client("ingest"), batch(3)).status_code == 202
+    assert value(_scrape(), "pts_log_events") == first  # from this process's cache
+    monkeypatch.setenv("PTS_METRICS_CACHE_SECONDS", "0")
+    assert value(_scrape(), "pts_log_events") == first + 3

@@ -8,6 +8,8 @@ Every PTS process reads the same database: take max() across instances in querie
 from __future__ import annotations
 
 import logging
+import threading
+import time
 
 from prometheus_client.core import GaugeMetricFamily
 from prometheus_client.registry import Collector
@@ -67,18 +69,39 @@ def subscribers() -> list[str]:
     return routing.handlers()
 
 
+_cache_lock = threading.Lock()
+_cache: dict = {}  # {"at": monotonic time, "values": read(...)} of this process
+
+
+def cached_read(settings) -> dict:
+    """read() at most once per `metrics_cache_seconds` in this process."""
+    from pts.db.pool import get_pool
+
+    with _cache_lock:
+        if _cache and time.monotonic() - _cache["at"] < settings.metrics_cache_seconds:
+            return _cache["values"]
+        with get_pool(settings).connection() as conn, conn.transaction():
+            values = read(conn)
+        _cache.update(at=time.monotonic(), values=values)
+        return values
+
+
+def forget() -> None:
+    """Drop the cached gauges (tests)."""
+    with _cache_lock:
+        _cache.clear()
+
+
 class DatabaseCollector(Collector):
     """pts_outbox_pending, pts_deliveries_pending, pts_delivery_lag_seconds,
     pts_projection_lag_seconds, pts_dead_letters_open, pts_log_events, pts_database_up."""
 
     def collect(self):
         from pts.config import get_settings
-        from pts.db.pool import get_pool
 
         up = GaugeMetricFamily("pts_database_up", "1 when the gauges below could be read.")
         try:
-            with get_pool(get_settings()).connection() as conn, conn.transaction():
-                v = read(conn)
+            v = cached_read(get_settings())
         except Exception as exc:  # noqa: BLE001 - a scrape reports the outage, never fails
             log.warning("metrics: database gauges unavailable: %s", exc)
             up.add_metric([], 0)

@@ -59,6 +59,19 @@ class _Forward:
         yield from self.registry.collect()
 
 
+def _allowed(environ) -> bool:
+    """True without PTS_METRICS_TOKEN, else only with `Authorization: Bearer <it>`."""
+    import hmac
+
+    from pts.config import get_settings
+
+    token = get_settings().metrics_token
+    if not token:
+        return True
+    sent = environ.get("HTTP_AUTHORIZATION", "")
+    return hmac.compare_digest(sent.encode(), f"Bearer {token}".encode())
+
+
 def metrics_app(environ, start_response):
     """The WSGI application of /metrics (GET or HEAD)."""
     method = environ.get("REQUEST_METHOD", "GET")
@@ -66,6 +79,13 @@ def metrics_app(environ, start_response):
         start_response("405 Method Not Allowed", [("Allow", "GET, HEAD"),
                                                   ("Content-Length", "0")])
         return [b""]
+    if not _allowed(environ):
+        body = (b'{"type": "about:blank", "title": "Unauthorized", "status": 401, '
+                b'"detail": "send the metrics token (PTS_METRICS_TOKEN) as a bearer token"}')
+        start_response("401 Unauthorized", [("Content-Type", "application/problem+json"),
+                                            ("WWW-Authenticate", 'Bearer realm="metrics"'),
+                                            ("Content-Length", str(len(body)))])
+        return [b""] if method == "HEAD" else [body]
     body, content_type = render()
     start_response("200 OK", [("Content-Type", content_type),
                               ("Content-Length", str(len(body)))])
