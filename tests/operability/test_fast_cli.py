@@ -44,11 +44,16 @@ def test_an_embedded_database_behind_the_head_is_still_migrated(tmp_path):
     from pts.db.embedded import ensure_embedded
     from pts.db.migrate import downgrade
 
-    url = ensure_embedded(tmp_path / "data")
-    downgrade(url, "-1")
-    from pts.db import embedded
+    from .helpers import stop_embedded
 
-    embedded._started.clear()  # as a new process would
-    url = ensure_embedded(tmp_path / "data")
-    with psycopg.connect(to_conninfo(url)) as conn:
-        assert current_revisions(conn) == head_revisions()
+    try:
+        url = ensure_embedded(tmp_path / "data")
+        downgrade(url, "-1")
+        from pts.db import embedded
+
+        embedded._started.pop((tmp_path / "data").resolve())  # as a new process would
+        url = ensure_embedded(tmp_path / "data")
+        with psycopg.connect(to_conninfo(url)) as conn:
+            assert current_revisions(conn) == head_revisions()
+    finally:
+        stop_embedded(tmp_path / "data")

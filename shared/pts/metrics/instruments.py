@@ -10,9 +10,11 @@ from __future__ import annotations
 
 from collections import Counter as Tally
 
-from prometheus_client import Counter, Histogram
+from prometheus_client import Counter, Histogram, disable_created_metrics
 
 from pts.domain.catalog import CATALOG, PLATFORM_PREFIX, PREFIX
+
+disable_created_metrics()  # *_created series: noise to a scraper, absent in multiprocess mode
 
 INGEST_EVENTS = Counter(
     "pts_ingest_events", "Events posted to ingest, by type prefix and outcome "
