@@ -3,6 +3,7 @@
 import functions_framework
 
 from pts.auth import INGEST, authorize, check_sources
+from pts.cdevents.mapping import derive
 from pts.config import get_settings
 from pts.db.pool import get_pool
 from pts.http.decode import decode_request
@@ -12,6 +13,7 @@ from pts.http.observe import note_events
 from pts.http.problem import json_response
 from pts.metrics.instruments import count_ingested
 from pts.services import ingest as ingest_service
+from pts.services import mapped
 from pts.services.wiring import ingest_hooks
 
 
@@ -26,8 +28,10 @@ def ingest(request):
     check_event_data(raws, settings)
     envelopes = ingest_service.validate_all(raws, settings)
     check_sources(principal, envelopes)
-    accepted = ingest_service.ingest(get_pool(settings), envelopes, **ingest_hooks(settings))
-    count_ingested([e.type for e in envelopes], [a.duplicate for a in accepted], settings)
+    posted = mapped.map_all(envelopes, derive)  # CDEvents: the catalog events they map onto
+    stored = mapped.flatten(posted)
+    accepted = ingest_service.ingest(get_pool(settings), stored, **ingest_hooks(settings))
+    count_ingested([e.type for e in stored], [a.duplicate for a in accepted], settings)
     return json_response(
-        {"accepted": len(accepted), "events": [a.as_json() for a in accepted]}, status=202
+        {"accepted": len(posted), "events": mapped.answer(posted, accepted)}, status=202
     )

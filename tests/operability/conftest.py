@@ -8,19 +8,21 @@ import pytest
 @pytest.fixture
 def up(db_url, tmp_path):
     """up(*args, **env) -> a running `pts up` on the test database (stopped after the test)."""
-    from tests.e2e.up import Up
+    from tests.support.env import TEST_TOKEN
+    from tests.support.up import environment
+    from tests.support.up import up as start_up
 
     started = []
 
-    def start(*args: str, **env: str) -> Up:
-        server = Up(tmp_path, "--database-url", db_url, *args, env=env)
+    def start(*args: str, **env: str):
+        server = start_up(tmp_path / "data", "--database-url", db_url, *args,
+                          env=environment({"PTS_ADMIN_TOKEN": TEST_TOKEN, **env}))
         started.append(server)
         return server
 
     yield start
     for server in started:
-        if server.proc.poll() is None:
-            server.stop()
+        server.close()
 
 
 @pytest.fixture(autouse=True)

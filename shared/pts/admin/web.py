@@ -6,6 +6,10 @@
 - GET /api/tokens          live tokens (scope admin)
 - POST /api/tokens         create one: {"name", "scopes", "source_prefix"} (scope admin)
 - DELETE /api/tokens/NAME  revoke one (scope admin)
+- GET /api/webhooks        live webhook integrations (scope admin)
+- POST /api/webhooks       create one: {"name", "kind", "source_prefix"} -> 201 with its
+                           secret, shown once (scope admin)
+- DELETE /api/webhooks/NAME  revoke one (scope admin)
 - POST /api/deadletters/ID/redrive|discard   dead-letter care (pts.admin.deadletters)
 - GET /api/status          what `pts status` prints, as JSON (scope admin; pts.admin.status)
 """
@@ -24,6 +28,7 @@ from pts.db.pool import get_pool
 from pts.http.guard import read_body, require_method
 from pts.http.problem import Problem, json_response
 from pts.http.secure import add_security_headers
+from pts.webhooks import admin_api as webhooks_api
 
 FUNCTION = "admin"
 
@@ -70,6 +75,9 @@ def _api(request: flask.Request, route: str, settings: Settings) -> flask.Respon
         if request.method == "GET":
             return json_response({"tokens": [r.as_json() for r in store.list_tokens(pool)]})
         return _create(request, pool, settings)
+    if route == "webhooks" or route.startswith("webhooks/"):
+        authorize(request, ADMIN, function=FUNCTION, settings=settings)
+        return webhooks_api.handle(request, route, get_pool(settings))
     if route.startswith("tokens/"):
         require_method(request, "DELETE")
         authorize(request, ADMIN, function=FUNCTION, settings=settings)
