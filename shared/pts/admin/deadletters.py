@@ -48,7 +48,7 @@ def handle(request: flask.Request, route: str, settings: Settings) -> flask.Resp
         error = _act(conn, parts[2], letter_id, settings)
         letter = care.as_json(care.get(conn, [letter_id])[0])
     if error:
-        raise Problem(502, f"the redrive failed: {error}", letter=letter)
+        raise Problem(502, f"the redrive failed: {error}; the letter stays open", letter=letter)
     return json_response(letter)
 
 

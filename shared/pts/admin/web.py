@@ -20,7 +20,7 @@ from urllib.parse import urlsplit
 
 import flask
 
-from pts.admin import static
+from pts.admin import deadletters, static
 from pts.auth import ADMIN, READ, authorize, store
 from pts.auth.scopes import parse_scopes
 from pts.config import Settings, get_settings
@@ -86,8 +86,6 @@ def _api(request: flask.Request, route: str, settings: Settings) -> flask.Respon
             raise Problem(404, "no live token of that name")
         return flask.Response(status=204)
     if route.startswith("deadletters/"):
-        from pts.admin import deadletters
-
         return deadletters.handle(request, route, settings)
     if route == "status":
         from pts.admin import status

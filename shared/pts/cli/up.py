@@ -99,6 +99,7 @@ def run(args) -> int:
         "    -d '{\"type\": \"deployment.started\", \"deployment_id\": \"d-1\", "
         "\"service\": \"api\", \"environment\": \"prod\", \"version\": \"1.4.2\"}'\n"
         "  then watch this log: one line per request, ingest's then each handler's.\n"
+        f"Or see a whole platform: pts demo --url {base}{data_opt}, then open the admin page.\n"
         "Press Ctrl-C to stop.")
     Server(build_local_app, {
         # Header limits, refused by gunicorn before any function runs (431 / 400).
