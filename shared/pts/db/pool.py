@@ -9,12 +9,14 @@ from __future__ import annotations
 import threading
 
 from psycopg.rows import tuple_row
+from psycopg.types.json import set_json_loads
 from psycopg_pool import ConnectionPool
 from sqlalchemy import Engine, create_engine
 from sqlalchemy.pool import NullPool
 
 from pts.config import Settings, get_settings
 from pts.db.urls import to_conninfo, to_sqlalchemy_url
+from pts.domain.jsonnum import loads_stored
 
 _lock = threading.Lock()
 _pools: dict[str, ConnectionPool] = {}
@@ -34,6 +36,11 @@ class _BorrowingPool(NullPool):
 
     def recreate(self):
         return _BorrowingPool(self._pg_pool, pre_ping=self._pre_ping, dialect=self._dialect)
+
+
+def _configure(conn) -> None:
+    # jsonb numbers come back exactly (a Decimal where a float would change the value).
+    set_json_loads(loads_stored, conn)
 
 
 def database_url(settings: Settings | None = None) -> str:
@@ -62,6 +69,7 @@ def get_pool(settings: Settings | None = None) -> ConnectionPool:
                 timeout=settings.pool_timeout,
                 kwargs={"autocommit": False, "row_factory": tuple_row},
                 check=ConnectionPool.check_connection,
+                configure=_configure,
                 name="pts",
                 open=True,
             )

@@ -2,11 +2,12 @@
 
 from __future__ import annotations
 
-import json
 from http import HTTPStatus
 from typing import Any
 
 import flask
+
+from pts.domain.jsonnum import dumps
 
 PROBLEM_JSON = "application/problem+json"
 
@@ -48,7 +49,7 @@ class Problem(Exception):
 def problem_response(problem: Problem) -> flask.Response:
     """A Flask response for a Problem."""
     resp = flask.Response(
-        json.dumps(problem.body()), status=problem.status, mimetype=PROBLEM_JSON
+        dumps(problem.body(), default=str), status=problem.status, mimetype=PROBLEM_JSON
     )
     for name, value in problem.headers.items():
         resp.headers[name] = value
@@ -57,4 +58,4 @@ def problem_response(problem: Problem) -> flask.Response:
 
 def json_response(body: Any, status: int = 200) -> flask.Response:
     """A JSON answer."""
-    return flask.Response(json.dumps(body, default=str), status=status, mimetype="application/json")
+    return flask.Response(dumps(body, default=str), status=status, mimetype="application/json")
