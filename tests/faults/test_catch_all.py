@@ -8,7 +8,7 @@ import logging
 import pytest
 
 from pts.logsafe import escape
-from tests.conftest import function_client
+from tests.support.env import function_client
 
 pytestmark = pytest.mark.faults
 

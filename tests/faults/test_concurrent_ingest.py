@@ -7,7 +7,6 @@ from __future__ import annotations
 import json
 import random
 import threading
-import time
 from collections import Counter
 from concurrent.futures import ThreadPoolExecutor
 
@@ -19,7 +18,8 @@ from pts.domain.envelope import validate_event
 from pts.eventing import emit
 from pts.repositories import events as event_log
 from pts.services.ingest import Stored
-from tests.conftest import function_client
+from tests.support.env import function_client
+from tests.support.wait import wait_for
 
 pytestmark = pytest.mark.faults
 
@@ -34,14 +34,6 @@ def ce(i: int, source: str = "/ci/stress") -> dict:
 
 def post(client, events: list[dict]):
     return client.post("/", data=json.dumps(events), content_type=BATCH)
-
-
-def wait_until(condition, timeout: float = 5.0) -> None:
-    """Poll a condition on the database (what another session is doing cannot be awaited)."""
-    deadline = time.monotonic() + timeout
-    while not condition():
-        assert time.monotonic() < deadline, "condition not met in time"
-        time.sleep(0.01)
 
 
 def lock_waiters(sql) -> int:
@@ -71,7 +63,7 @@ def test_new_event_beside_one_another_transaction_is_storing(db_url, sql, other_
         request = threading.Thread(
             target=lambda: answers.append(post(function_client("ingest"), [y, x])))
         request.start()
-        wait_until(lambda: lock_waiters(sql) > 0 or not request.is_alive())
+        wait_for(lambda: lock_waiters(sql) > 0 or not request.is_alive(), timeout=5.0)
         assert request.is_alive(), "the request did not wait for the other transaction"
         other.commit() if other_commits else other.rollback()
         request.join(10)

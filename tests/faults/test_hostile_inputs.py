@@ -14,7 +14,7 @@ from itsdangerous import URLSafeSerializer
 from werkzeug.serving import DechunkedInput
 
 from pts.search import cursor
-from tests.conftest import AUTH_HEADERS, function_client
+from tests.support.env import AUTH_HEADERS, function_client
 
 pytestmark = pytest.mark.faults
 

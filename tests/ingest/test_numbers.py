@@ -10,7 +10,7 @@ import pytest
 
 from pts.domain.envelope import validate_event
 from pts.eventing.cloudevent import to_binary
-from tests.conftest import function_client
+from tests.support.env import function_client
 
 TINY = "1e-400"
 LONG = "0." + "1234567890" * 400  # 4,000 digits after the point
