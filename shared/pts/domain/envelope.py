@@ -25,9 +25,9 @@ _EXTENSION_NAME = re.compile(r"^[a-z0-9]{1,64}$")
 _MEDIA_TYPE = re.compile(r"^[A-Za-z0-9][\w!#$&^.+-]*/[A-Za-z0-9][\w!#$&^.+-]*(\s*;.*)?$")
 _INT32 = (-(2**31), 2**31 - 1)
 MAX_ATTRIBUTE_LENGTH = 4096
-# Control characters (U+0000-U+001F, U+007F): a CR LF in an id would forge log lines and
-# header values; CloudEvents attributes are printable text.
-_CONTROL = re.compile("[\x00-\x1f\x7f]")
+# Control characters (U+0000-U+001F, U+007F-U+009F): CloudEvents 1.0.2's String type
+# excludes them, and a CR LF in an id would forge log lines and header values.
+_CONTROL = re.compile("[\x00-\x1f\x7f-\x9f]")
 
 
 @dataclass(frozen=True)
