@@ -2,7 +2,7 @@
 installations share one and none is a public default (the search cursor key first).
 
 Revision ID: 0006a
-Revises: 0005
+Revises: 0008
 Create Date: 2026-11-28
 """
 
@@ -12,7 +12,7 @@ import sqlalchemy as sa
 from alembic import op
 
 revision = "0006a"
-down_revision = "0005"
+down_revision = "0008"
 branch_labels = None
 depends_on = None
 
