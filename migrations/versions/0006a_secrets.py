@@ -2,7 +2,7 @@
 installations share one and none is a public default (the search cursor key first).
 
 Revision ID: 0006a
-Revises: 0008
+Revises: 0009
 Create Date: 2026-11-28
 """
 
@@ -12,7 +12,7 @@ import sqlalchemy as sa
 from alembic import op
 
 revision = "0006a"
-down_revision = "0008"
+down_revision = "0009"
 branch_labels = None
 depends_on = None
 
