@@ -10,10 +10,12 @@ import threading
 from typing import TYPE_CHECKING
 
 from psycopg.rows import tuple_row
+from psycopg.types.json import set_json_loads
 from psycopg_pool import ConnectionPool
 
 from pts.config import Settings, get_settings
 from pts.db.urls import to_conninfo, to_sqlalchemy_url
+from pts.domain.jsonnum import loads_stored
 
 if TYPE_CHECKING:  # SQLAlchemy is imported on first use: CLI commands rarely need it
     from sqlalchemy import Engine
@@ -42,6 +44,11 @@ def _borrowing_pool(pg_pool: ConnectionPool):
     return BorrowingPool(pg_pool)
 
 
+def _configure(conn) -> None:
+    # jsonb numbers come back exactly (a Decimal where a float would change the value).
+    set_json_loads(loads_stored, conn)
+
+
 def database_url(settings: Settings | None = None) -> str:
     """The URL in use: DATABASE_URL, or the embedded server's (started on first use)."""
     settings = settings or get_settings()
@@ -68,6 +75,7 @@ def get_pool(settings: Settings | None = None) -> ConnectionPool:
                 timeout=settings.pool_timeout,
                 kwargs={"autocommit": False, "row_factory": tuple_row},
                 check=ConnectionPool.check_connection,
+                configure=_configure,
                 name="pts",
                 open=True,
             )

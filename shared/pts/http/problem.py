@@ -2,12 +2,13 @@
 
 from __future__ import annotations
 
-import json
 from http import HTTPStatus
 from typing import TYPE_CHECKING, Any
 
 if TYPE_CHECKING:  # imported where used: CLI commands load this module without Flask
     import flask
+
+from pts.domain.jsonnum import dumps
 
 PROBLEM_JSON = "application/problem+json"
 
@@ -51,7 +52,7 @@ def problem_response(problem: Problem) -> flask.Response:
     import flask
 
     resp = flask.Response(
-        json.dumps(problem.body()), status=problem.status, mimetype=PROBLEM_JSON
+        dumps(problem.body(), default=str), status=problem.status, mimetype=PROBLEM_JSON
     )
     for name, value in problem.headers.items():
         resp.headers[name] = value
@@ -62,4 +63,4 @@ def json_response(body: Any, status: int = 200) -> flask.Response:
     """A JSON answer."""
     import flask
 
-    return flask.Response(json.dumps(body, default=str), status=status, mimetype="application/json")
+    return flask.Response(dumps(body, default=str), status=status, mimetype="application/json")
