@@ -1,7 +1,7 @@
 """The local broker's upkeep: claim a handler's batch by subscriber, prune finished work.
 
 Revision ID: 0007
-Revises: 0009
+Revises: 0011
 Create Date: 2026-11-28
 """
 
@@ -9,7 +9,7 @@ import sqlalchemy as sa
 from alembic import op
 
 revision = "0007"
-down_revision = "0009"
+down_revision = "0011"
 branch_labels = None
 depends_on = None
 

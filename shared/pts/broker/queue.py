@@ -8,11 +8,12 @@ FOR UPDATE SKIP LOCKED, so any number of dispatchers share the queue.
 
 from __future__ import annotations
 
-import json
 from dataclasses import dataclass
 from typing import Any
 
 import psycopg
+
+from pts.domain.jsonnum import dumps
 
 CHANNEL = "pts_broker"
 
@@ -70,7 +71,7 @@ def enqueue(conn: psycopg.Connection, events: list[tuple[dict, list[str]]], *,
     the caller wakes its own process's dispatcher instead: NOTIFY serializes commits on a
     database-wide lock, which the ingest of `pts up` would take at every request."""
     rows = [{"event": e, "subscribers": subs} for e, subs in events]
-    conn.execute(ENQUEUE, (json.dumps(rows),))
+    conn.execute(ENQUEUE, (dumps(rows),))
     if notify and any(subs for _, subs in events):
         conn.execute(f"NOTIFY {CHANNEL}")
 

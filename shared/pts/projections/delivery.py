@@ -23,6 +23,7 @@ from pts.config import get_settings
 from pts.db.pool import get_pool
 from pts.http.decode import BATCH, STRUCTURED, decode_request, media_type
 from pts.http.guard import read_body, require_method
+from pts.http.observe import note_events
 from pts.http.problem import Problem
 from pts.projections.engine import NotAccepted, Projection, apply, check
 from pts.projections.facts import Fact, load_pairs
@@ -36,6 +37,7 @@ def _events(request: flask.Request, limit: int) -> list[dict]:
         raise Problem(415, "send CloudEvents: binary mode (ce-* headers), structured mode "
                       f"({STRUCTURED}) or a batch ({BATCH})")
     raws = decode_request(request.headers, read_body(request, limit), get_settings())
+    note_events(request, raws)
     if not raws:
         raise Problem(400, "the batch holds no event")
     errors = [{"index": i, "field": name, "message": "required attribute is missing"}
