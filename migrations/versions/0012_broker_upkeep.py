@@ -1,6 +1,6 @@
 """The local broker's upkeep: claim a handler's batch by subscriber, prune finished work.
 
-Revision ID: 0007
+Revision ID: 0012
 Revises: 0011
 Create Date: 2026-11-28
 """
@@ -8,7 +8,7 @@ Create Date: 2026-11-28
 import sqlalchemy as sa
 from alembic import op
 
-revision = "0007"
+revision = "0012"
 down_revision = "0011"
 branch_labels = None
 depends_on = None
