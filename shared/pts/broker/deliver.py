@@ -65,12 +65,12 @@ def deliver(pool, d: queue.Delivery, sender: Sender, settings: Settings) -> str:
     """Attempt a claimed delivery and record the outcome; returns the new status."""
     url, resp, error = attempt(d, sender, settings)
     status = None if resp is None else resp.status
-    if not error:
+    if resp is not None and not error:  # delivered: attempt() had an answer
         reply = _reply(resp)
         log.info("delivered %s %s to %s: HTTP %s (attempt %d)", d.event.get("type"),
                  d.event.get("id"), url, status, d.attempts)
         with pool.connection() as conn, conn.transaction():
-            queue.delivered(conn, d, status)
+            queue.delivered(conn, d, resp.status)
             if reply is not None:  # Knative publishes a subscriber's reply to the broker
                 queue.enqueue(conn, [(reply, triggers.matching(reply.get("type", ""),
                                                               settings))])

@@ -14,6 +14,8 @@ from typing import Any
 
 import psycopg
 
+from pts.db.rows import scalar
+
 CHANNEL = "pts_broker"
 
 ENQUEUE = """
@@ -78,7 +80,8 @@ def claim(conn: psycopg.Connection, run_id: str, limit: int, lease: float) -> li
 
 def next_due(conn: psycopg.Connection) -> float | None:
     """Seconds until the next pending delivery is due (negative: overdue); None: none."""
-    return conn.execute(NEXT_DUE).fetchone()[0]
+    due = scalar(conn.execute(NEXT_DUE))  # an aggregate: always one row
+    return None if due is None else float(due)
 
 
 def delivered(conn: psycopg.Connection, d: Delivery, status: int) -> None:

@@ -1,4 +1,4 @@
-"""One psycopg pool per process and database; SQLAlchemy borrows from the same pool.
+"""One psycopg pool per process and database.
 
 Functions serve requests on many threads, so the pool is created once per process and
 database URL, and every request takes its own connection (its own unit of work).
@@ -10,30 +10,12 @@ import threading
 
 from psycopg.rows import tuple_row
 from psycopg_pool import ConnectionPool
-from sqlalchemy import Engine, create_engine
-from sqlalchemy.pool import NullPool
 
 from pts.config import Settings, get_settings
-from pts.db.urls import to_conninfo, to_sqlalchemy_url
+from pts.db.urls import to_conninfo
 
 _lock = threading.Lock()
 _pools: dict[str, ConnectionPool] = {}
-_engines: dict[str, Engine] = {}
-
-
-class _BorrowingPool(NullPool):
-    """A SQLAlchemy pool that takes connections from, and gives them back to, a psycopg pool."""
-
-    def __init__(self, pg_pool: ConnectionPool, **kw):
-        self._pg_pool = pg_pool
-        super().__init__(creator=lambda: pg_pool.getconn(), **kw)
-
-    def _close_connection(self, connection, *, terminate=False):  # noqa: ARG002
-        # psycopg_pool checks the state itself and discards broken connections.
-        self._pg_pool.putconn(connection)
-
-    def recreate(self):
-        return _BorrowingPool(self._pg_pool, pre_ping=self._pre_ping, dialect=self._dialect)
 
 
 def database_url(settings: Settings | None = None) -> str:
@@ -68,39 +50,17 @@ def get_pool(settings: Settings | None = None) -> ConnectionPool:
         return _pools[url]
 
 
-def get_engine(settings: Settings | None = None) -> Engine:
-    """A SQLAlchemy engine whose connections come from the process-wide psycopg pool."""
-    settings = settings or get_settings()
-    url = database_url(settings)
-    engine = _engines.get(url)
-    if engine is not None:
-        return engine
-    pool = get_pool(settings)
-    with _lock:
-        if url not in _engines:
-            _engines[url] = create_engine(
-                to_sqlalchemy_url(url), pool=_BorrowingPool(pool), future=True
-            )
-        return _engines[url]
-
-
 def close_all() -> None:
     """Close every pool of this process (tests, shutdown)."""
     with _lock:
-        for engine in _engines.values():
-            engine.dispose()
         for pool in _pools.values():
             pool.close()
-        _engines.clear()
         _pools.clear()
 
 
 def close_for(url: str) -> None:
     """Close the pool of one database (tests drop databases after use)."""
     with _lock:
-        engine = _engines.pop(url, None)
-        if engine is not None:
-            engine.dispose()
         pool = _pools.pop(url, None)
         if pool is not None:
             pool.close()

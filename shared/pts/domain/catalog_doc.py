@@ -30,7 +30,7 @@ def _type_of(prop: dict[str, Any], defs: dict[str, Any]) -> str:
     if "anyOf" in prop:
         kinds = [_type_of(p, defs) for p in prop["anyOf"] if p.get("type") != "null"]
         return " or ".join(kinds)
-    text = prop.get("type", "any")
+    text = str(prop.get("type", "any"))
     if "pattern" in prop:
         text += f" matching `{prop['pattern']}`"
     if "maxLength" in prop:

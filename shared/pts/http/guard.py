@@ -8,9 +8,11 @@ from collections.abc import Callable
 
 import flask
 import psycopg
+from flask.typing import ResponseReturnValue
 from psycopg_pool import PoolTimeout
 
 from pts.config import get_settings
+from pts.http.entry import Entry
 from pts.http.limits import check_headers
 from pts.http.problem import Problem, problem_response
 
@@ -19,13 +21,13 @@ log = logging.getLogger("pts")
 RETRY_AFTER_SECONDS = "5"
 
 
-def guarded(func: Callable[[flask.Request], flask.Response]) -> Callable:
+def guarded(func: Entry) -> Callable[[flask.Request], ResponseReturnValue]:
     """Map Problem to its answer, an unreachable database to 503 with Retry-After, and
     anything unexpected to a logged 500 (a bug, never an answer to bad input). Refuses
     oversized headers first (431), wherever the function is served."""
 
     @functools.wraps(func)
-    def wrapper(request: flask.Request) -> flask.Response:
+    def wrapper(request: flask.Request) -> ResponseReturnValue:
         try:
             check_headers(request, get_settings())
             return func(request)

@@ -52,11 +52,11 @@ class Deployments(Projection):
         if moved:  # a deployment's service or environment changed: its old group too
             groups |= moved
             stored.update({r["deployment_id"]: r for r in _select(conn, [], sorted(moved))})
-        groups = sorted(groups)
+        ordered = sorted(groups)
         latest = {**stored, **fresh}
         changed: list[dict] = []
         currents: list[dict] = []
-        for group in groups:
+        for group in ordered:
             rows = [r for r in latest.values() if group_of(r) == group]
             derived, current = rules.environment_timeline(rows)
             for r in rows:
@@ -69,7 +69,7 @@ class Deployments(Projection):
                 currents.append({"service": group[0], "environment": group[1], **current})
         store.insert(conn, "deployments", changed, conflict=("deployment_id",),
                      touch="updated_at")
-        store.upsert(conn, "current_deployments", GROUP, groups, currents)
+        store.upsert(conn, "current_deployments", GROUP, ordered, currents)
 
 
 def _select(conn, ids: list[str], groups: list[tuple]) -> list[dict]:

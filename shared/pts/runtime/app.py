@@ -4,10 +4,14 @@ gateway does, plus /healthz."""
 from __future__ import annotations
 
 import json
+from typing import TYPE_CHECKING
 
 from werkzeug.middleware.dispatcher import DispatcherMiddleware
 
 from pts.runtime.functions import FUNCTIONS, Function
+
+if TYPE_CHECKING:
+    from _typeshed.wsgi import WSGIApplication
 
 
 class _RootPath:
@@ -47,7 +51,8 @@ def function_app(fn: Function):
 
 def build_app(functions: list[Function] = FUNCTIONS, extra: dict | None = None):
     """The combined application: each function mounted at /function/<name>."""
-    mounts = {f"/function/{fn.name}": _RootPath(function_app(fn)) for fn in functions}
+    mounts: dict[str, WSGIApplication] = {
+        f"/function/{fn.name}": _RootPath(function_app(fn)) for fn in functions}
     mounts["/healthz"] = _healthz
     mounts.update(extra or {})
     return DispatcherMiddleware(_not_found, mounts)

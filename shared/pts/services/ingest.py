@@ -2,7 +2,7 @@
 
 from __future__ import annotations
 
-from collections.abc import Callable
+from collections.abc import Callable, Sequence
 from dataclasses import dataclass
 
 import psycopg
@@ -79,8 +79,8 @@ def ingest(
     pool,
     envelopes: list[Envelope],
     *,
-    in_transaction: list[InTransaction] = (),
-    after_commit: list[AfterCommit] = (),
+    in_transaction: Sequence[InTransaction] = (),
+    after_commit: Sequence[AfterCommit] = (),
 ) -> list[Accepted]:
     """Store valid events all or nothing. A stored (source, id) with the same content is a
     duplicate; with other content, Problem 409 and nothing is stored."""
@@ -105,8 +105,8 @@ def ingest(
                   if appended[(e.source, e.id)].new]
         for hook in in_transaction:
             hook(conn, stored)
-    for hook in after_commit:
-        hook(stored)
+    for after in after_commit:
+        after(stored)
     new_seqs = {s.seq for s in stored}
     claimed: set[int] = set()
     out = []
