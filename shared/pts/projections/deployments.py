@@ -11,9 +11,8 @@ from pts.projections import deployment_rules as rules
 from pts.projections import store
 from pts.projections.engine import Projection
 from pts.projections.facts import Fact, handled_facts
+from pts.runtime.functions import types_of
 
-TYPES = tuple(f"dev.pts.deployment.{k}" for k in
-              ("started", "succeeded", "failed", "rolled_back", "cancelled"))
 GROUP = ("service", "environment")
 
 
@@ -29,7 +28,7 @@ def facts_by_deployment(facts: list[Fact]) -> dict[str, list[Fact]]:
 
 class Deployments(Projection):
     name = "deployments"
-    types = TYPES
+    types = types_of("deployments")  # the function table's
     handled_table = "deployments_handled_events"
     handled_columns = ("deployment_id", "service", "environment")
     tables = ("deployments", "current_deployments", "deployments_handled_events")
