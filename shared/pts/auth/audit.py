@@ -12,7 +12,7 @@ import threading
 import time
 from collections import Counter
 
-log = logging.getLogger("pts.auth")
+log = logging.getLogger(__name__)
 
 _lock = threading.Lock()
 _last_touch: dict[str, float] = {}

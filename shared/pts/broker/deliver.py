@@ -10,7 +10,7 @@ from pts.config import Settings
 from pts.eventing.cloudevent import is_cloudevent, to_binary
 from pts.eventing.http import Response, Sender, TransportError
 
-log = logging.getLogger("pts.broker")
+log = logging.getLogger(__name__)
 
 TOKEN_HEADER = "X-PTS-Broker-Token"
 ERROR_DATA_MAX = 1024  # characters of base64, as Knative's knativeerrordata

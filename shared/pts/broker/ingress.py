@@ -21,7 +21,7 @@ from pts.http.decode import BATCH, STRUCTURED, decode_request, media_type
 from pts.http.guard import guarded, read_body, require_method
 from pts.http.problem import Problem, json_response
 
-log = logging.getLogger("pts.broker")
+log = logging.getLogger(__name__)
 
 
 def decode_cloudevents(headers, body: bytes, settings) -> list[dict]:

@@ -5,6 +5,7 @@ from __future__ import annotations
 import json
 
 from pts.cli.commands import CommandError, add_database_options, settings_from
+from pts.domain.timefmt import json_default
 
 
 def register(sub) -> None:
@@ -41,7 +42,7 @@ def run_list(args) -> int:
         rows = list_letters(conn, include_redriven=args.all, limit=args.limit)
     if args.json:
         for row in rows:
-            print(json.dumps(row, default=str))
+            print(json.dumps(row, default=json_default))
         return 0
     if not rows:
         print("no dead letters")

@@ -16,7 +16,7 @@ from pts.http.entry import Entry
 from pts.http.limits import check_headers
 from pts.http.problem import Problem, problem_response
 
-log = logging.getLogger("pts")
+log = logging.getLogger(__name__)
 
 RETRY_AFTER_SECONDS = "5"
 

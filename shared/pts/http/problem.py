@@ -8,6 +8,8 @@ from typing import Any
 
 import flask
 
+from pts.domain.timefmt import json_default
+
 PROBLEM_JSON = "application/problem+json"
 
 
@@ -57,4 +59,5 @@ def problem_response(problem: Problem) -> flask.Response:
 
 def json_response(body: Any, status: int = 200) -> flask.Response:
     """A JSON answer."""
-    return flask.Response(json.dumps(body, default=str), status=status, mimetype="application/json")
+    return flask.Response(json.dumps(body, default=json_default), status=status,
+                          mimetype="application/json")
