@@ -7,8 +7,8 @@ import json
 import math
 from typing import Any
 
-# Must match the expression of ix_events_data_fts (migration 0004) for the index to serve.
-FTS_DOCUMENT = "jsonb_to_tsvector('simple', data, '[\"string\", \"numeric\"]')"
+from pts.db.fts import FTS_DOCUMENT
+
 _MAX_CODE_POINT = 0x10FFFF
 
 
