@@ -24,4 +24,9 @@ SAMPLES = {
     "dev.pts.service.decommissioned": {"service": "api"},
     "dev.pts.image.published": {"repository": "registry.local/api", "digest": DIGEST,
                                 "tag": "1.4.2"},
+    "dev.pts.change.merged": {"service": "api", "commit": "abc123",
+                              "time": "2026-11-01T10:00:00Z"},
+    "dev.pts.incident.opened": {"incident_id": "i-1", "service": "api", "environment": "prod"},
+    "dev.pts.incident.resolved": {"incident_id": "i-1", "service": "api",
+                                  "environment": "prod"},
 }

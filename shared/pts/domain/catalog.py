@@ -9,16 +9,29 @@ from __future__ import annotations
 from enum import StrEnum
 from typing import Annotated, Any
 
-from pydantic import BaseModel, ConfigDict, StringConstraints
+from pydantic import AfterValidator, BaseModel, ConfigDict, StringConstraints
+
+from pts.domain.timefmt import parse_rfc3339
 
 PREFIX = "dev.pts."
 PLATFORM_PREFIX = "dev.pts.platform."
+# CDEvents (and their custom events): always taken; pts.cdevents validates and maps them.
+CDEVENTS_PREFIXES = ("dev.cdevents.", "dev.cdeventsx.")
 
 Name = Annotated[str, StringConstraints(min_length=1, max_length=256, strip_whitespace=False)]
 Text = Annotated[str, StringConstraints(max_length=4096)]
 Digest = Annotated[
     str, StringConstraints(pattern=r"^[a-z0-9]+(?:[.+_-][a-z0-9]+)*:[a-zA-Z0-9=_-]{32,}$")
 ]
+
+
+
+def _rfc3339(value: str) -> str:
+    parse_rfc3339(value)
+    return value
+
+
+Time = Annotated[str, AfterValidator(_rfc3339)]
 
 
 class Data(BaseModel):
@@ -32,6 +45,14 @@ class Pipeline(BaseModel):
     url: Text | None = None
 
 
+class Change(BaseModel):
+    """A change a deployment ships: its commit and when it was committed or merged."""
+
+    model_config = ConfigDict(extra="allow")
+    commit: Name
+    time: Time
+
+
 class DeploymentStarted(Data):
     deployment_id: Name
     service: Name
@@ -41,6 +62,8 @@ class DeploymentStarted(Data):
     commit: Name | None = None
     pipeline: Pipeline | None = None
     actor: Name | None = None
+    commit_time: Time | None = None
+    changes: list[Change] | None = None
 
 
 class DeploymentSucceeded(Data):
@@ -50,6 +73,8 @@ class DeploymentSucceeded(Data):
     version: Name | None = None
     image: Text | None = None
     commit: Name | None = None
+    commit_time: Time | None = None
+    changes: list[Change] | None = None
 
 
 class DeploymentFailed(Data):
@@ -57,6 +82,8 @@ class DeploymentFailed(Data):
     service: Name
     environment: Name
     reason: Text | None = None
+    commit_time: Time | None = None
+    changes: list[Change] | None = None
 
 
 class DeploymentRolledBack(Data):
@@ -65,6 +92,8 @@ class DeploymentRolledBack(Data):
     environment: Name
     to_version: Name | None = None
     reason: Text | None = None
+    commit_time: Time | None = None
+    changes: list[Change] | None = None
 
 
 class DeploymentCancelled(Data):
@@ -72,6 +101,8 @@ class DeploymentCancelled(Data):
     service: Name
     environment: Name
     reason: Text | None = None
+    commit_time: Time | None = None
+    changes: list[Change] | None = None
 
 
 class ServiceRegistered(Data):
@@ -122,6 +153,25 @@ class ImagePublished(Data):
     commit: Name | None = None
 
 
+class ChangeMerged(Data):
+    service: Name
+    commit: Name
+    time: Time
+    url: Text | None = None
+
+
+class IncidentOpened(Data):
+    incident_id: Name
+    service: Name
+    environment: Name
+
+
+class IncidentResolved(Data):
+    incident_id: Name
+    service: Name
+    environment: Name
+
+
 class PlatformData(Data):
     """dev.pts.platform.*: any JSON object, stored and searchable, not projected."""
 
@@ -138,6 +188,9 @@ CATALOG: dict[str, type[Data]] = {
     "dev.pts.service.health_changed": ServiceHealthChanged,
     "dev.pts.service.decommissioned": ServiceDecommissioned,
     "dev.pts.image.published": ImagePublished,
+    "dev.pts.change.merged": ChangeMerged,
+    "dev.pts.incident.opened": IncidentOpened,
+    "dev.pts.incident.resolved": IncidentResolved,
 }
 
 # What the `subject` of each kind of event names, filled in when a producer leaves it out.
@@ -165,12 +218,17 @@ class UnknownType(LookupError):
     """A type that is neither in the catalog nor allowed by PTS_FOREIGN_TYPES."""
 
 
-def model_for(type_: str, foreign_types: list[str] | tuple[str, ...] = ()) -> type[Data] | None:
+def model_for(type_: str,
+              foreign_types: list[str] | tuple[str, ...] = ()) -> type[BaseModel] | None:
     """The data model for a type, ANY_DATA for an allowed foreign type; else UnknownType."""
     if type_ in CATALOG:
         return CATALOG[type_]
     if type_.startswith(PLATFORM_PREFIX) and len(type_) > len(PLATFORM_PREFIX):
         return PlatformData
+    if type_.startswith(CDEVENTS_PREFIXES):
+        from pts.cdevents.models import model_for_type
+
+        return model_for_type(type_)
     if not type_.startswith(PREFIX) and any(type_.startswith(p) for p in foreign_types):
         return ANY_DATA
     raise UnknownType(type_)

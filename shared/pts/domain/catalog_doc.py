@@ -14,8 +14,10 @@ object with the fields listed (required first). Fields not listed are accepted a
 Plain JSON producers may use the short type (`deployment.started`).
 
 `dev.pts.platform.<anything>` takes any JSON object as data: stored and searchable, not
-projected. Types outside `dev.pts.` are refused (422) unless an operator allows their prefix
-with `PTS_FOREIGN_TYPES`.
+projected. CDEvents (`dev.cdevents.*`, `dev.cdeventsx.*`) are stored as sent and those PTS
+maps are also stored as the events below (see [integrations.md](integrations.md)). Other
+types outside `dev.pts.` are refused (422) unless an operator allows their prefix with
+`PTS_FOREIGN_TYPES`.
 
 An image is a reference `repository[:tag][@digest]`; a digest is `algorithm:hex`.
 """

@@ -62,6 +62,8 @@ class Function:
 FUNCTIONS: list[Function] = [
     Function("ingest", "ingest", public=True, scale=Scale(1, 10, 50), emits=True),
     Function("search", "search", public=True, scale=Scale(1, 5, 50)),
+    # Producers' own webhooks (GitHub, GitLab, Argo CD, ...), mapped onto the catalog.
+    Function("webhooks", "webhooks", public=True, scale=Scale(1, 5, 50), emits=True),
     Function("admin", "admin", public=True, scale=Scale(1, 2)),
     Function("deployments", "deployments", types=DEPLOYMENT_TYPES, scale=Scale(1, 5, 20)),
     # A deployment or an image names a service (and environment): it registers them and
