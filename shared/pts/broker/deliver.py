@@ -67,7 +67,8 @@ def deliver(pool, d: queue.Delivery, sender: Sender, settings: Settings) -> str:
     status = None if resp is None else resp.status
     if resp is not None and not error:  # delivered: attempt() had an answer
         reply = _reply(resp)
-        log.info("delivered %s %s to %s: HTTP %s (attempt %d)", d.event.get("type"),
+        # DEBUG: the handler's own request line already says it (one line per request).
+        log.debug("delivered %s %s to %s: HTTP %s (attempt %d)", d.event.get("type"),
                  d.event.get("id"), url, status, d.attempts)
         with pool.connection() as conn, conn.transaction():
             queue.delivered(conn, d, resp.status)

@@ -19,6 +19,7 @@ from pts.db.pool import get_pool
 from pts.domain.envelope import validate_attributes
 from pts.http.decode import BATCH, STRUCTURED, decode_request, media_type
 from pts.http.guard import guarded, read_body, require_method
+from pts.http.observe import note_events
 from pts.http.problem import Problem, json_response
 
 log = logging.getLogger(__name__)
@@ -50,7 +51,7 @@ def accept(pool, events: list[dict], settings) -> int:
     with pool.connection() as conn, conn.transaction():
         queue.enqueue(conn, pairs)
     for event, subs in pairs:
-        log.info("queued %s %s for %s", event["type"], event["id"],
+        log.debug("queued %s %s for %s", event["type"], event["id"],
                  ", ".join(subs) or "no active trigger")
     return sum(len(subs) for _, subs in pairs)
 
@@ -63,13 +64,14 @@ def _authorize(request: flask.Request, settings) -> None:
 
 
 @guarded
-def handle(request: flask.Request) -> flask.Response:
+def broker(request: flask.Request) -> flask.Response:
     """POST /broker: queue the CloudEvents of the request, 202 when committed."""
     require_method(request, "POST")
     settings = get_settings()
     _authorize(request, settings)
     body = read_body(request, settings.max_body_bytes)
     events = decode_cloudevents(request.headers, body, settings)
+    note_events(request, events)
     deliveries = accept(get_pool(settings), events, settings)
     return json_response({"accepted": len(events), "deliveries": deliveries}, status=202)
 
@@ -77,6 +79,6 @@ def handle(request: flask.Request) -> flask.Response:
 def create_app() -> flask.Flask:
     """The WSGI app mounted at /broker by `pts up`."""
     app = flask.Flask("pts.broker")
-    app.add_url_rule("/", "ingress", lambda: handle(flask.request),
+    app.add_url_rule("/", "ingress", lambda: broker(flask.request),
                      methods=["GET", "POST", "PUT", "DELETE", "PATCH"])
     return app

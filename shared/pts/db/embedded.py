@@ -36,9 +36,13 @@ def ensure_embedded(data_dir: Path, *, migrate: bool = True) -> str:
         _create_database(admin_url, DATABASE)
         url = with_database(admin_url, DATABASE)
         if migrate:
-            from pts.db.migrate import upgrade
+            from pts.db.revision import at_head
+            from pts.db.urls import to_conninfo
 
-            upgrade(url)
+            if not at_head(to_conninfo(url)):  # one query when it is up to date
+                from pts.db.migrate import upgrade
+
+                upgrade(url)
         _started[data_dir] = url
         log.info("embedded PostgreSQL ready in %s", data_dir)
         return url

@@ -9,7 +9,7 @@ from __future__ import annotations
 from enum import StrEnum
 from typing import Annotated, Any
 
-from pydantic import AfterValidator, BaseModel, ConfigDict, StringConstraints
+from pydantic import AfterValidator, BaseModel, ConfigDict, StringConstraints, WithJsonSchema
 
 from pts.domain.timefmt import parse_rfc3339
 
@@ -27,11 +27,12 @@ Digest = Annotated[
 
 
 def _rfc3339(value: str) -> str:
-    parse_rfc3339(value)
+    parse_rfc3339(value)  # ValueError names what is wrong; the string is kept as sent
     return value
 
 
-Time = Annotated[str, AfterValidator(_rfc3339)]
+Time = Annotated[str, AfterValidator(_rfc3339),
+                 WithJsonSchema({"type": "string", "format": "date-time"})]
 
 
 class Data(BaseModel):
@@ -154,9 +155,12 @@ class ImagePublished(Data):
 
 
 class ChangeMerged(Data):
+    """A change merged. Without a data `time`, the event's own time is the merge time (a
+    structured CloudEvent need not repeat it in its data)."""
+
     service: Name
     commit: Name
-    time: Time
+    time: Time | None = None
     url: Text | None = None
 
 
@@ -198,6 +202,8 @@ SUBJECT_FIELD: dict[str, str] = {
     "dev.pts.deployment.": "deployment_id",
     "dev.pts.service.": "service",
     "dev.pts.image.": "digest",
+    "dev.pts.change.": "commit",
+    "dev.pts.incident.": "incident_id",
 }
 
 

@@ -4,9 +4,10 @@ from __future__ import annotations
 
 import json
 from http import HTTPStatus
-from typing import Any
+from typing import TYPE_CHECKING, Any
 
-import flask
+if TYPE_CHECKING:  # imported where used: CLI commands load this module without Flask
+    import flask
 
 from pts.domain.timefmt import json_default
 
@@ -49,6 +50,8 @@ class Problem(Exception):
 
 def problem_response(problem: Problem) -> flask.Response:
     """A Flask response for a Problem."""
+    import flask
+
     resp = flask.Response(
         json.dumps(problem.body()), status=problem.status, mimetype=PROBLEM_JSON
     )
@@ -59,5 +62,7 @@ def problem_response(problem: Problem) -> flask.Response:
 
 def json_response(body: Any, status: int = 200) -> flask.Response:
     """A JSON answer."""
+    import flask
+
     return flask.Response(json.dumps(body, default=json_default), status=status,
                           mimetype="application/json")
