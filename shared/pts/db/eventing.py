@@ -52,9 +52,9 @@ class DeadLetter(SQLModel, table=True):
 
     __tablename__ = "dead_letters"
     __table_args__ = (
-        # A repeat delivery of the same dead letter is one row until it is redriven.
-        Index("ux_dead_letters_open", "event_source", "event_id", "error_dest", unique=True,
-              postgresql_where=text("redriven_at IS NULL")),
+        # One letter per event and subscriber until it is discarded; redrives reopen it.
+        Index("ux_dead_letters_live", "event_source", "event_id", "error_dest", unique=True,
+              postgresql_where=text("discarded_at IS NULL")),
         Index("ix_dead_letters_received", "received_at", "id"),
     )
 
@@ -77,9 +77,11 @@ class DeadLetter(SQLModel, table=True):
     # Migration 0010: discarding closes a letter; a redriven letter that fails again is
     # reopened (failures + 1, last_failed_at) rather than stored twice.
     discarded_at: datetime | None = Field(default=None, sa_column=Column(DateTime(timezone=True)))
-    failures: int = Field(default=1, sa_column=Column(Integer, nullable=False))
+    failures: int = Field(default=1, sa_column=Column(Integer, nullable=False,
+                                                      server_default="1"))
     last_failed_at: datetime | None = Field(
-        default=None, sa_column=Column(DateTime(timezone=True), nullable=False))
+        default=None, sa_column=Column(DateTime(timezone=True), nullable=False,
+                                       server_default=func.now()))
 
 
 def _now_ts(nullable: bool = False) -> Any:

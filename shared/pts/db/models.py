@@ -22,6 +22,8 @@ from sqlmodel import Field, SQLModel
 
 from pts.db.fts import FTS_DOCUMENT
 
+INCIDENTS = "type IN ('dev.pts.incident.opened', 'dev.pts.incident.resolved')"
+
 
 class PlatformEvent(SQLModel, table=True):
     """One row of the immutable log: every CloudEvents attribute, the data, and what PTS adds."""
@@ -44,6 +46,16 @@ class PlatformEvent(SQLModel, table=True):
         Index("ix_events_data", "data", postgresql_using="gin",
               postgresql_ops={"data": "jsonb_path_ops"}),
         Index("ix_events_data_fts", text(FTS_DOCUMENT), postgresql_using="gin"),
+        # Migration 0009: what the insights (DORA, incidents, changes) read.
+        Index("ix_events_incident_environment", "environment", "occurred_at",
+              postgresql_where=text(INCIDENTS)),
+        Index("ix_events_incident_id", text("(data ->> 'incident_id')"),
+              postgresql_where=text(INCIDENTS)),
+        Index("ix_events_change_commit", text("(data ->> 'commit')"),
+              postgresql_where=text("type = 'dev.pts.change.merged'")),
+        Index("ix_events_deployment_changes", text("(data ->> 'deployment_id')"),
+              postgresql_where=text("type LIKE 'dev.pts.deployment.%' AND "
+                                    "(data ? 'changes' OR data ? 'commit_time')")),
     )
 
     seq: int | None = Field(

@@ -8,7 +8,7 @@ from __future__ import annotations
 
 from datetime import datetime
 
-from sqlalchemy import BigInteger, Column, DateTime, Index, Text, false, func
+from sqlalchemy import BigInteger, Column, DateTime, Index, Text, false, func, text
 from sqlalchemy.dialects.postgresql import ARRAY
 from sqlmodel import Field, SQLModel
 
@@ -64,6 +64,12 @@ class Deployment(SQLModel, table=True):
               "first_event_at"),
         Index("deployments_environment_finished_at_idx", "environment", "finished_at"),
         Index("deployments_status_idx", "status"),
+        # Migration 0009 (insights).
+        Index("deployments_service_environment_finished_at_idx", "service", "environment",
+              "finished_at"),
+        Index("deployments_environment_first_event_at_idx", "environment", "first_event_at"),
+        Index("deployments_replaced_deployment_id_idx", "replaced_deployment_id",
+              postgresql_where=text("rollback_inferred")),
     )
     deployment_id: str = _key()
     service: str
