@@ -14,7 +14,7 @@ from pts.services import deadletters
 
 
 @functions_framework.http
-@guarded
+@guarded(paths=("/",))
 def deadletter(request):
     require_method(request, "POST")
     settings = get_settings()

@@ -18,7 +18,7 @@ from pts.services.wiring import ingest_hooks
 
 
 @functions_framework.http
-@guarded
+@guarded(paths=("/",))
 def ingest(request):
     require_method(request, "POST")
     settings = get_settings()

@@ -74,10 +74,11 @@ class Settings(BaseSettings):
     )
 
     # search (the read API)
-    search_cursor_secret: str = Field(
-        default="pts-search-cursor",
-        description="Key of the HMAC that makes pagination cursors tamper-evident; set it to "
-        "a random value per installation so that cursors cannot be forged.",
+    search_cursor_secret: str | None = Field(
+        default=None,
+        description="Key that seals pagination cursors (itsdangerous); unset: a random key "
+        "made for this installation by its first migration (table pts_secrets). Set it to "
+        "share cursors between installations or to invalidate every cursor given so far.",
     )
     search_statement_timeout_ms: int = Field(
         default=10_000, ge=100, description="Longest a search query may run (milliseconds)."

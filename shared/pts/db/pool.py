@@ -1,4 +1,4 @@
-"""One psycopg pool per process and database.
+"""One psycopg pool per process and database; SQLAlchemy borrows from the same pool.
 
 Functions serve requests on many threads, so the pool is created once per process and
 database URL, and every request takes its own connection (its own unit of work).
@@ -7,15 +7,46 @@ database URL, and every request takes its own connection (its own unit of work).
 from __future__ import annotations
 
 import threading
+from typing import TYPE_CHECKING
 
 from psycopg.rows import tuple_row
+from psycopg.types.json import set_json_loads
 from psycopg_pool import ConnectionPool
 
 from pts.config import Settings, get_settings
-from pts.db.urls import to_conninfo
+from pts.db.urls import to_conninfo, to_sqlalchemy_url
+from pts.domain.jsonnum import loads_stored
+
+if TYPE_CHECKING:  # SQLAlchemy is imported on first use: CLI commands rarely need it
+    from sqlalchemy import Engine
 
 _lock = threading.Lock()
 _pools: dict[str, ConnectionPool] = {}
+_engines: dict[str, Engine] = {}
+
+
+def _borrowing_pool(pg_pool: ConnectionPool):
+    """A SQLAlchemy pool that takes connections from, and gives them back to, a psycopg pool."""
+    from sqlalchemy.pool import NullPool
+
+    class BorrowingPool(NullPool):
+        def __init__(self, pg_pool: ConnectionPool, **kw):
+            self._pg_pool = pg_pool
+            super().__init__(creator=lambda: pg_pool.getconn(), **kw)  # type: ignore[arg-type]
+
+        def _close_connection(self, connection, *, terminate=False):  # noqa: ARG002
+            # psycopg_pool checks the state itself and discards broken connections.
+            self._pg_pool.putconn(connection)
+
+        def recreate(self):
+            return BorrowingPool(self._pg_pool, pre_ping=self._pre_ping, dialect=self._dialect)
+
+    return BorrowingPool(pg_pool)
+
+
+def _configure(conn) -> None:
+    # jsonb numbers come back exactly (a Decimal where a float would change the value).
+    set_json_loads(loads_stored, conn)
 
 
 def database_url(settings: Settings | None = None) -> str:
@@ -44,23 +75,48 @@ def get_pool(settings: Settings | None = None) -> ConnectionPool:
                 timeout=settings.pool_timeout,
                 kwargs={"autocommit": False, "row_factory": tuple_row},
                 check=ConnectionPool.check_connection,
+                configure=_configure,
                 name="pts",
                 open=True,
             )
         return _pools[url]
 
 
+def get_engine(settings: Settings | None = None) -> Engine:
+    """A SQLAlchemy engine whose connections come from the process-wide psycopg pool."""
+    settings = settings or get_settings()
+    url = database_url(settings)
+    engine = _engines.get(url)
+    if engine is not None:
+        return engine
+    from sqlalchemy import create_engine
+
+    pool = get_pool(settings)
+    with _lock:
+        if url not in _engines:
+            _engines[url] = create_engine(
+                to_sqlalchemy_url(url), pool=_borrowing_pool(pool), future=True
+            )
+        return _engines[url]
+
+
 def close_all() -> None:
     """Close every pool of this process (tests, shutdown)."""
     with _lock:
+        for engine in _engines.values():
+            engine.dispose()
         for pool in _pools.values():
             pool.close()
+        _engines.clear()
         _pools.clear()
 
 
 def close_for(url: str) -> None:
     """Close the pool of one database (tests drop databases after use)."""
     with _lock:
+        engine = _engines.pop(url, None)
+        if engine is not None:
+            engine.dispose()
         pool = _pools.pop(url, None)
         if pool is not None:
             pool.close()

@@ -2,13 +2,13 @@
 
 from __future__ import annotations
 
-import json
 from http import HTTPStatus
 from typing import TYPE_CHECKING, Any
 
 if TYPE_CHECKING:  # imported where used: CLI commands load this module without Flask
     import flask
 
+from pts.domain.jsonnum import dumps
 from pts.domain.timefmt import json_default
 
 PROBLEM_JSON = "application/problem+json"
@@ -53,7 +53,7 @@ def problem_response(problem: Problem) -> flask.Response:
     import flask
 
     resp = flask.Response(
-        json.dumps(problem.body()), status=problem.status, mimetype=PROBLEM_JSON
+        dumps(problem.body(), default=str), status=problem.status, mimetype=PROBLEM_JSON
     )
     for name, value in problem.headers.items():
         resp.headers[name] = value
@@ -64,5 +64,5 @@ def json_response(body: Any, status: int = 200) -> flask.Response:
     """A JSON answer."""
     import flask
 
-    return flask.Response(json.dumps(body, default=json_default), status=status,
+    return flask.Response(dumps(body, default=json_default), status=status,
                           mimetype="application/json")

@@ -58,7 +58,7 @@ def list_deadletters(ctx: Context) -> dict[str, Any]:
         params["since"] = f["since"]
     page = Page("deadletters", f, ("received_at", "id"), ("timestamptz", "bigint"),
                 descending=True)
-    secret = ctx.settings.search_cursor_secret
+    secret = ctx.cursor_secret
     page.resume(secret, conds, params)
     with reading(ctx.settings) as conn:
         rows, next_cursor = page.run(conn, f"SELECT {COLUMNS} FROM dead_letters"

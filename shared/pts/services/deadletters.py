@@ -10,7 +10,6 @@ idempotent, so the subscribers that had already received it acknowledge the repe
 
 from __future__ import annotations
 
-import json
 import logging
 from collections.abc import Callable
 
@@ -18,6 +17,7 @@ import psycopg
 from psycopg.rows import dict_row
 
 from pts.config import Settings
+from pts.domain.jsonnum import dumps
 from pts.eventing.cloudevent import to_binary
 from pts.eventing.http import Sender, TransportError
 
@@ -55,7 +55,7 @@ def store(conn: psycopg.Connection, raw: dict) -> int | None:
         code = None  # kept in the event's attributes only if it was not an error code
     row = conn.execute(STORE, {
         "source": event["source"], "id": event["id"], "type": event["type"],
-        "event": json.dumps(event), "dest": str(raw.get("knativeerrordest") or ""),
+        "event": dumps(event), "dest": str(raw.get("knativeerrordest") or ""),
         "code": code, "data": raw.get("knativeerrordata"), "trigger": raw.get("ptstrigger"),
     }).fetchone()
     return row[0] if row else None
