@@ -83,3 +83,4 @@ class PlatformEvent(SQLModel, table=True):
     service: str | None = Field(default=None, sa_column=Column(Text))
     environment: str | None = Field(default=None, sa_column=Column(Text))
     content_hash: str = Field(sa_column=Column(Text, nullable=False))
+

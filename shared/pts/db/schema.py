@@ -18,6 +18,7 @@ from sqlmodel.sql.sqltypes import AutoString
 import pts.auth.models  # noqa: F401  (each import registers its tables)
 import pts.db.eventing  # noqa: F401
 import pts.db.models  # noqa: F401
+import pts.db.secrets  # noqa: F401
 import pts.projections.models  # noqa: F401
 import pts.webhooks.models  # noqa: F401
 
