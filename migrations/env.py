@@ -19,8 +19,17 @@ def _url() -> str:
     return to_sqlalchemy_url(url)
 
 
+def _metadata():
+    """The models, so that `alembic check` and autogenerate compare them with the database."""
+    from pts.db.schema import METADATA, include_object
+
+    return {"target_metadata": METADATA, "include_object": include_object,
+            "compare_type": True, "compare_server_default": True}
+
+
 def run_migrations_offline() -> None:
-    context.configure(url=_url(), literal_binds=True, dialect_opts={"paramstyle": "named"})
+    context.configure(url=_url(), literal_binds=True, dialect_opts={"paramstyle": "named"},
+                      **_metadata())
     with context.begin_transaction():
         context.run_migrations()
 
@@ -28,7 +37,8 @@ def run_migrations_offline() -> None:
 def run_migrations_online() -> None:
     engine = create_engine(_url(), poolclass=pool.NullPool)
     with engine.connect() as connection:
-        context.configure(connection=connection, transaction_per_migration=True)
+        context.configure(connection=connection, transaction_per_migration=True,
+                          **_metadata())
         with context.begin_transaction():
             context.run_migrations()
     engine.dispose()

@@ -22,6 +22,7 @@ from tests.support.database import (  # noqa: F401  (re-exported for older impor
     create_template,
     drop_database,
     fresh_database,
+    remember_seeds,
     reset_database,
 )
 from tests.support.env import (  # noqa: F401  (re-exported for older imports)
@@ -76,6 +77,7 @@ def template_url(pg_admin_url):
 def session_db_url(pg_admin_url, template_url):
     """The migrated database the tests of this session share (emptied before each test)."""
     url = fresh_database(pg_admin_url)
+    remember_seeds(url)
     yield url
     drop_database(pg_admin_url, url)
 

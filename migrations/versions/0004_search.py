@@ -18,7 +18,7 @@ down_revision = "0003"
 branch_labels = None
 depends_on = None
 
-# The expression must stay identical to pts.search.event_filters.FTS_DOCUMENT.
+# The expression of pts.db.fts.FTS_DOCUMENT (tests/db/test_schema.py compares them).
 FTS_DOCUMENT = "jsonb_to_tsvector('simple', data, '[\"string\", \"numeric\"]')"
 
 INDEXES = {

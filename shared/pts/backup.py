@@ -32,10 +32,11 @@ def _major(path: str) -> int:
 def server_major(url: str) -> int:
     import psycopg
 
+    from pts.db.rows import scalar
     from pts.db.urls import to_conninfo
 
     with psycopg.connect(to_conninfo(url)) as conn:
-        return int(conn.execute("SHOW server_version_num").fetchone()[0]) // 10000
+        return int(scalar(conn.execute("SHOW server_version_num"))) // 10000
 
 
 def tool(name: str, embedded: bool, server: int) -> str:
@@ -86,11 +87,12 @@ def require_empty(url: str) -> None:
     """BackupError unless the database at url has no table of its own."""
     import psycopg
 
+    from pts.db.rows import scalar
     from pts.db.urls import to_conninfo
 
     with psycopg.connect(to_conninfo(url)) as conn:
-        n = conn.execute("SELECT count(*) FROM pg_tables WHERE schemaname = current_schema()"
-                         ).fetchone()[0]
+        n = scalar(conn.execute(
+            "SELECT count(*) FROM pg_tables WHERE schemaname = current_schema()"))
     if n:
         raise BackupError(f"the target database already has {n} tables; restore into an "
                           "empty database (or a new --data-dir)")

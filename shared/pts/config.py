@@ -8,7 +8,7 @@ from __future__ import annotations
 
 import threading
 from pathlib import Path
-from typing import Annotated
+from typing import Annotated, Any
 
 from pydantic import Field, field_validator, model_validator
 from pydantic_settings import BaseSettings, NoDecode, SettingsConfigDict
@@ -215,7 +215,7 @@ _lock = threading.Lock()
 _cached: Settings | None = None
 
 
-def get_settings(**overrides: object) -> Settings:
+def get_settings(**overrides: Any) -> Settings:
     """The settings of this process, built on first use and cached. Keyword arguments win
     over the environment: such a call builds a new, uncached object (commands, tests)."""
     global _cached

@@ -76,7 +76,7 @@ def configure(level: str | int = "INFO", fmt: str | None = None) -> None:
     for old in ours:
         root.removeHandler(old)
     handler = logging.StreamHandler(sys.stderr)
-    handler.pts_handler = True
+    handler.pts_handler = True  # type: ignore[attr-defined]  # marks ours, for removal
     handler.setFormatter(JsonFormatter() if (fmt or log_format()) == "json" else TextFormatter())
     root.addHandler(handler)
 

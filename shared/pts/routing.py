@@ -1,54 +1,19 @@
-"""The one routing declaration: which handler function receives which event types.
+"""Which handler function receives which event types, derived from the function table
+(pts.runtime.functions, each function's `types`).
 
 A filter is an exact CloudEvents type, or a prefix when it ends with a dot
 (`dev.pts.platform.`). The local broker's triggers, the Knative Triggers in deploy/knative/
-and the `topic` annotations of stack.yml are all derived from ROUTES; tests/eventing/
-test_routing.py fails when any of them drifts. Edit this table, then run
-`pts manifests knative` and update stack.yml's topics.
+and the `topic` annotations of stack.yml all come from ROUTES.
 """
 
 from __future__ import annotations
 
 from dataclasses import dataclass
 
+from pts.runtime.functions import FUNCTIONS
+
 # handler function -> the types (or prefixes, ending with ".") it receives.
-ROUTES: dict[str, tuple[str, ...]] = {
-    "deployments": (
-        "dev.pts.deployment.started",
-        "dev.pts.deployment.succeeded",
-        "dev.pts.deployment.failed",
-        "dev.pts.deployment.rolled_back",
-        "dev.pts.deployment.cancelled",
-    ),
-    "services": (
-        "dev.pts.service.registered",
-        "dev.pts.service.started",
-        "dev.pts.service.stopped",
-        "dev.pts.service.health_changed",
-        "dev.pts.service.decommissioned",
-        # A deployment or an image names a service (and environment): it registers them and
-        # moves their seen times.
-        "dev.pts.deployment.started",
-        "dev.pts.deployment.succeeded",
-        "dev.pts.deployment.failed",
-        "dev.pts.deployment.rolled_back",
-        "dev.pts.deployment.cancelled",
-        "dev.pts.image.published",
-    ),
-    "images": (
-        "dev.pts.image.published",
-        # Where a digest ran: deployments name images; a later failure undoes a success;
-        # services report the image they started with, and stopping ends a run.
-        "dev.pts.deployment.started",
-        "dev.pts.deployment.succeeded",
-        "dev.pts.deployment.failed",
-        "dev.pts.deployment.rolled_back",
-        "dev.pts.deployment.cancelled",
-        "dev.pts.service.started",
-        "dev.pts.service.stopped",
-    ),
-    # dev.pts.platform.* events are stored and searchable, not projected: no handler.
-}
+ROUTES: dict[str, tuple[str, ...]] = {fn.name: fn.types for fn in FUNCTIONS if fn.types}
 
 
 @dataclass(frozen=True)
@@ -94,7 +59,3 @@ def subscribers(event_type: str, table: dict[str, tuple[str, ...]] | None = None
             out.append(route.handler)
     return out
 
-
-def topics(handler: str) -> str:
-    """The stack.yml `topic` annotation of a handler: its filters, comma-separated."""
-    return ",".join(ROUTES[handler])

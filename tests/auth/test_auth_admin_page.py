@@ -5,6 +5,7 @@ from __future__ import annotations
 import pytest
 
 from pts.admin import static
+from pts.domain.timefmt import parse_rfc3339
 from pts.runtime.app import build_app
 from pts.runtime.functions import FUNCTIONS
 from tests.auth.helpers import bearer
@@ -146,6 +147,9 @@ def test_tokens_api_creates_lists_and_revokes(sql):
                        (f"%{token}%",)).fetchone()[0] == 0
     listed = client.get("/api/tokens").get_json()["tokens"]
     assert [t["name"] for t in listed] == ["PTS_ADMIN_TOKEN", "ci"]
+    for time in [created.get_json()["created_at"], *(t["created_at"] for t in listed),
+                 listed[0]["last_used_at"]]:  # RFC 3339 with Z, as PTS's own parser takes it
+        assert time.endswith("Z") and parse_rfc3339(time)
     assert all("token" not in t and "token_hash" not in t for t in listed)
     assert client.post("/api/tokens", json={"name": "ci", "scopes": ["read"]}).status_code == 409
     bad = client.post("/api/tokens", json={"name": "", "scopes": ["root"]})

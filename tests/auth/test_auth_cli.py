@@ -5,6 +5,7 @@ from __future__ import annotations
 import json
 
 from pts.cli import main
+from pts.domain.timefmt import parse_rfc3339
 from tests.auth.helpers import bearer
 
 
@@ -44,6 +45,8 @@ def test_list_shows_use_and_never_tokens(capsys, db_url, anon_client, monkeypatc
     _, out, _ = _run(capsys, db_url, "list", "--json")
     docs = [json.loads(line) for line in out.splitlines()]
     assert [d["name"] for d in docs] == ["ci", "idle"] and docs[0]["last_used_by"] == "admin"
+    for time in (docs[0]["created_at"], docs[0]["last_used_at"]):  # RFC 3339 with Z
+        assert time.endswith("Z") and parse_rfc3339(time)
 
 
 def test_revoke_then_list_all(capsys, db_url, anon_client):

@@ -9,6 +9,7 @@ import pytest
 from pts.auth import audit, store
 from pts.config import get_settings
 from pts.db.pool import get_pool
+from pts.runtime.functions import FUNCTIONS
 from tests.auth.helpers import bearer, deployment
 from tests.support.env import TEST_TOKEN, function_client
 
@@ -192,7 +193,14 @@ def test_the_openapi_document_is_public(anon_client, db_url):
     assert "401" in doc["paths"]["/events"]["get"]["responses"]
 
 
-@pytest.mark.parametrize("name", ["deployments", "services", "images", "deadletter", "relay"])
+BROKER_ONLY = [f.name for f in FUNCTIONS if not f.public]  # what the function table says
+
+
+def test_the_table_names_the_broker_only_functions():
+    assert BROKER_ONLY == ["deployments", "services", "images", "deadletter", "relay"]
+
+
+@pytest.mark.parametrize("name", BROKER_ONLY)
 def test_broker_only_functions_refuse_others(name, db_url):
     for broker in (None, "forged"):
         client = function_client(name, broker=broker)  # even with an admin token

@@ -8,6 +8,7 @@ import json
 from pts.cli import main
 from pts.config import get_settings
 from pts.db.pool import get_pool
+from pts.domain.timefmt import parse_rfc3339
 from pts.services import deadletters
 from tests.eventing.helpers import ce_headers
 
@@ -58,6 +59,11 @@ def test_redrive_over_http_sends_the_event_without_error_extensions(db_url, sql,
     sink = subscriber()
     assert main(["deadletters", "list", "--database-url", db_url]) == 0
     assert "e-1" in capsys.readouterr().out
+    assert main(["deadletters", "list", "--json", "--database-url", db_url]) == 0
+    letters = [json.loads(line) for line in capsys.readouterr().out.splitlines()]
+    assert len(letters) == 2
+    for letter in letters:  # RFC 3339 with Z, as PTS's own parser takes it
+        assert letter["received_at"].endswith("Z") and parse_rfc3339(letter["received_at"])
     (first,) = [r[0] for r in sql.execute("SELECT id FROM dead_letters WHERE event_id = 'e-1'")]
     assert main(["deadletters", "redrive", str(first), "--sink", sink.url,
                  "--database-url", db_url]) == 0

@@ -1,5 +1,5 @@
 """Knative manifests and stack.yml: valid against the platforms' schemas, generated from the
-routing declaration, and checked in as generated."""
+function table, and checked in as generated."""
 
 from __future__ import annotations
 
@@ -11,7 +11,7 @@ import pytest
 import yaml
 
 from pts import routing
-from pts.deploy import knative
+from pts.deploy import knative, openfaas
 from pts.deploy.stack import STACK, functions
 from pts.runtime.functions import FUNCTIONS
 from tests.support.env import conformance_dir
@@ -168,6 +168,22 @@ def test_stack_yml_validates_and_names_every_function():
     assert fns["relay"]["annotations"]["schedule"]
 
 
-def test_stack_topics_are_the_routing_declaration():
-    topics = {f.name: f.topics for f in functions() if f.topics}
-    assert topics == {h: list(filters) for h, filters in routing.ROUTES.items()}
+def test_checked_in_stack_yml_is_what_the_generator_writes(tmp_path):
+    from pts.cli import main
+
+    assert STACK.read_text() == openfaas.render(), \
+        "stack.yml is stale: run `uv run pts manifests openfaas`"
+    assert main(["manifests", "openfaas", "--check"]) == 0
+    out = tmp_path / "stack.yml"
+    assert main(["manifests", "openfaas", "--check", "--out", str(out)]) == 1  # absent
+    assert main(["manifests", "openfaas", "--out", str(out)]) == 0
+    assert main(["manifests", "openfaas", "--check", "--out", str(out)]) == 0
+    out.write_text(out.read_text().replace("max: '10'", "max: '11'"))
+    assert main(["manifests", "openfaas", "--check", "--out", str(out)]) == 1
+
+
+def test_every_function_of_the_table_has_its_entry_point_and_no_other_exists():
+    assert sorted(p.parent.name for p in (ROOT / "functions").glob("*/main.py")) == \
+        sorted(f.name for f in FUNCTIONS)
+    for fn in FUNCTIONS:
+        assert f"def {fn.target}(" in fn.source.read_text(), fn.name

@@ -47,13 +47,3 @@ def test_uninstalled_handlers_have_inactive_triggers():
     installed = {f.name for f in FUNCTIONS}
     assert set(triggers.inactive(settings)) == set(routing.handlers()) - installed
     assert triggers.dead_letter_url(settings) == "http://127.0.0.1:1/function/deadletter"
-
-
-def test_routes_are_exactly_what_each_handler_takes():
-    """A handler routed fewer types than it projects would differ from its own replay;
-    routed more, it would answer 422 and dead-letter them."""
-    from pts.projections.registry import PROJECTIONS
-
-    assert set(routing.handlers()) == set(PROJECTIONS)
-    for name, projection in PROJECTIONS.items():
-        assert set(routing.ROUTES[name]) == set(projection.types), name

@@ -62,6 +62,22 @@ def drop_database(admin_url: str, url: str) -> None:
     admin_execute(admin_url, f'DROP DATABASE IF EXISTS "{name}" WITH (FORCE)')
 
 
+# Rows the migrations themselves insert (pts_secrets' cursor key), per database URL: a reset
+# puts them back, as a freshly migrated database has them.
+_SEEDS: dict[str, dict[str, list[tuple]]] = {}
+
+
+def remember_seeds(url: str) -> None:
+    """Record the rows a freshly migrated database at url holds (reset_database restores them)."""
+    with psycopg.connect(to_conninfo(url), autocommit=True) as conn:
+        seeds = {}
+        for (table,) in conn.execute(_EMPTY).fetchall():
+            rows = conn.execute(f"SELECT * FROM {table}").fetchall()
+            if rows:
+                seeds[table] = rows
+    _SEEDS[url] = seeds
+
+
 def reset_database(url: str) -> None:
     """Empty every table but alembic_version and pts_secrets, restart every sequence and
     drop schemas a test left behind (a replay's shadow schema), as a freshly migrated
@@ -78,3 +94,7 @@ def reset_database(url: str) -> None:
         with conn.transaction():
             conn.execute(f"TRUNCATE {', '.join(tables)} RESTART IDENTITY CASCADE")
             conn.execute(_SEQUENCES)
+            for table, rows in _SEEDS.get(url, {}).items():
+                marks = ", ".join(["%s"] * len(rows[0]))
+                conn.cursor().executemany(
+                    f"INSERT INTO {table} OVERRIDING SYSTEM VALUE VALUES ({marks})", rows)

@@ -56,9 +56,10 @@ def handle(request: flask.Request) -> flask.Response:
     if path in ("/", "/index.html"):
         resp = static.index(request.script_root, search)
     else:
-        resp = static.serve(path)
-        if resp is None:
+        served = static.serve(path)
+        if served is None:
             raise Problem(404, "no such file")
+        resp = served
     return add_security_headers(resp, connect)
 
 
@@ -105,6 +106,7 @@ def _create(request: flask.Request, pool, settings: Settings) -> flask.Response:
         raise Problem(400, "send a JSON object")
     name, prefix = doc.get("name"), doc.get("source_prefix")
     errors = []
+    scopes: list[str] = []
     if not isinstance(name, str) or not name.strip() or len(name) > 200:
         errors.append({"field": "name", "message": "a non-empty string of at most 200"})
     if prefix is not None and (not isinstance(prefix, str) or len(prefix) > 4096):
@@ -113,7 +115,7 @@ def _create(request: flask.Request, pool, settings: Settings) -> flask.Response:
         scopes = parse_scopes([s for s in doc.get("scopes") or [] if isinstance(s, str)])
     except (ValueError, TypeError) as exc:
         errors.append({"field": "scopes", "message": str(exc)})
-    if errors:
+    if errors or not isinstance(name, str):  # a name that is no string is one of errors
         raise Problem(422, "the token cannot be created", errors=errors)
     try:
         token, record = store.create(pool, name, scopes, prefix or None)

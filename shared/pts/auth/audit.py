@@ -14,7 +14,7 @@ from collections import Counter
 
 from pts.logsafe import escape
 
-log = logging.getLogger("pts.auth")
+log = logging.getLogger(__name__)
 
 _lock = threading.Lock()
 _last_touch: dict[str, float] = {}

@@ -23,9 +23,10 @@ HEADER = "X-PTS-Broker-Token"
 def sent_by_broker(request: flask.Request, settings: Settings) -> bool:
     """Whether the request carries the configured broker secret (constant-time compare)."""
     expected = settings.broker_token
+    if not expected:
+        return False
     sent = request.headers.get(HEADER, "")
-    return bool(expected) and hmac.compare_digest(
-        sent.encode("utf-8", "surrogateescape"), expected.encode())
+    return hmac.compare_digest(sent.encode("utf-8", "surrogateescape"), expected.encode())
 
 
 def require_broker(request: flask.Request, settings: Settings | None = None,

@@ -4,7 +4,7 @@ from __future__ import annotations
 
 from datetime import datetime
 
-from sqlalchemy import BigInteger, Column, DateTime, Identity, Text, func
+from sqlalchemy import BigInteger, Column, DateTime, Identity, Index, Text, func, text
 from sqlalchemy.dialects.postgresql import ARRAY
 from sqlmodel import Field, SQLModel
 
@@ -13,6 +13,8 @@ class ApiToken(SQLModel, table=True):
     """One bearer token: its name, scopes, optional source prefix, and when it was used."""
 
     __tablename__ = "api_tokens"
+    __table_args__ = (Index("ux_api_tokens_live_name", "name", unique=True,
+                            postgresql_where=text("revoked_at IS NULL")),)
 
     id: int | None = Field(
         default=None, sa_column=Column(BigInteger, Identity(always=True), primary_key=True)

@@ -11,7 +11,7 @@ from pts.eventing.cloudevent import is_cloudevent, to_binary
 from pts.eventing.http import Response, Sender, TransportError
 from pts.logsafe import escape
 
-log = logging.getLogger("pts.broker")
+log = logging.getLogger(__name__)
 
 TOKEN_HEADER = "X-PTS-Broker-Token"
 ERROR_DATA_MAX = 1024  # characters of base64, as Knative's knativeerrordata
@@ -73,13 +73,13 @@ def settle(pool, d: queue.Delivery, url: str | None, resp: Response | None, erro
     """Record the outcome of one attempt by Knative's rules (delivered, retried later, dead
     lettered or failed); returns the new status."""
     status = None if resp is None else resp.status
-    if not error:
+    if resp is not None and not error:  # delivered: attempt() had an answer
         reply = _reply(resp)
         # DEBUG: the handler's own request line already says it (one line per request).
         log.debug("delivered %s %s to %s: HTTP %s (attempt %d)", escape(d.event.get("type")),
                   escape(d.event.get("id")), escape(url), status, d.attempts)
         with pool.connection() as conn, conn.transaction():
-            queue.delivered(conn, d, status)
+            queue.delivered(conn, d, resp.status)
             if reply is not None:  # Knative publishes a subscriber's reply to the broker
                 queue.enqueue(conn, [(reply, triggers.matching(reply.get("type", ""),
                                                               settings))])

@@ -26,7 +26,7 @@ from pts.http.observe import note_events
 from pts.http.problem import Problem, json_response
 from pts.logsafe import escape
 
-log = logging.getLogger("pts.broker")
+log = logging.getLogger(__name__)
 
 
 def decode_cloudevents(headers, body: bytes, settings) -> list[dict]:

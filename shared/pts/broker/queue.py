@@ -9,10 +9,12 @@ FOR UPDATE SKIP LOCKED, so any number of dispatchers share the queue.
 from __future__ import annotations
 
 from dataclasses import dataclass
+from collections.abc import Sequence
 from typing import Any
 
 import psycopg
 
+from pts.db.rows import scalar
 from pts.domain.jsonnum import dumps
 
 CHANNEL = "pts_broker"
@@ -77,7 +79,7 @@ def enqueue(conn: psycopg.Connection, events: list[tuple[dict, list[str]]], *,
 
 
 def claim(conn: psycopg.Connection, run_id: str, limit: int, lease: float, *,
-          only: str | None = None, skip: list[str] = ()) -> list[Delivery]:
+          only: str | None = None, skip: Sequence[str] = ()) -> list[Delivery]:
     """Claim up to limit due deliveries for one attempt each, oldest due first: only the
     trigger deliveries of subscriber `only` when given, none of the subscribers in skip."""
     cur = conn.execute(CLAIM, {"run": run_id, "limit": limit, "lease": lease, "only": only,
@@ -102,7 +104,8 @@ def claim_many(conn: psycopg.Connection, run_id: str, lease: float,
 
 def next_due(conn: psycopg.Connection) -> float | None:
     """Seconds until the next pending delivery is due (negative: overdue); None: none."""
-    return conn.execute(NEXT_DUE).fetchone()[0]
+    due = scalar(conn.execute(NEXT_DUE))  # an aggregate: always one row
+    return None if due is None else float(due)
 
 
 def delivered(conn: psycopg.Connection, d: Delivery, status: int) -> None:

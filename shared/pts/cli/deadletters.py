@@ -9,6 +9,7 @@ from __future__ import annotations
 import json
 
 from pts.cli.commands import CommandError, add_database_options, settings_from
+from pts.domain.timefmt import json_default
 
 
 def register(sub) -> None:
@@ -57,7 +58,7 @@ def run_list(args) -> int:
                                                  limit=args.limit)]
     if args.json:
         for row in rows:
-            print(json.dumps(row, default=str))
+            print(json.dumps(row, default=json_default))
         return 0
     if not rows:
         print("no dead letters")

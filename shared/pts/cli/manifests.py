@@ -1,4 +1,5 @@
-"""`pts manifests knative`: generate deploy/knative/ from stack.yml and the routing table."""
+"""`pts manifests knative|openfaas`: generate deploy/knative/ (from stack.yml and the routing
+of the function table) and stack.yml (from the function table)."""
 
 from __future__ import annotations
 
@@ -17,6 +18,13 @@ def register(sub) -> None:
     k.add_argument("--check", action="store_true",
                    help="write nothing; exit 1 when the files differ from what would be written")
     k.set_defaults(func=run_knative)
+    o = kinds.add_parser("openfaas", help="stack.yml, from the function table",
+                         description="Write the OpenFaaS stack file (--out).")
+    o.add_argument("--out", type=Path, default=None, help="default: the project's stack.yml")
+    o.add_argument("--image", default=None, help="image of every function")
+    o.add_argument("--check", action="store_true",
+                   help="write nothing; exit 1 when the file differs from what would be written")
+    o.set_defaults(func=run_openfaas)
 
 
 def run_knative(args) -> int:
@@ -33,4 +41,22 @@ def run_knative(args) -> int:
         return 1 if stale else 0
     changed = knative.write(args.out, files)
     print(f"{len(files)} files in {args.out}; {len(changed)} changed")
+    return 0
+
+
+def run_openfaas(args) -> int:
+    from pts.deploy import openfaas
+    from pts.deploy.stack import STACK
+
+    out: Path = args.out or STACK
+    text = openfaas.render(args.image or openfaas.IMAGE)
+    if args.check:
+        if out.exists() and out.read_text() == text:
+            return 0
+        print(f"{out} is not what `pts manifests openfaas` generates")
+        return 1
+    changed = not out.exists() or out.read_text() != text
+    if changed:
+        out.write_text(text)
+    print(f"{out}: {'written' if changed else 'unchanged'}")
     return 0

@@ -9,6 +9,7 @@ import json
 import sys
 
 from pts.cli.commands import CommandError, add_database_options, settings_from
+from pts.domain.timefmt import json_default
 
 
 def register(sub) -> None:
@@ -80,7 +81,7 @@ def list_(args) -> int:
     records = store.list_tokens(_pool(args), include_revoked=args.all)
     if args.json:
         for r in records:
-            print(json.dumps(r.as_json(), default=str))
+            print(json.dumps(r.as_json(), default=json_default))
         return 0
     rows = [("NAME", "SCOPES", "SOURCE PREFIX", "CREATED", "LAST USED", "BY", "REVOKED")]
     rows += [(r.name, ",".join(r.scopes), r.source_prefix or "-", _when(r.created_at),

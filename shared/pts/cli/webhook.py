@@ -7,6 +7,7 @@ import json
 import sys
 
 from pts.cli.commands import CommandError, add_database_options
+from pts.domain.timefmt import json_default
 
 
 def register(sub) -> None:
@@ -78,7 +79,7 @@ def list_(args) -> int:
     records = store.list_integrations(_pool(args), include_revoked=args.all)
     if args.json:
         for r in records:
-            print(json.dumps(r.as_json(), default=str))
+            print(json.dumps(r.as_json(), default=json_default))
         return 0
     rows = [("NAME", "KIND", "URL", "SOURCE PREFIX", "CREATED", "LAST USED", "REVOKED")]
     rows += [(r.name, r.kind, r.url, r.source_prefix, _when(r.created_at),

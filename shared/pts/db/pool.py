@@ -32,7 +32,7 @@ def _borrowing_pool(pg_pool: ConnectionPool):
     class BorrowingPool(NullPool):
         def __init__(self, pg_pool: ConnectionPool, **kw):
             self._pg_pool = pg_pool
-            super().__init__(creator=lambda: pg_pool.getconn(), **kw)
+            super().__init__(creator=lambda: pg_pool.getconn(), **kw)  # type: ignore[arg-type]
 
         def _close_connection(self, connection, *, terminate=False):  # noqa: ARG002
             # psycopg_pool checks the state itself and discards broken connections.

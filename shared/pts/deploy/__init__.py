@@ -1,1 +1,2 @@
-"""Deployment manifests, generated from stack.yml and the routing declaration."""
+"""Deployment manifests, generated from the function table: stack.yml (OpenFaaS) and
+deploy/knative/."""

@@ -224,7 +224,8 @@ class UnknownType(LookupError):
     """A type that is neither in the catalog nor allowed by PTS_FOREIGN_TYPES."""
 
 
-def model_for(type_: str, foreign_types: list[str] | tuple[str, ...] = ()) -> type[Data] | None:
+def model_for(type_: str,
+              foreign_types: list[str] | tuple[str, ...] = ()) -> type[BaseModel] | None:
     """The data model for a type, ANY_DATA for an allowed foreign type; else UnknownType."""
     if type_ in CATALOG:
         return CATALOG[type_]

@@ -39,7 +39,7 @@ def _type_of(prop: dict[str, Any], defs: dict[str, Any]) -> str:
         return " or ".join(kinds)
     if prop.get("type") == "array" and "items" in prop:
         return "array of " + _type_of(prop["items"], defs)
-    text = prop.get("type", "any")
+    text = str(prop.get("type", "any"))
     if prop.get("format") == "date-time":
         text += " (RFC 3339 date-time)"
     if "pattern" in prop:

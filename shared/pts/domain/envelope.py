@@ -94,7 +94,8 @@ def _str_field(data: Any, name: str) -> str | None:
     return value if isinstance(value, str) else None
 
 
-def _string_attr(raw: dict, name: str, errors: list[FieldError], *, required: bool) -> str | None:
+def _string_attr(raw: dict[str, Any], name: str, errors: list[FieldError], *,
+                 required: bool) -> str | None:
     value = raw.get(name)
     if value is None:
         if required:
@@ -115,7 +116,8 @@ def _string_attr(raw: dict, name: str, errors: list[FieldError], *, required: bo
 
 def control_message(value: str) -> str:
     """What is wrong with an attribute value holding a control character."""
-    code = ord(_CONTROL.search(value).group())
+    found = _CONTROL.search(value)
+    code = ord(found.group()) if found else 0
     return f"contains the control character U+{code:04X}; attributes are printable text"
 
 
@@ -139,7 +141,7 @@ def _extension(name: str, value: Any, errors: list[FieldError]) -> Any:
     return None
 
 
-def validate_attributes(raw: dict) -> tuple[dict[str, Any], list[FieldError]]:
+def validate_attributes(raw: dict[str, Any]) -> tuple[dict[str, Any], list[FieldError]]:
     """Check the CloudEvents 1.0 context attributes of one raw event."""
     errors: list[FieldError] = []
     attrs: dict[str, Any] = {}
@@ -196,9 +198,9 @@ def cdevent_subject(type_: str, data: Any) -> str | None:
 
 
 def validate_event(
-    raw: dict, foreign_types: list[str] | tuple[str, ...] = ()
+    raw: Any, foreign_types: list[str] | tuple[str, ...] = ()
 ) -> Envelope | list[FieldError]:
-    """One raw event to an Envelope, or the list of what is wrong with it."""
+    """One raw event (any JSON value) to an Envelope, or the list of what is wrong with it."""
     if not isinstance(raw, dict):
         return [FieldError("", "an event must be a JSON object")]
     attrs, errors = validate_attributes(raw)

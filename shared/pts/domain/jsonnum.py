@@ -14,6 +14,7 @@ import json
 import math
 import re
 import secrets
+from collections.abc import Callable
 from decimal import Decimal
 from typing import Any
 
@@ -35,7 +36,8 @@ def _check(text: str, exact: Decimal) -> None:
     if abs(exact) > MAX_MAGNITUDE:
         raise NumberError(f"the number {text[:40]} is beyond ±1.8e308 (IEEE 754 double's "
                           "range); send it as a string")
-    if exact.as_tuple().exponent < -MAX_SCALE:
+    exponent = exact.as_tuple().exponent  # 'n', 'N' or 'F' only for NaN and infinities
+    if isinstance(exponent, int) and exponent < -MAX_SCALE:
         raise NumberError(f"the number {text[:40]} has more than {MAX_SCALE} digits after "
                           "the decimal point; send it as a string")
 
@@ -79,7 +81,7 @@ def loads_stored(text: str | bytes) -> Any:
     return json.loads(text, parse_float=_stored_float)
 
 
-def dumps(obj: Any, *, default=None, **kw: Any) -> str:
+def dumps(obj: Any, *, default: Callable[[Any], Any] | None = None, **kw: Any) -> str:
     """json.dumps that writes a Decimal as its exact digits (a JSON number, not a string)."""
     numbers: list[str] = []
     marks: list[str] = []

@@ -48,3 +48,11 @@ def format_rfc3339(value: datetime | None) -> str | None:
     if value.microsecond:
         text += f".{value.microsecond:06d}"
     return text + "Z"
+
+
+def json_default(value: object) -> str:
+    """`json.dumps(..., default=json_default)` for everything PTS emits (HTTP answers, the
+    CLI's --json): datetimes as format_rfc3339 gives them, anything else as str()."""
+    if isinstance(value, datetime):
+        return format_rfc3339(value) or ""
+    return str(value)

@@ -16,6 +16,7 @@ from collections.abc import Callable
 import flask
 
 from pts.config import get_settings
+from pts.http.entry import Entry
 
 ALLOW_HEADERS = "Authorization, Content-Type"
 ALLOW_METHODS = "GET, POST, DELETE"
@@ -28,11 +29,11 @@ def allowed_origin(request: flask.Request, origins: list[str]) -> str | None:
     return origin if origin and origin in origins else None
 
 
-def with_cors(func: Callable) -> Callable:
+def with_cors(func: Entry) -> Callable[[flask.Request], flask.Response]:
     """Answer preflights and add Access-Control-* headers for configured origins only."""
 
     @functools.wraps(func)
-    def wrapper(request: flask.Request):
+    def wrapper(request: flask.Request) -> flask.Response:
         origin = allowed_origin(request, get_settings().cors_origins)
         if (origin and request.method == "OPTIONS"
                 and request.headers.get("Access-Control-Request-Method")):

@@ -15,6 +15,8 @@ from collections.abc import Mapping
 from typing import Any
 from urllib.parse import unquote_to_bytes
 
+from werkzeug.datastructures import Headers
+
 from pts.cdevents.bare import from_bare_cdevent, is_bare_cdevent
 from pts.config import Settings
 from pts.domain.catalog import CATALOG, full_type
@@ -36,8 +38,10 @@ def is_json_media(content_type: str | None) -> bool:
     return mt == "application/json" or mt.endswith("+json") or mt == "text/json"
 
 
-def decode_request(headers: Mapping[str, str], body: bytes, settings: Settings) -> list[dict]:
-    """The raw events of one request; Problem (400/413/415) when the request is malformed."""
+def decode_request(headers: Mapping[str, str] | Headers, body: bytes,
+                   settings: Settings) -> list[Any]:
+    """The raw events of one request (JSON values: objects unless malformed); Problem
+    (400/413/415) when the request is malformed."""
     if len(body) > settings.max_body_bytes:
         raise Problem(413, f"the body is over {settings.max_body_bytes} bytes")
     lower = {k.lower(): v for k, v in headers.items()}
@@ -70,7 +74,7 @@ def decode_request(headers: Mapping[str, str], body: bytes, settings: Settings) 
     )
 
 
-def _check_length(items: list, settings: Settings) -> None:
+def _check_length(items: list[Any], settings: Settings) -> None:
     if len(items) > settings.max_batch_events:
         raise Problem(413, f"the batch has {len(items)} events; at most "
                       f"{settings.max_batch_events} are accepted per request")
@@ -135,7 +139,7 @@ def _header_value(name: str, value: str) -> str:
                       errors=[{"field": name[3:], "message": "not UTF-8"}]) from None
 
 
-def _binary(headers: dict[str, str], body: bytes) -> dict:
+def _binary(headers: dict[str, str], body: bytes) -> dict[str, Any]:
     raw: dict[str, Any] = {
         name[3:]: _header_value(name, value)
         for name, value in headers.items()
@@ -172,7 +176,7 @@ def _charset(content_type: str) -> str | None:
     return m.group(1) if m else None
 
 
-def _plain(item: Any, key: str | None, index: int | None, settings: Settings) -> dict:
+def _plain(item: Any, key: str | None, index: int | None, settings: Settings) -> Any:
     """Plain JSON `{"type": ..., ...data}` as a raw CloudEvent; a structured event as is."""
     if not isinstance(item, dict):
         return item  # the validator names the problem with its index
@@ -181,7 +185,7 @@ def _plain(item: Any, key: str | None, index: int | None, settings: Settings) ->
     if is_bare_cdevent(item):
         return from_bare_cdevent(item)
     raw: dict[str, Any] = {"specversion": "1.0", "datacontenttype": "application/json"}
-    data = {}
+    data: dict[str, Any] = {}
     for name, value in item.items():
         (raw if name in PLAIN_ATTRIBUTES else data)[name] = value
     if isinstance(raw.get("type"), str):

@@ -20,7 +20,7 @@ from werkzeug.exceptions import HTTPException, MethodNotAllowed
 from pts.http.problem import Problem, problem_response
 from pts.logsafe import escape
 
-log = logging.getLogger("pts")
+log = logging.getLogger(__name__)
 
 RETRY_AFTER_SECONDS = "5"
 

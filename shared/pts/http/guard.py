@@ -4,6 +4,7 @@ from __future__ import annotations
 
 import functools
 from collections.abc import Callable
+from typing import Any
 
 import flask
 
@@ -14,7 +15,7 @@ from pts.http.problem import Problem
 
 
 def guarded(func: Callable[[flask.Request], flask.Response] | None = None, *,
-            paths: tuple[str, ...] | None = None) -> Callable:
+            paths: tuple[str, ...] | None = None) -> Callable[..., Any]:
     """Answer every error of an entry point with problem+json (pts.http.errors): Problem as
     it says, an unreachable database 503 with Retry-After, anything unexpected a logged 500
     with an error id. Refuses oversized headers first (431), wherever the function is

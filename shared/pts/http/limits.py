@@ -25,7 +25,7 @@ def check_headers(request: flask.Request, settings: Settings) -> None:
         raise Problem(431, f"{count} header fields; at most {settings.max_headers} are accepted")
 
 
-def check_event_data(raws: list, settings: Settings) -> None:
+def check_event_data(raws: list[Any], settings: Settings) -> None:
     """Problem 422 naming (index, field) of every string or key in event data longer than
     `max_string_length`, of data nested deeper than `max_json_depth` (binary mode's
     body is parsed apart from the JSON documents decode bounds), and of U+0000 anywhere
@@ -53,7 +53,7 @@ def check_event_data(raws: list, settings: Settings) -> None:
                       errors=errors[:MAX_REPORTED])
 
 
-def _walk(value: Any, index: int, settings: Settings, errors: list) -> None:
+def _walk(value: Any, index: int, settings: Settings, errors: list[dict[str, Any]]) -> None:
     # Iterative, so that no depth can exhaust the stack here.
     limit, max_depth = settings.max_string_length, settings.max_json_depth
     stack = [(value, "data", 1)]
@@ -70,9 +70,9 @@ def _walk(value: Any, index: int, settings: Settings, errors: list) -> None:
                            "message": f"nested deeper than {max_depth} levels"})
         elif isinstance(value, dict):
             for key, item in value.items():
-                if _unstorable(key):
+                if reason := _unstorable(key):
                     errors.append({"index": index, "field": path,
-                                   "message": "a key " + _unstorable(key)})
+                                   "message": "a key " + reason})
                 if len(key) > limit:
                     errors.append({"index": index, "field": f"{path}.{key[:32]}...",
                                    "message": f"a key of {len(key)} characters; at most {limit}"})

@@ -10,6 +10,10 @@ from __future__ import annotations
 import logging
 import time
 from collections.abc import Callable
+from typing import TYPE_CHECKING, Any
+
+if TYPE_CHECKING:  # not imported at run time here: CLI commands load this module
+    import flask
 
 log = logging.getLogger("pts.request")
 
@@ -17,14 +21,14 @@ MAX_PAIRS = 5
 _EVENTS = "pts.events"  # WSGI environ key: [(source, id, type), ...] of this request
 
 
-def note_events(request, events: list) -> None:
+def note_events(request: flask.Request, events: list[Any]) -> None:
     """Record the events a request carries (raw dicts), for its log line and metrics."""
     request.environ[_EVENTS] = [
         (e.get("source"), e.get("id"), e.get("type")) for e in events if isinstance(e, dict)
     ]
 
 
-def _events_text(events: list[tuple]) -> str:
+def _events_text(events: list[tuple[Any, ...]]) -> str:
     from pts.logs import escape
 
     if not events:
@@ -34,7 +38,8 @@ def _events_text(events: list[tuple]) -> str:
     return " events=" + " ".join(f"({escape(s, 120)}, {escape(i, 120)})" for s, i, _ in events)
 
 
-def observed(function: str, call: Callable, request):
+def observed(function: str, call: Callable[[flask.Request], flask.Response],
+             request: flask.Request) -> flask.Response:
     """Run call(request); count, time and log it whatever happens."""
     start = time.perf_counter()
     status = 500  # an exception escaping here is answered 500 by Flask
@@ -47,7 +52,7 @@ def observed(function: str, call: Callable, request):
         _record(function, request, status, seconds)
 
 
-def _record(function: str, request, status: int, seconds: float) -> None:
+def _record(function: str, request: flask.Request, status: int, seconds: float) -> None:
     from pts.logs import escape
     from pts.metrics import instruments
 

@@ -9,6 +9,7 @@ if TYPE_CHECKING:  # imported where used: CLI commands load this module without 
     import flask
 
 from pts.domain.jsonnum import dumps
+from pts.domain.timefmt import json_default
 
 PROBLEM_JSON = "application/problem+json"
 
@@ -63,4 +64,5 @@ def json_response(body: Any, status: int = 200) -> flask.Response:
     """A JSON answer."""
     import flask
 
-    return flask.Response(dumps(body, default=str), status=status, mimetype="application/json")
+    return flask.Response(dumps(body, default=json_default), status=status,
+                          mimetype="application/json")

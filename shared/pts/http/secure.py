@@ -4,12 +4,14 @@ no MIME sniffing, no referrer, no framing."""
 from __future__ import annotations
 
 import functools
-from collections.abc import Callable
+from collections.abc import Callable, Sequence
 
 import flask
 
+from pts.http.entry import Entry
 
-def csp(connect: list[str] = ()) -> str:
+
+def csp(connect: Sequence[str] = ()) -> str:
     """The Content-Security-Policy: everything from this origin only, plus `connect` origins
     for fetch (the search API when it lives elsewhere)."""
     connect_src = " ".join(["'self'", *connect])
@@ -18,7 +20,7 @@ def csp(connect: list[str] = ()) -> str:
             "frame-ancestors 'none'")
 
 
-def add_security_headers(resp: flask.Response, connect: list[str] = ()) -> flask.Response:
+def add_security_headers(resp: flask.Response, connect: Sequence[str] = ()) -> flask.Response:
     """Set the headers on resp (a CSP already set by the handler is kept)."""
     resp.headers.setdefault("Content-Security-Policy", csp(connect))
     resp.headers["X-Content-Type-Options"] = "nosniff"
@@ -28,11 +30,11 @@ def add_security_headers(resp: flask.Response, connect: list[str] = ()) -> flask
     return resp
 
 
-def with_security_headers(func: Callable) -> Callable:
+def with_security_headers(func: Entry) -> Callable[[flask.Request], flask.Response]:
     """Decorate an entry point so that every answer carries the security headers."""
 
     @functools.wraps(func)
-    def wrapper(request: flask.Request):
+    def wrapper(request: flask.Request) -> flask.Response:
         return add_security_headers(flask.make_response(func(request)))
 
     return wrapper

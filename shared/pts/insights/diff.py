@@ -80,5 +80,6 @@ def diff(conn, source: str, target: str, everything: bool) -> list[dict[str, Any
     for item in items:
         for key in ("from", "to"):
             if item[key] is not None:
-                item[key] = {k: v for k, v in item[key].items() if k != "_image"}
+                item[key] = {k: v for k, v in item[key].items()  # type: ignore[attr-defined]
+                             if k != "_image"}
     return items

@@ -97,7 +97,7 @@ def deliver_batch(pool, projection: Projection, raws: list[dict]) -> list[Fact]:
         if refused:
             raise Problem(422, f"{len(refused)} of {len(raws)} events cannot be applied; "
                           "nothing was applied",
-                          errors=[{"index": i, **e} for i, p in refused for e in p.errors])
+                          errors=[{"index": i, **e} for i, p in refused for e in (p.errors or [])])
         return new
 
 

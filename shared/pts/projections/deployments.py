@@ -12,9 +12,8 @@ from pts.projections import deployment_rules as rules
 from pts.projections import store
 from pts.projections.engine import Projection
 from pts.projections.facts import Fact, handled_facts
+from pts.runtime.functions import types_of
 
-TYPES = tuple(f"dev.pts.deployment.{k}" for k in
-              ("started", "succeeded", "failed", "rolled_back", "cancelled"))
 GROUP = ("service", "environment")
 
 
@@ -30,7 +29,7 @@ def facts_by_deployment(facts: list[Fact]) -> dict[str, list[Fact]]:
 
 class Deployments(Projection):
     name = "deployments"
-    types = TYPES
+    types = types_of("deployments")  # the function table's
     handled_table = "deployments_handled_events"
     handled_columns = ("deployment_id", "service", "environment")
     tables = ("deployments", "current_deployments", "deployments_handled_events")
@@ -53,14 +52,14 @@ class Deployments(Projection):
         if moved:  # a deployment's service or environment changed: its old group too
             groups |= moved
             stored.update({r["deployment_id"]: r for r in _select(conn, [], sorted(moved))})
-        groups = sorted(groups)
+        ordered = sorted(groups)
         latest = {**stored, **fresh}
         changed: list[dict] = []
         currents: list[dict] = []
         in_group = defaultdict(list)  # one pass over the rows, not one per group
         for r in latest.values():
             in_group[group_of(r)].append(r)
-        for group in groups:
+        for group in ordered:
             rows = in_group[group]
             derived, current = rules.environment_timeline(rows)
             for r in rows:
@@ -73,7 +72,7 @@ class Deployments(Projection):
                 currents.append({"service": group[0], "environment": group[1], **current})
         store.insert(conn, "deployments", changed, conflict=("deployment_id",),
                      touch="updated_at")
-        store.upsert(conn, "current_deployments", GROUP, groups, currents)
+        store.upsert(conn, "current_deployments", GROUP, ordered, currents)
 
 
 def _select(conn, ids: list[str], groups: list[tuple]) -> list[dict]:

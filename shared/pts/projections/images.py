@@ -8,14 +8,13 @@ import psycopg
 
 from pts.projections import image_rules as rules
 from pts.projections import store
-from pts.projections.deployments import TYPES as DEPLOYMENT_TYPES
 from pts.projections.deployments import facts_by_deployment
 from pts.projections.engine import Projection
 from pts.projections.facts import Fact, handled_facts
 from pts.projections.imageref import parse_image
+from pts.runtime.functions import DEPLOYMENT_TYPES, types_of
 
 PUBLISHED = rules.PUBLISHED
-TYPES = (PUBLISHED, *DEPLOYMENT_TYPES, "dev.pts.service.started", "dev.pts.service.stopped")
 PAIRS_IN = "({}) IN (SELECT * FROM unnest(%s::text[], %s::text[]))"
 
 
@@ -29,7 +28,7 @@ def _columns(keys: list[tuple]) -> tuple[list, list]:
 
 class Images(Projection):
     name = "images"
-    types = TYPES
+    types = types_of("images")  # the function table's
     handled_table = "images_handled_events"
     handled_columns = ("service", "environment", "repository", "tag", "digest",
                        "deployment_id")

@@ -8,14 +8,20 @@ from __future__ import annotations
 
 from datetime import datetime
 
-from sqlalchemy import BigInteger, Column, DateTime, Text
+from sqlalchemy import BigInteger, Column, DateTime, Index, Text, false, func, text
 from sqlalchemy.dialects.postgresql import ARRAY
 from sqlmodel import Field, SQLModel
 
 
 # Fresh Field objects per use (sa_type, not sa_column): a Column cannot be shared by tables.
-def _ts(nullable: bool = True):
-    return Field(default=None, sa_type=DateTime(timezone=True), nullable=nullable)
+def _ts(nullable: bool = True, now: bool = False):
+    kwargs = {"server_default": func.now()} if now else {}
+    return Field(default=None, sa_type=DateTime(timezone=True), nullable=nullable,
+                 sa_column_kwargs=kwargs)
+
+
+def _flag():
+    return Field(default=False, sa_column_kwargs={"server_default": false()})
 
 
 def _key():
@@ -34,11 +40,16 @@ class _Handled(SQLModel):
     seq: int = _seq()
     occurred_at: datetime = _ts(False)
     type: str
-    handled_at: datetime | None = _ts(False)
+    handled_at: datetime | None = _ts(False, now=True)
 
 
 class DeploymentHandledEvent(_Handled, table=True):
     __tablename__ = "deployments_handled_events"
+    __table_args__ = (
+        Index("deployments_handled_events_seq_idx", "seq"),
+        Index("deployments_handled_events_deployment_id_idx", "deployment_id"),
+        Index("deployments_handled_events_service_environment_idx", "service", "environment"),
+    )
     deployment_id: str
     service: str
     environment: str
@@ -48,6 +59,18 @@ class Deployment(SQLModel, table=True):
     """One row per deployment id."""
 
     __tablename__ = "deployments"
+    __table_args__ = (
+        Index("deployments_service_environment_first_event_at_idx", "service", "environment",
+              "first_event_at"),
+        Index("deployments_environment_finished_at_idx", "environment", "finished_at"),
+        Index("deployments_status_idx", "status"),
+        # Migration 0009 (insights).
+        Index("deployments_service_environment_finished_at_idx", "service", "environment",
+              "finished_at"),
+        Index("deployments_environment_first_event_at_idx", "environment", "first_event_at"),
+        Index("deployments_replaced_deployment_id_idx", "replaced_deployment_id",
+              postgresql_where=text("rollback_inferred")),
+    )
     deployment_id: str = _key()
     service: str
     environment: str
@@ -70,16 +93,16 @@ class Deployment(SQLModel, table=True):
     reason: str | None = None
     replaced_deployment_id: str | None = None
     replaced_version: str | None = None
-    is_rollback: bool = False
-    rollback_inferred: bool = False
+    is_rollback: bool = _flag()
+    rollback_inferred: bool = _flag()
     rolled_back_at: datetime | None = _ts()
     rolled_back_seq: int | None = Field(default=None, sa_type=BigInteger)
     rolled_back_to_version: str | None = None
-    is_current: bool = False
+    is_current: bool = _flag()
     event_seqs: list[int] = Field(sa_column=Column(ARRAY(BigInteger), nullable=False))
     first_event_at: datetime = _ts(False)
     last_event_at: datetime = _ts(False)
-    updated_at: datetime | None = _ts(False)
+    updated_at: datetime | None = _ts(False, now=True)
 
 
 class CurrentDeployment(SQLModel, table=True):
@@ -97,6 +120,12 @@ class CurrentDeployment(SQLModel, table=True):
 
 class ServiceHandledEvent(_Handled, table=True):
     __tablename__ = "services_handled_events"
+    __table_args__ = (
+        Index("services_handled_events_seq_idx", "seq"),
+        # Ordered by event time: is a new event the latest of its (service, environment)?
+        Index("services_handled_events_service_environment_occurred_at_seq_idx", "service",
+              "environment", "occurred_at", "seq"),
+    )
     service: str | None = None
     environment: str | None = None
 
@@ -121,11 +150,12 @@ class ServiceEnvironment(SQLModel, table=True):
     """Operational state of a service in one environment."""
 
     __tablename__ = "service_environments"
+    __table_args__ = (Index("service_environments_environment_idx", "environment"),)
     service: str = _key()
     environment: str = _key()
     state: str | None = None
     state_since: datetime | None = _ts()
-    health: str = "unknown"
+    health: str = Field(default="unknown", sa_column_kwargs={"server_default": "unknown"})
     health_since: datetime | None = _ts()
     version: str | None = None
     image: str | None = None
@@ -139,6 +169,9 @@ class ServiceTransition(SQLModel, table=True):
     """One change of state (running/stopped) or health of a service in an environment."""
 
     __tablename__ = "service_transitions"
+    __table_args__ = (
+        Index("service_transitions_service_environment_at_idx", "service", "environment", "at"),
+    )
     service: str
     environment: str
     kind: str = _key()
@@ -153,6 +186,13 @@ class ServiceTransition(SQLModel, table=True):
 
 class ImageHandledEvent(_Handled, table=True):
     __tablename__ = "images_handled_events"
+    __table_args__ = (
+        Index("images_handled_events_seq_idx", "seq"),
+        Index("images_handled_events_deployment_id_idx", "deployment_id"),
+        Index("images_handled_events_repository_digest_idx", "repository", "digest"),
+        Index("images_handled_events_repository_tag_idx", "repository", "tag"),
+        Index("images_handled_events_service_environment_idx", "service", "environment"),
+    )
     service: str | None = None
     environment: str | None = None
     repository: str | None = None
@@ -165,6 +205,7 @@ class Image(SQLModel, table=True):
     """One row per (repository, digest): a digest never moves."""
 
     __tablename__ = "images"
+    __table_args__ = (Index("images_digest_idx", "digest"),)
     repository: str = _key()
     digest: str = _key()
     first_seen_at: datetime = _ts(False)
@@ -177,6 +218,7 @@ class ImageTag(SQLModel, table=True):
     """Which digest a tag pointed to, from when to when (to_at null: it still does)."""
 
     __tablename__ = "image_tags"
+    __table_args__ = (Index("image_tags_repository_digest_idx", "repository", "digest"),)
     repository: str = _key()
     tag: str = _key()
     digest: str
@@ -189,6 +231,7 @@ class ImageRun(SQLModel, table=True):
     """Where an image ran: service, environment, from, to (to_at null: still running)."""
 
     __tablename__ = "image_runs"
+    __table_args__ = (Index("image_runs_repository_digest_idx", "repository", "digest"),)
     service: str = _key()
     environment: str = _key()
     image: str

@@ -20,6 +20,7 @@ from dataclasses import dataclass
 
 import psycopg
 
+from pts.db.rows import scalar
 from pts.projections.engine import NotAccepted, Projection, apply, check
 from pts.projections.facts import Fact, load_pairs, load_range
 
@@ -50,8 +51,8 @@ def _checked(projection: Projection, facts: list[Fact], result: Replayed) -> lis
 
 def _count(conn: psycopg.Connection, projection: Projection, after: int) -> int:
     with conn.transaction():
-        return conn.execute("SELECT count(*) FROM platform_events WHERE seq > %s AND "
-                            "type = ANY(%s)", (after, list(projection.types))).fetchone()[0]
+        return int(scalar(conn.execute("SELECT count(*) FROM platform_events WHERE seq > %s "
+                                       "AND type = ANY(%s)", (after, list(projection.types)))))
 
 
 def _use(conn: psycopg.Connection, schema: str) -> None:
@@ -83,8 +84,8 @@ def replay(conn: psycopg.Connection, projection: Projection, **kw) -> Replayed:
     progress(done, total), before_swap (for tests)."""
     key = f"pts.replay:{projection.name}"
     with conn.transaction():  # a session lock: it outlives the transactions below
-        got = conn.execute("SELECT pg_try_advisory_lock(hashtextextended(%s, 0))",
-                           (key,)).fetchone()[0]
+        got = scalar(conn.execute("SELECT pg_try_advisory_lock(hashtextextended(%s, 0))",
+                                  (key,)))
     if not got:
         raise ReplayBusy(f"a replay of {projection.name} is already running")
     try:

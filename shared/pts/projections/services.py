@@ -9,15 +9,11 @@ import psycopg
 from pts.projections import service_rules as rules
 from pts.projections import service_window as window
 from pts.projections import store
-from pts.projections.deployments import TYPES as DEPLOYMENT_TYPES
 from pts.projections.engine import Projection
 from pts.projections.facts import Fact, handled_facts
+from pts.runtime.functions import types_of
 
 SERVICE = "dev.pts.service."
-TYPES = tuple(SERVICE + k for k in
-              ("registered", "started", "stopped", "health_changed", "decommissioned"))
-# Any event naming a service registers it implicitly.
-ALL_TYPES = TYPES + DEPLOYMENT_TYPES + ("dev.pts.image.published",)
 REGISTRY_TYPES = [SERVICE + "registered", SERVICE + "decommissioned"]
 STATE_TYPES = [SERVICE + "started", SERVICE + "stopped", SERVICE + "health_changed"]
 PAIR = ("service", "environment")
@@ -25,7 +21,7 @@ PAIR = ("service", "environment")
 
 class Services(Projection):
     name = "services"
-    types = ALL_TYPES
+    types = types_of("services")  # the function table's; any naming a service registers it
     handled_table = "services_handled_events"
     handled_columns = PAIR
     tables = ("services", "service_environments", "service_transitions",

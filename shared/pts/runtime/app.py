@@ -4,11 +4,15 @@ gateway does, plus /healthz and /metrics."""
 from __future__ import annotations
 
 import json
+from typing import TYPE_CHECKING
 
 from werkzeug.middleware.dispatcher import DispatcherMiddleware
 
 from pts.metrics.expose import metrics_app
 from pts.runtime.functions import FUNCTIONS, Function
+
+if TYPE_CHECKING:
+    from _typeshed.wsgi import WSGIApplication
 
 
 class _RootPath:
@@ -53,7 +57,8 @@ def function_app(fn: Function):
 
 def build_app(functions: list[Function] = FUNCTIONS, extra: dict | None = None):
     """The combined application: each function mounted at /function/<name>."""
-    mounts = {f"/function/{fn.name}": _RootPath(function_app(fn)) for fn in functions}
+    mounts: dict[str, WSGIApplication] = {
+        f"/function/{fn.name}": _RootPath(function_app(fn)) for fn in functions}
     mounts["/healthz"] = _healthz
     mounts["/metrics"] = metrics_app
     mounts.update(extra or {})

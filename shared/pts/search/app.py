@@ -4,8 +4,8 @@ from __future__ import annotations
 
 import flask
 
+from pts.search import annotations as grafana_annotations
 from pts.search import (
-    annotations,
     deadletters,
     deployments,
     diff,
@@ -47,8 +47,9 @@ ROUTES: list[Route] = [
           "Dora", params=dora.PARAMS, description="Deployment frequency, lead time for "
           "changes, change failure rate and time to restore over [since, until); the "
           "definitions, exact enough to check by hand, are in docs/dora.md."),
-    Route("/annotations", annotations.list_annotations, "Deployments as Grafana annotation "
-          "rows (Infinity data source)", annotations.SCHEMA, params=annotations.PARAMS),
+    Route("/annotations", grafana_annotations.list_annotations, "Deployments as Grafana "
+          "annotation rows (Infinity data source)", grafana_annotations.SCHEMA,
+          params=grafana_annotations.PARAMS),
     Route("/deadletters", deadletters.list_deadletters, "Dead-lettered events, newest first",
           "DeadLetterList", params=deadletters.PARAMS),
 ]

@@ -14,7 +14,7 @@ from pts.search.params import Param, check_range, parse_query
 from pts.search.routes import Context
 
 STATUSES = ("started", "succeeded", "failed", "cancelled", "rolled_back")
-FIELDS = {
+FIELDS: dict[str, dict[str, Any]] = {
     "deployment_id": s.TEXT, "service": s.TEXT, "environment": s.TEXT,
     "version": s.TEXT_OR_NULL, "image": s.TEXT_OR_NULL, "image_repository": s.TEXT_OR_NULL,
     "image_tag": s.TEXT_OR_NULL, "image_digest": s.TEXT_OR_NULL, "commit": s.TEXT_OR_NULL,

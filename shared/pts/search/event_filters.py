@@ -6,10 +6,9 @@ from __future__ import annotations
 from decimal import Decimal
 from typing import Any
 
+from pts.db.fts import FTS_DOCUMENT
 from pts.domain.jsonnum import dumps, loads
 
-# Must match the expression of ix_events_data_fts (migration 0004) for the index to serve.
-FTS_DOCUMENT = "jsonb_to_tsvector('simple', data, '[\"string\", \"numeric\"]')"
 _MAX_CODE_POINT = 0x10FFFF
 
 

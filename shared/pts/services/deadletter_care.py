@@ -14,6 +14,7 @@ from datetime import datetime
 import psycopg
 from psycopg.rows import dict_row
 
+from pts.domain.timefmt import format_rfc3339
 from pts.services.deadletters import COLUMNS, OPEN
 
 _BINARY = re.compile(r"[\x00-\x08\x0b\x0c\x0e-\x1f\x7f]")
@@ -47,7 +48,7 @@ def state(row: dict) -> str:
 
 def as_json(row: dict) -> dict:
     """A letter as the APIs give it: every column, times in RFC 3339, reason and state."""
-    out = {k: (v.isoformat() if isinstance(v, datetime) else v) for k, v in row.items()}
+    out = {k: (format_rfc3339(v) if isinstance(v, datetime) else v) for k, v in row.items()}
     out["reason"] = reason(row.get("error_data"))
     out["state"] = state(row)
     return out

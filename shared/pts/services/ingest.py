@@ -2,7 +2,7 @@
 
 from __future__ import annotations
 
-from collections.abc import Callable
+from collections.abc import Callable, Sequence
 from dataclasses import dataclass
 
 import psycopg
@@ -79,7 +79,7 @@ ATTEMPTS = 3
 
 
 def _store(pool, envelopes: list[Envelope], unique: list[Envelope],
-           in_transaction: list[InTransaction]) -> tuple[dict, list[Stored]]:
+           in_transaction: Sequence[InTransaction]) -> tuple[dict, list[Stored]]:
     """One transaction: append, refuse conflicts, run the in-transaction hooks (outbox)."""
     # Pipeline mode: BEGIN travels with the append, and the outbox writes with COMMIT
     # (two round trips for the whole request instead of four).
@@ -108,8 +108,8 @@ def ingest(
     pool,
     envelopes: list[Envelope],
     *,
-    in_transaction: list[InTransaction] = (),
-    after_commit: list[AfterCommit] = (),
+    in_transaction: Sequence[InTransaction] = (),
+    after_commit: Sequence[AfterCommit] = (),
 ) -> list[Accepted]:
     """Store valid events all or nothing. A stored (source, id) with the same content is a
     duplicate; with other content, Problem 409 and nothing is stored."""

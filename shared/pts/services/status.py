@@ -8,6 +8,7 @@ import platform
 from datetime import datetime
 
 from pts.config import Settings
+from pts.domain.timefmt import format_rfc3339
 
 LARGEST = """
 SELECT c.relname, pg_total_relation_size(c.oid), coalesce(s.n_live_tup, 0)
@@ -28,7 +29,7 @@ def _version() -> str:
 
 
 def _iso(value: datetime | None) -> str | None:
-    return value.isoformat() if value else None
+    return format_rfc3339(value) if value else None
 
 
 def report(conn, settings: Settings, largest: int = 8) -> dict:

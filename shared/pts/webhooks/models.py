@@ -4,7 +4,7 @@ from __future__ import annotations
 
 from datetime import datetime
 
-from sqlalchemy import BigInteger, Column, DateTime, Identity, Text, func
+from sqlalchemy import BigInteger, Column, DateTime, Identity, Index, Text, func, text
 from sqlmodel import Field, SQLModel
 
 
@@ -12,6 +12,8 @@ class WebhookIntegration(SQLModel, table=True):
     """One producer's webhook: its name (the URL), kind, source prefix and secret."""
 
     __tablename__ = "webhook_integrations"
+    __table_args__ = (Index("ux_webhook_integrations_live_name", "name", unique=True,
+                            postgresql_where=text("revoked_at IS NULL")),)
 
     id: int | None = Field(
         default=None, sa_column=Column(BigInteger, Identity(always=True), primary_key=True)
