@@ -57,13 +57,15 @@ def before(conn: psycopg.Connection, starts: dict[tuple, tuple]) -> dict[tuple, 
     return out
 
 
+# = ANY(ARRAY(...)): the ids first, then index probes (an IN let the planner hash-join
+# the whole table).
 WINDOW_ROWS = """
-SELECT * FROM deployments WHERE deployment_id IN (
+SELECT * FROM deployments WHERE deployment_id = ANY(ARRAY(
     SELECT s.deployment_id
     FROM unnest(%s::text[], %s::text[], %s::timestamptz[], %s::bigint[]) g(service,
                                                                        environment, at, seq)
     JOIN deployment_steps s ON s.service = g.service AND s.environment = g.environment
-     AND (s.at, s.seq) >= (g.at, g.seq))
+     AND (s.at, s.seq) >= (g.at, g.seq)))
 """
 
 
