@@ -8,8 +8,8 @@ FOR UPDATE SKIP LOCKED, so any number of dispatchers share the queue.
 
 from __future__ import annotations
 
-from dataclasses import dataclass
 from collections.abc import Sequence
+from dataclasses import dataclass
 from typing import Any
 
 import psycopg

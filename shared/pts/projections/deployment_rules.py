@@ -72,24 +72,33 @@ DERIVED = ("replaced_deployment_id", "replaced_version", "is_rollback", "rollbac
            "is_current")
 
 
-def environment_timeline(rows: list[dict]) -> tuple[dict[str, dict], dict | None]:
-    """The per-environment columns of each deployment of one (service, environment), and
-    what is current there (None when nothing ever succeeded)."""
-    derived = {r["deployment_id"]: {"replaced_deployment_id": None, "replaced_version": None,
-                                    "is_rollback": r["status"] == "rolled_back",
-                                    "rollback_inferred": False, "is_current": False}
-               for r in rows}
+def environment_timeline(rows: list[dict], *, since: tuple | None = None,
+                         current: dict | None = None, ran=(), earlier=None
+                         ) -> tuple[dict[str, dict], dict | None, list[dict]]:
+    """The per-environment columns of each deployment of one (service, environment), what
+    is current there (None when nothing ever succeeded), and the steps folded (each with
+    what was current after it).
+
+    With `since` (event time, seq), only the steps at or after it are folded, from what
+    was then `current`; `ran` holds the versions of `rows` that ran before, and
+    `earlier(deployment_id, version)` finds the last deployment other than that one made
+    current before `since` with that version. A row whose deploy step is before `since`
+    keeps its stored columns (they were set at that step)."""
+    derived = {r["deployment_id"]: _derived_start(r, since) for r in rows}
     steps = []
     for r in rows:
         if r["succeeded_at"] is not None:
-            steps.append((r["succeeded_at"], r["succeeded_seq"], "deploy", r))
+            steps.append(((r["succeeded_at"], r["succeeded_seq"]), "deploy", r))
         if r["rolled_back_at"] is not None:
-            steps.append((r["rolled_back_at"], r["rolled_back_seq"], "rollback", r))
-    steps.sort(key=lambda s: (s[0], s[1]))
-    current: dict | None = None
-    ran: set[str | None] = set()
+            steps.append(((r["rolled_back_at"], r["rolled_back_seq"]), "rollback", r))
+    steps = sorted((s for s in steps if since is None or s[0] >= since),
+                   key=lambda s: s[0])
+    ran = set(ran)
+    if current is not None:
+        ran.add(current["version"])
     history: list[dict] = []  # deployments in the order they became current
-    for at, _seq, step, r in steps:
+    done: list[dict] = []
+    for (at, seq), step, r in steps:
         did = r["deployment_id"]
         if step == "deploy":
             d = derived[did]
@@ -105,17 +114,38 @@ def environment_timeline(rows: list[dict]) -> tuple[dict[str, dict], dict | None
             history.append(r)
         elif current is not None and current["deployment_id"] == did:
             target = r["rolled_back_to_version"] or derived[did]["replaced_version"]
-            earlier = [h for h in history if h["deployment_id"] != did
-                       and h["version"] == target]
-            back = earlier[-1] if earlier else None
+            back = next((h for h in reversed(history) if h["deployment_id"] != did
+                         and h["version"] == target), None)
+            if back is None and earlier is not None:
+                back = earlier(did, target)
             current = _current(back, at) if back else {
                 "deployment_id": None, "version": target, "image": None,
                 "image_digest": None, "since": at}
         if current is not None:
             ran.add(current["version"])
+        done.append(_step(r, at, seq, step, current))
     if current is not None and current["deployment_id"] in derived:
         derived[current["deployment_id"]]["is_current"] = True
-    return derived, current
+    return derived, current, done
+
+
+def _derived_start(r: dict, since: tuple | None) -> dict:
+    if (since is not None and r["succeeded_at"] is not None
+            and (r["succeeded_at"], r["succeeded_seq"]) < since):
+        return {**{k: r[k] for k in DERIVED}, "is_current": False}
+    return {"replaced_deployment_id": None, "replaced_version": None,
+            "is_rollback": r["status"] == "rolled_back", "rollback_inferred": False,
+            "is_current": False}
+
+
+def _step(r: dict, at, seq: int, step: str, current: dict | None) -> dict:
+    now = current or {}
+    return {"service": r["service"], "environment": r["environment"], "at": at, "seq": seq,
+            "step": step, "deployment_id": r["deployment_id"],
+            "current_deployment_id": now.get("deployment_id"),
+            "current_version": now.get("version"), "current_image": now.get("image"),
+            "current_image_digest": now.get("image_digest"),
+            "current_since": now.get("since")}
 
 
 def _current(row: dict, since) -> dict:

@@ -9,6 +9,7 @@ import psycopg
 from psycopg.rows import dict_row
 
 from pts.projections import deployment_rules as rules
+from pts.projections import deployment_window as window
 from pts.projections import store
 from pts.projections.engine import Projection
 from pts.projections.facts import Fact, handled_facts
@@ -32,7 +33,8 @@ class Deployments(Projection):
     types = types_of("deployments")  # the function table's
     handled_table = "deployments_handled_events"
     handled_columns = ("deployment_id", "service", "environment")
-    tables = ("deployments", "current_deployments", "deployments_handled_events")
+    tables = ("deployments", "current_deployments", "deployment_steps",
+              "deployments_handled_events")
 
     def handled_row(self, fact: Fact) -> tuple:
         return (fact.get("deployment_id"), fact.get("service"), fact.get("environment"))
@@ -46,42 +48,103 @@ class Deployments(Projection):
         ids = sorted({f.get("deployment_id") for f in facts})
         every = handled_facts(conn, self.handled_table, "h.deployment_id = ANY(%s)", (ids,))
         fresh = {i: rules.fold_deployment(i, fs) for i, fs in facts_by_deployment(every).items()}
-        groups = {group_of(r) for r in fresh.values()}
-        stored = {r["deployment_id"]: r for r in _select(conn, ids, sorted(groups))}
-        moved = {group_of(stored[i]) for i in ids if i in stored} - groups
-        if moved:  # a deployment's service or environment changed: its old group too
-            groups |= moved
-            stored.update({r["deployment_id"]: r for r in _select(conn, [], sorted(moved))})
-        ordered = sorted(groups)
-        latest = {**stored, **fresh}
-        changed: list[dict] = []
-        currents: list[dict] = []
-        in_group = defaultdict(list)  # one pass over the rows, not one per group
+        stored = {r["deployment_id"]: r for r in _select(conn, ids, [])}
+        starts = _starts(fresh, stored, again)
+        if starts:
+            seen = window.before(conn, starts)
+            starts.update({g: window.FULL for g, b in seen.items() if b["unstepped"]})
+        latest = {i: {**stored.get(i, {}), **r} for i, r in fresh.items()}
+        if starts:  # the deployments with a step in a refolded window
+            whole = sorted(g for g, t in starts.items() if t == window.FULL)
+            for r in window.window_rows(conn, starts) + _select(conn, [], whole):
+                stored.setdefault(r["deployment_id"], r)
+                latest.setdefault(r["deployment_id"], r)
+        in_group = defaultdict(list)
         for r in latest.values():
             in_group[group_of(r)].append(r)
-        for group in ordered:
-            rows = in_group[group]
-            derived, current = rules.environment_timeline(rows)
-            for r in rows:
-                full = {**{k: r[k] for k in _COLUMNS if k not in rules.DERIVED},
-                        **derived[r["deployment_id"]]}
-                was = stored.get(r["deployment_id"])
-                if was is None or any(was[k] != v for k, v in full.items()):
-                    changed.append(full)
+        ran = window.ran_before(conn, sorted(
+            {(*g, r["version"], t) for g, t in starts.items() if t != window.FULL
+             for r in in_group[g] if r["version"] is not None}))
+        changed: list[dict] = []
+        currents: list[dict] = []
+        steps: list[dict] = []
+        flags: set = set()
+        now_current: list = []
+        derived_all: dict = {}
+        for g, t in sorted(starts.items()):
+            since = None if t == window.FULL else t
+            derived, current, done = rules.environment_timeline(
+                in_group[g], since=since, current=seen[g]["current"] if since else None,
+                ran={v for s, e, v in ran if (s, e) == g}, earlier=window.earlier(conn, g, t))
+            derived_all.update(derived)
+            steps += done
             if current is not None:
-                currents.append({"service": group[0], "environment": group[1], **current})
+                currents.append({"service": g[0], "environment": g[1], **current})
+                now_current.append(current["deployment_id"])
+            flags |= {seen[g]["stored_current"], current and current["deployment_id"]}
+        for i, r in latest.items():
+            if i not in derived_all and i not in fresh:
+                continue  # outside every window and not delivered: unchanged
+            was = stored.get(i)
+            if i in derived_all:
+                derived = derived_all[i]
+            elif was is not None and _steps(r):  # its timeline did not change
+                derived = {k: was[k] for k in rules.DERIVED}
+            else:  # never in a timeline
+                derived = rules.environment_timeline([r])[0][i]
+            full = {**{k: r[k] for k in _COLUMNS if k not in rules.DERIVED}, **derived}
+            if was is None or any(was[k] != v for k, v in full.items()):
+                changed.append(full)
         store.insert(conn, "deployments", changed, conflict=("deployment_id",),
                      touch="updated_at")
-        store.upsert(conn, "current_deployments", GROUP, ordered, currents)
+        if starts:
+            window.replace_from(conn, starts, steps)
+            window.set_current_flags(conn, sorted(f for f in flags - set(derived_all) if f),
+                                     [c for c in now_current if c])
+            store.upsert(conn, "current_deployments", GROUP, sorted(starts), currents)
+
+
+# What a deployment's place in its environment's timeline depends on: a change in any of
+# these refolds that timeline from the deployment's earliest step (before or after).
+TIMELINE = ("service", "environment", "status", "version", "image", "image_digest",
+            "succeeded_at", "succeeded_seq", "rolled_back_at", "rolled_back_seq",
+            "rolled_back_to_version")
+
+
+def _steps(row: dict) -> list[tuple]:
+    return [(row[a], row[q]) for a, q in (("succeeded_at", "succeeded_seq"),
+                                          ("rolled_back_at", "rolled_back_seq"))
+            if row[a] is not None]
+
+
+def _starts(fresh: dict, stored: dict, again: bool) -> dict[tuple, tuple]:
+    """Per (service, environment) to refold, the (event time, seq) to refold from."""
+    starts: dict[tuple, tuple] = {}
+    for i, row in fresh.items():
+        was = stored.get(i)
+        if again:
+            starts[group_of(row)] = window.FULL
+            if was:
+                starts[group_of(was)] = window.FULL
+            continue
+        if was is not None and all(was[k] == row[k] for k in TIMELINE):
+            continue
+        for group, row_steps in ((group_of(row), _steps(row)),
+                                 *([(group_of(was), _steps(was))] if was else [])):
+            if row_steps:
+                starts[group] = min([*row_steps, starts.get(group, row_steps[0])])
+    return starts
 
 
 def _select(conn, ids: list[str], groups: list[tuple]) -> list[dict]:
-    """Deployments with one of these ids or in one of these (service, environment)."""
+    """Deployments with one of these ids, or in one of these (service, environment)."""
+    sql, args = "SELECT * FROM deployments WHERE deployment_id = ANY(%s)", [ids]
+    if groups:  # only in a whole refold: an OR here made every delivery a table scan
+        sql += (" OR (service, environment) IN (SELECT * FROM unnest(%s::text[], "
+                "%s::text[]))")
+        args += [[g[0] for g in groups], [g[1] for g in groups]]
     with conn.cursor(row_factory=dict_row) as cur:
-        return cur.execute(
-            "SELECT * FROM deployments WHERE deployment_id = ANY(%s) OR (service, environment) "
-            "IN (SELECT * FROM unnest(%s::text[], %s::text[]))",
-            (ids, [g[0] for g in groups], [g[1] for g in groups])).fetchall()
+        return cur.execute(sql, args).fetchall()
 
 
 _COLUMNS = (

@@ -241,3 +241,23 @@ class ImageRun(SQLModel, table=True):
     from_at: datetime = _ts(False)
     to_at: datetime | None = _ts()
     from_seq: int = _seq(primary_key=True)
+
+
+class DeploymentStep(SQLModel, table=True):
+    """One step of an environment's timeline (a deployment succeeding, or rolled back),
+    with what was current after it: the deployments handler's fold state at that step."""
+
+    __tablename__ = "deployment_steps"
+    __table_args__ = (Index("deployment_steps_service_environment_current_version_at_seq_idx",
+                            "service", "environment", "current_version", "at", "seq"),)
+    service: str = _key()
+    environment: str = _key()
+    at: datetime = Field(sa_type=DateTime(timezone=True), primary_key=True)
+    seq: int = _seq(primary_key=True)
+    step: str
+    deployment_id: str
+    current_deployment_id: str | None = None
+    current_version: str | None = None
+    current_image: str | None = None
+    current_image_digest: str | None = None
+    current_since: datetime | None = _ts()

@@ -86,7 +86,7 @@ def cells_at(conn, at: datetime, conds: list[str], params: dict) -> list[dict[st
         groups.setdefault((row["service"], row["environment"]), []).append(row)
     cells: dict[tuple[str, str], dict[str, Any]] = {}
     for key, rows in groups.items():
-        _, current = environment_timeline(rows)
+        _, current, _ = environment_timeline(rows)
         last = rows[-1]
         status = last["status"]
         if last["rolled_back_at"] is None and (last["finished_at"] is None
