@@ -93,6 +93,7 @@ class BrokerEvent(SQLModel, table=True):
     """An event the local broker's ingress accepted, with the triggers it matched."""
 
     __tablename__ = "broker_events"
+    __table_args__ = (Index("ix_broker_events_received", "received_at"),)  # pruning
 
     id: int | None = Field(default=None, sa_column=Column(BigInteger, Identity(always=True),
                                                           primary_key=True))
@@ -115,6 +116,11 @@ class BrokerDelivery(SQLModel, table=True):
         CheckConstraint("kind IN ('trigger', 'deadletter')", name="broker_deliveries_kind"),
         Index("ix_deliveries_due", "next_attempt_at", postgresql_where=text("status = 'pending'")),
         Index("ix_deliveries_event", "event_id"),
+        # In-process batches claim one subscriber's due deliveries; pruning finds finished ones.
+        Index("ix_deliveries_due_by_subscriber", "subscriber", "next_attempt_at",
+              postgresql_where=text("status = 'pending'")),
+        Index("ix_deliveries_finished", "finished_at",
+              postgresql_where=text("status <> 'pending'")),
     )
 
     id: int | None = Field(default=None, sa_column=Column(BigInteger, Identity(always=True),
