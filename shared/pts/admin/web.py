@@ -25,7 +25,7 @@ from pts.auth import ADMIN, READ, authorize, store
 from pts.auth.scopes import parse_scopes
 from pts.config import Settings, get_settings
 from pts.db.pool import get_pool
-from pts.http.guard import read_body, require_method
+from pts.http.guard import read_json_object, require_method
 from pts.http.problem import Problem, json_response
 from pts.http.secure import add_security_headers
 from pts.webhooks import admin_api as webhooks_api
@@ -96,14 +96,7 @@ def _api(request: flask.Request, route: str, settings: Settings) -> flask.Respon
 
 
 def _create(request: flask.Request, pool, settings: Settings) -> flask.Response:
-    import json
-
-    try:
-        doc = json.loads(read_body(request, 16 * 1024) or b"null")
-    except ValueError:
-        raise Problem(400, "send a JSON object") from None
-    if not isinstance(doc, dict):
-        raise Problem(400, "send a JSON object")
+    doc = read_json_object(request)
     name, prefix = doc.get("name"), doc.get("source_prefix")
     errors = []
     scopes: list[str] = []

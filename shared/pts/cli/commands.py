@@ -32,3 +32,15 @@ def settings_from(args: argparse.Namespace) -> Settings:
     if getattr(args, "database_url", None):
         overrides["database_url"] = args.database_url
     return get_settings(**overrides)
+
+
+def when(value) -> str:
+    """A time for a table cell: RFC 3339 in UTC to the second, or '-'."""
+    return value.strftime("%Y-%m-%dT%H:%M:%SZ") if value else "-"
+
+
+def print_table(rows: list[tuple]) -> None:
+    """Rows of text (the first is the header) in left-aligned columns."""
+    widths = [max(len(row[i]) for row in rows) for i in range(len(rows[0]))]
+    for row in rows:
+        print("  ".join(cell.ljust(w) for cell, w in zip(row, widths, strict=True)).rstrip())

@@ -8,7 +8,13 @@ from __future__ import annotations
 import json
 import sys
 
-from pts.cli.commands import CommandError, add_database_options, settings_from
+from pts.cli.commands import (
+    CommandError,
+    add_database_options,
+    print_table,
+    settings_from,
+    when,
+)
 from pts.domain.timefmt import json_default
 
 
@@ -71,10 +77,6 @@ def create(args) -> int:
     return 0
 
 
-def _when(value) -> str:
-    return value.strftime("%Y-%m-%dT%H:%M:%SZ") if value else "-"
-
-
 def list_(args) -> int:
     from pts.auth import store
 
@@ -84,12 +86,10 @@ def list_(args) -> int:
             print(json.dumps(r.as_json(), default=json_default))
         return 0
     rows = [("NAME", "SCOPES", "SOURCE PREFIX", "CREATED", "LAST USED", "BY", "REVOKED")]
-    rows += [(r.name, ",".join(r.scopes), r.source_prefix or "-", _when(r.created_at),
-              _when(r.last_used_at), r.last_used_by or "-", _when(r.revoked_at))
+    rows += [(r.name, ",".join(r.scopes), r.source_prefix or "-", when(r.created_at),
+              when(r.last_used_at), r.last_used_by or "-", when(r.revoked_at))
              for r in records]
-    widths = [max(len(row[i]) for row in rows) for i in range(len(rows[0]))]
-    for row in rows:
-        print("  ".join(cell.ljust(w) for cell, w in zip(row, widths, strict=True)).rstrip())
+    print_table(rows)
     return 0
 
 

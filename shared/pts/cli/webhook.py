@@ -6,7 +6,7 @@ from __future__ import annotations
 import json
 import sys
 
-from pts.cli.commands import CommandError, add_database_options
+from pts.cli.commands import CommandError, add_database_options, print_table, when
 from pts.domain.timefmt import json_default
 
 
@@ -69,10 +69,6 @@ def create(args) -> int:
     return 0
 
 
-def _when(value) -> str:
-    return value.strftime("%Y-%m-%dT%H:%M:%SZ") if value else "-"
-
-
 def list_(args) -> int:
     from pts.webhooks import store
 
@@ -82,11 +78,9 @@ def list_(args) -> int:
             print(json.dumps(r.as_json(), default=json_default))
         return 0
     rows = [("NAME", "KIND", "URL", "SOURCE PREFIX", "CREATED", "LAST USED", "REVOKED")]
-    rows += [(r.name, r.kind, r.url, r.source_prefix, _when(r.created_at),
-              _when(r.last_used_at), _when(r.revoked_at)) for r in records]
-    widths = [max(len(row[i]) for row in rows) for i in range(len(rows[0]))]
-    for row in rows:
-        print("  ".join(cell.ljust(w) for cell, w in zip(row, widths, strict=True)).rstrip())
+    rows += [(r.name, r.kind, r.url, r.source_prefix, when(r.created_at),
+              when(r.last_used_at), when(r.revoked_at)) for r in records]
+    print_table(rows)
     return 0
 
 

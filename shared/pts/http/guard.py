@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import functools
+import json
 from collections.abc import Callable
 from typing import Any
 
@@ -68,3 +69,14 @@ def read_body(request: flask.Request, limit: int) -> bytes:
     if len(body) > limit:
         raise Problem(413, f"the body is over {limit} bytes")
     return body
+
+
+def read_json_object(request: flask.Request, limit: int = 16 * 1024) -> dict[str, Any]:
+    """A small JSON object body (the admin API's), or Problem 400."""
+    try:
+        doc = json.loads(read_body(request, limit) or b"null")
+    except ValueError:
+        raise Problem(400, "send a JSON object") from None
+    if not isinstance(doc, dict):
+        raise Problem(400, "send a JSON object")
+    return doc

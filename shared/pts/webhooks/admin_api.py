@@ -8,11 +8,9 @@
 
 from __future__ import annotations
 
-import json
-
 import flask
 
-from pts.http.guard import read_body, require_method
+from pts.http.guard import read_json_object, require_method
 from pts.http.problem import Problem, json_response
 from pts.webhooks import store
 
@@ -32,12 +30,7 @@ def handle(request: flask.Request, route: str, pool) -> flask.Response:
 
 
 def _create(request: flask.Request, pool) -> flask.Response:
-    try:
-        doc = json.loads(read_body(request, 16 * 1024) or b"null")
-    except ValueError:
-        raise Problem(400, "send a JSON object") from None
-    if not isinstance(doc, dict):
-        raise Problem(400, "send a JSON object")
+    doc = read_json_object(request)
     name, kind, prefix = doc.get("name"), doc.get("kind"), doc.get("source_prefix")
     errors = store.check(name, kind, prefix)
     if errors:
