@@ -58,6 +58,21 @@ def pg_admin_url():
     server.cleanup()
 
 
+# The functions' role in tests: a member of pts_functions (pts.db.grants), neither owner nor
+# superuser, as `pts up` and the deploy docs set it up.
+APP_ROLE, APP_PASSWORD = "pts_test_app", "pts-test-app"
+
+
+def as_role(url: str, user: str = APP_ROLE, password: str = APP_PASSWORD) -> str:
+    """The same database as another role."""
+    from sqlalchemy.engine import make_url
+
+    from pts.db.urls import to_sqlalchemy_url
+
+    return make_url(to_sqlalchemy_url(url)).set(username=user, password=password) \
+        .render_as_string(hide_password=False)
+
+
 def admin_execute(admin_url: str, sql: str) -> None:
     with psycopg.connect(to_conninfo(admin_url), autocommit=True) as conn:
         conn.execute(sql)
@@ -69,7 +84,11 @@ def template_url(pg_admin_url):
     admin_execute(pg_admin_url, f'DROP DATABASE IF EXISTS "{TEMPLATE}" WITH (FORCE)')
     admin_execute(pg_admin_url, f'CREATE DATABASE "{TEMPLATE}"')
     url = with_database(pg_admin_url, TEMPLATE)
-    upgrade(url)
+    upgrade(url)  # its grants step makes the pts_functions group role
+    with psycopg.connect(to_conninfo(pg_admin_url), autocommit=True) as conn:
+        if not conn.execute("SELECT 1 FROM pg_roles WHERE rolname = %s", (APP_ROLE,)).fetchone():
+            conn.execute(f"CREATE ROLE {APP_ROLE} LOGIN PASSWORD '{APP_PASSWORD}' "
+                         "IN ROLE pts_functions")
     return url
 
 
@@ -86,21 +105,32 @@ def drop_database(admin_url: str, url: str) -> None:
 
 
 @pytest.fixture
-def db_url(pg_admin_url, template_url, monkeypatch):
-    """A fresh migrated database for one test; DATABASE_URL points at it, PTS_ADMIN_TOKEN is
-    TEST_TOKEN and PTS_BROKER_TOKEN is TEST_BROKER_TOKEN."""
+def owner_url(pg_admin_url, template_url):
+    """A fresh migrated database for one test, as a superuser (its owner): migrations, replay
+    and set-up that the functions' role may not do. db_url is the same database."""
     url = fresh_database(pg_admin_url)
-    monkeypatch.setenv("DATABASE_URL", url)
-    monkeypatch.setenv("PTS_ADMIN_TOKEN", TEST_TOKEN)
-    monkeypatch.setenv("PTS_BROKER_TOKEN", TEST_BROKER_TOKEN)
     yield url
     drop_database(pg_admin_url, url)
 
 
 @pytest.fixture
-def sql(db_url):
-    """Run SQL on the test database in autocommit mode, as a plain session would."""
-    conn = psycopg.connect(to_conninfo(db_url), autocommit=True)
+def db_url(owner_url, monkeypatch):
+    """owner_url's database as the functions' role (APP_ROLE: neither owner nor superuser);
+    DATABASE_URL points at it, PTS_MIGRATE_DATABASE_URL at owner_url, PTS_ADMIN_TOKEN is
+    TEST_TOKEN and PTS_BROKER_TOKEN is TEST_BROKER_TOKEN."""
+    url = as_role(owner_url)
+    monkeypatch.setenv("DATABASE_URL", url)
+    monkeypatch.setenv("PTS_MIGRATE_DATABASE_URL", owner_url)
+    monkeypatch.setenv("PTS_ADMIN_TOKEN", TEST_TOKEN)
+    monkeypatch.setenv("PTS_BROKER_TOKEN", TEST_BROKER_TOKEN)
+    yield url
+    db_pool.close_for(url)
+
+
+@pytest.fixture
+def sql(db_url, owner_url):
+    """Run SQL on the test database in autocommit mode, as its owner (a superuser) would."""
+    conn = psycopg.connect(to_conninfo(owner_url), autocommit=True)
     yield conn
     conn.close()
 

@@ -60,7 +60,10 @@ class Dispatcher:
             try:
                 self._loop()
             except (psycopg.OperationalError, OSError) as exc:
-                log.warning("dispatcher: database unavailable (%s); retrying", exc)
+                from pts.db.health import STATE
+
+                if not STATE.down:  # said once, by pts.db.health, while it lasts
+                    log.warning("dispatcher: database unavailable (%s); retrying", exc)
                 self._stop.wait(1.0)
             except Exception:  # noqa: BLE001 - a dispatcher that dies silently loses nothing
                 log.exception("dispatcher error; restarting the loop")  # but delays all

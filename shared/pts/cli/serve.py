@@ -2,7 +2,8 @@
 
 The function comes from FUNCTION_TARGET and FUNCTION_SOURCE (functions-framework's names);
 the port from PORT (Knative sets it) or 8080 (OpenFaaS's). /_/health (the OpenFaaS readiness
-path) and /healthz answer 200; every other path goes to the function.
+path) and /healthz answer 200, /readyz 200 when the database answers (503 otherwise); every
+other path goes to the function.
 """
 
 from __future__ import annotations
@@ -28,15 +29,16 @@ def build(target: str, source: str):
     from functions_framework import create_app
     from werkzeug.middleware.dispatcher import DispatcherMiddleware
 
-    from pts.runtime.app import _healthz
+    from pts.runtime.app import _healthz, _readyz
 
     return DispatcherMiddleware(create_app(target, source),
-                                {"/_/health": _healthz, "/healthz": _healthz})
+                                {"/_/health": _healthz, "/healthz": _healthz, "/readyz": _readyz})
 
 
 def run(args) -> int:
     from pts.cli.commands import CommandError
-    from pts.runtime.server import Server
+    from pts.config import get_settings
+    from pts.runtime.server import BUFFERING_WORKER, Server
 
     if not args.target:
         raise CommandError("set FUNCTION_TARGET (or --target): which function to serve")
@@ -44,9 +46,14 @@ def run(args) -> int:
     if not Path(source).exists():
         raise CommandError(f"no function source at {source} (FUNCTION_SOURCE)")
     Path("/tmp/.lock").touch()  # OpenFaaS's exec readiness probe looks for it
+    settings = get_settings()
     Server(lambda: build(args.target, source), {
         "bind": f"{args.host}:{args.port}", "workers": args.workers, "threads": args.threads,
-        "worker_class": "gthread", "accesslog": None, "graceful_timeout": 10, "timeout": 60,
-        "control_socket_disable": True,
+        # Whole requests before a thread takes them (docs/reliability.md, Serving); Knative's
+        # queue-proxy buffers too, OpenFaaS's watchdog and gateway do not.
+        "worker_class": BUFFERING_WORKER, "accesslog": None, "graceful_timeout": 10,
+        "timeout": 60, "control_socket_disable": True,
+        "limit_request_field_size": settings.max_header_bytes,
+        "limit_request_fields": settings.max_headers,
     }).run()
     return 0

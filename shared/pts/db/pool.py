@@ -9,11 +9,12 @@ from __future__ import annotations
 import threading
 
 from psycopg.rows import tuple_row
-from psycopg_pool import ConnectionPool
+from psycopg_pool import ConnectionPool, PoolTimeout
 from sqlalchemy import Engine, create_engine
 from sqlalchemy.pool import NullPool
 
 from pts.config import Settings, get_settings
+from pts.db.health import STATE, TrackedConnection
 from pts.db.urls import to_conninfo, to_sqlalchemy_url
 
 _lock = threading.Lock()
@@ -36,6 +37,36 @@ class _BorrowingPool(NullPool):
         return _BorrowingPool(self._pg_pool, pre_ping=self._pre_ping, dialect=self._dialect)
 
 
+class FailFastPool(ConnectionPool):
+    """A pool that answers at once when the database is known to be unreachable.
+
+    A request waits for a connection in short steps; after each, it gives up if the last
+    attempt to connect failed (the pool's own reconnection attempts tell), and keeps waiting
+    up to the pool's timeout otherwise (a busy pool, not a dead database)."""
+
+    step = 0.5
+
+    def getconn(self, timeout: float | None = None):
+        import time
+
+        deadline = time.monotonic() + (self.timeout if timeout is None else timeout)
+        while True:
+            left = deadline - time.monotonic()
+            try:
+                return super().getconn(max(min(self.step, left), 0.01))
+            except PoolTimeout:
+                if STATE.down or time.monotonic() >= deadline:
+                    raise
+
+
+def _check(conn) -> None:
+    try:
+        ConnectionPool.check_connection(conn)
+    except Exception as exc:
+        STATE.failed(exc)
+        raise
+
+
 def database_url(settings: Settings | None = None) -> str:
     """The URL in use: DATABASE_URL, or the embedded server's (started on first use)."""
     settings = settings or get_settings()
@@ -55,17 +86,33 @@ def get_pool(settings: Settings | None = None) -> ConnectionPool:
         return pool
     with _lock:
         if url not in _pools:
-            _pools[url] = ConnectionPool(
+            pool = FailFastPool(
                 to_conninfo(url),
                 min_size=settings.pool_min_size,
                 max_size=settings.pool_max_size,
                 timeout=settings.pool_timeout,
-                kwargs={"autocommit": False, "row_factory": tuple_row},
-                check=ConnectionPool.check_connection,
+                connection_class=TrackedConnection,
+                kwargs={"autocommit": False, "row_factory": tuple_row, "connect_timeout": 2},
+                check=_check,
                 name="pts",
                 open=True,
             )
+            pool.step = settings.db_fail_fast
+            _pools[url] = pool
         return _pools[url]
+
+
+def migrate_url(settings: Settings | None = None) -> str:
+    """The schema owner's URL (migrations, replay): PTS_MIGRATE_DATABASE_URL, else
+    DATABASE_URL (one role does both), else the embedded server's owner."""
+    settings = settings or get_settings()
+    if settings.migrate_database_url:
+        return settings.migrate_database_url
+    if settings.database_url:
+        return settings.database_url
+    from pts.db.embedded import embedded_urls
+
+    return embedded_urls(settings.data_dir).owner
 
 
 def get_engine(settings: Settings | None = None) -> Engine:

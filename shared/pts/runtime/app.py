@@ -1,5 +1,5 @@
 """One WSGI application serving every function at /function/<name>, as the OpenFaaS
-gateway does, plus /healthz."""
+gateway does, plus /healthz (the process serves) and /readyz (its database answers)."""
 
 from __future__ import annotations
 
@@ -38,6 +38,30 @@ def _healthz(environ, start_response):
     return [body]
 
 
+def _readyz(environ, start_response):
+    """Ready when the database answers: 503 problem+json within about a second otherwise
+    (/healthz says only that the process serves)."""
+    import psycopg
+
+    from pts.db.pool import get_pool
+
+    try:
+        with get_pool().connection(timeout=1.0) as conn:
+            conn.execute("SELECT 1")
+            conn.rollback()
+    except psycopg.OperationalError:
+        body = json.dumps({"type": "about:blank", "title": "Service Unavailable",
+                           "status": 503, "detail": "the database is unreachable"}).encode()
+        start_response("503 Service Unavailable", [
+            ("Content-Type", "application/problem+json"), ("Retry-After", "5"),
+            ("Content-Length", str(len(body)))])
+        return [body]
+    body = b'{"status": "ready"}'
+    start_response("200 OK", [("Content-Type", "application/json"),
+                              ("Content-Length", str(len(body)))])
+    return [body]
+
+
 def function_app(fn: Function):
     """The functions-framework app of one function, as its own deployment would serve it."""
     from functions_framework import create_app
@@ -49,5 +73,6 @@ def build_app(functions: list[Function] = FUNCTIONS, extra: dict | None = None):
     """The combined application: each function mounted at /function/<name>."""
     mounts = {f"/function/{fn.name}": _RootPath(function_app(fn)) for fn in functions}
     mounts["/healthz"] = _healthz
+    mounts["/readyz"] = _readyz
     mounts.update(extra or {})
     return DispatcherMiddleware(_not_found, mounts)

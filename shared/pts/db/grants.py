@@ -1,0 +1,86 @@
+"""What the functions may do on each table: the grants of the `pts_functions` group role.
+
+The functions connect as a login role that is a member of `pts_functions` and neither owns
+the schema nor is a superuser, so they cannot alter, drop or truncate a table, nor disable
+the log's triggers. After every migration (migrations/env.py) and every `pts replay` swap,
+`apply` revokes everything from the group and grants what GRANTS below declares.
+
+A new table declares its grants here, in the same change as its migration: one line, the
+least each function needs. A table missing here gets DEFAULT (plain reads and writes, no
+DDL, no TRUNCATE) with a warning, and tests/db/test_least_privilege.py fails until it is
+declared.
+"""
+
+from __future__ import annotations
+
+import logging
+
+import psycopg
+from psycopg import sql
+
+log = logging.getLogger(__name__)
+
+GROUP = "pts_functions"
+DEFAULT = "SELECT, INSERT, UPDATE, DELETE"
+_PROJECTION = "SELECT, INSERT, UPDATE, DELETE"  # handlers refold windows: rows are replaced
+
+GRANTS: dict[str, str] = {
+    # The log: append and read, nothing else (the triggers refuse the rest too).
+    "platform_events": "SELECT, INSERT",
+    "event_emissions": "SELECT, INSERT, UPDATE",
+    "broker_events": "SELECT, INSERT",
+    "broker_deliveries": "SELECT, INSERT, UPDATE",
+    "dead_letters": "SELECT, INSERT, UPDATE",
+    "api_tokens": "SELECT, INSERT, UPDATE",
+    "deployments_handled_events": _PROJECTION,
+    "deployments": _PROJECTION,
+    "current_deployments": _PROJECTION,
+    "services_handled_events": _PROJECTION,
+    "services": _PROJECTION,
+    "service_environments": _PROJECTION,
+    "service_transitions": _PROJECTION,
+    "images_handled_events": _PROJECTION,
+    "images": _PROJECTION,
+    "image_tags": _PROJECTION,
+    "image_runs": _PROJECTION,
+    "alembic_version": "",  # migrations only
+}
+
+
+def tables(conn: psycopg.Connection) -> list[str]:
+    """The tables of the public schema."""
+    return [r[0] for r in conn.execute(
+        "SELECT tablename FROM pg_tables WHERE schemaname = 'public' ORDER BY tablename")]
+
+
+def _ensure_group(conn: psycopg.Connection) -> bool:
+    if conn.execute("SELECT 1 FROM pg_roles WHERE rolname = %s", (GROUP,)).fetchone():
+        return True
+    may = conn.execute("SELECT rolsuper OR rolcreaterole FROM pg_roles "
+                       "WHERE rolname = current_user").fetchone()[0]
+    if not may:
+        log.warning("role %s does not exist and %s cannot create it: no grants applied "
+                    "(docs/security.md, two roles)", GROUP, "this role")
+        return False
+    conn.execute(sql.SQL("CREATE ROLE {} NOLOGIN").format(sql.Identifier(GROUP)))
+    return True
+
+
+def apply(conn: psycopg.Connection, only: list[str] | None = None) -> None:
+    """Give `pts_functions` exactly the declared privileges on every table of the schema,
+    or on the tables `only` (run by the schema's owner, inside the caller's transaction)."""
+    if not _ensure_group(conn):
+        return
+    group = sql.Identifier(GROUP)
+    conn.execute(sql.SQL("GRANT USAGE ON SCHEMA public TO {}").format(group))
+    conn.execute(sql.SQL("GRANT USAGE ON ALL SEQUENCES IN SCHEMA public TO {}").format(group))
+    for table in only or tables(conn):
+        conn.execute(sql.SQL("REVOKE ALL ON {} FROM {}").format(sql.Identifier(table), group))
+        privileges = GRANTS.get(table)
+        if privileges is None:
+            log.warning("table %s declares no grants in pts.db.grants: %s given", table,
+                        DEFAULT)
+            privileges = DEFAULT
+        if privileges:
+            conn.execute(sql.SQL("GRANT {} ON {} TO {}").format(
+                sql.SQL(privileges), sql.Identifier(table), group))
