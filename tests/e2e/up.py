@@ -32,7 +32,8 @@ class Up:
         self.port = free_port()
         self.base = f"http://127.0.0.1:{self.port}"
         self.log = data_dir.parent / f"pts-up-{self.port}.log"
-        environ = {k: v for k, v in os.environ.items() if k != "DATABASE_URL"}
+        environ = {k: v for k, v in os.environ.items()
+                   if k not in ("DATABASE_URL", "PTS_MIGRATE_DATABASE_URL")}
         environ.update({"PTS_ADMIN_TOKEN": TEST_TOKEN, **(env or {})})
         self.proc = subprocess.Popen(
             [sys.executable, "-m", "pts.cli", "up", "--port", str(self.port),
