@@ -16,8 +16,7 @@ from tests.faults.helpers import Load, postmaster, stored_ids, wait_for
 pytestmark = pytest.mark.faults
 
 
-def test_killing_the_database_under_load_loses_nothing_and_fails_fast(tmp_path):
-    data = tmp_path / "data"
+def test_killing_the_database_under_load_loses_nothing_and_fails_fast(data):
     up = Up(data)
     load = Load(up.port, threads=3, run="db").start()
     try:

@@ -64,8 +64,8 @@ def p99(values: list[float]) -> float:
     return ordered[max(0, math.ceil(0.99 * len(ordered)) - 1)]
 
 
-def test_200_slow_connections_leave_health_and_ingest_answering(tmp_path):
-    up = Up(tmp_path / "data", env={"PTS_HEADER_TIMEOUT": "60", "PTS_BODY_TIMEOUT": "60"})
+def test_200_slow_connections_leave_health_and_ingest_answering(data):
+    up = Up(data, env={"PTS_HEADER_TIMEOUT": "60", "PTS_BODY_TIMEOUT": "60"})
     socks: list[socket.socket] = []
     trickle = None
     try:
@@ -102,8 +102,8 @@ def read_all(s: socket.socket, timeout: float) -> bytes:
     return data
 
 
-def test_a_request_that_does_not_arrive_in_time_gets_408(tmp_path):
-    up = Up(tmp_path / "data", env={"PTS_HEADER_TIMEOUT": "1", "PTS_BODY_TIMEOUT": "2"})
+def test_a_request_that_does_not_arrive_in_time_gets_408(data):
+    up = Up(data, env={"PTS_HEADER_TIMEOUT": "1", "PTS_BODY_TIMEOUT": "2"})
     try:
         for first in (SLOW_HEADERS, SLOW_BODY, b""):
             s = socket.create_connection(("127.0.0.1", up.port), timeout=5)

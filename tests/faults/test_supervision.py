@@ -15,8 +15,7 @@ from tests.faults.helpers import deployment, get, post, postmaster, wait_for
 pytestmark = pytest.mark.faults
 
 
-def test_a_clean_stop_after_an_earlier_kill_9_stops_postgres(tmp_path):
-    data = tmp_path / "data"
+def test_a_clean_stop_after_an_earlier_kill_9_stops_postgres(data):
     up = Up(data)
     first = postmaster(data)
     up.kill()
@@ -29,8 +28,7 @@ def test_a_clean_stop_after_an_earlier_kill_9_stops_postgres(tmp_path):
     assert not (data / "up.pid").exists()
 
 
-def test_a_second_pts_up_on_the_same_data_refuses_to_start(tmp_path):
-    data = tmp_path / "data"
+def test_a_second_pts_up_on_the_same_data_refuses_to_start(data):
     up = Up(data)
     try:
         with pytest.raises(RuntimeError, match="another pts up"):
@@ -39,8 +37,7 @@ def test_a_second_pts_up_on_the_same_data_refuses_to_start(tmp_path):
         up.stop()
 
 
-def test_a_killed_postmaster_is_started_again(tmp_path):
-    data = tmp_path / "data"
+def test_a_killed_postmaster_is_started_again(data):
     up = Up(data)
     try:
         os.kill(postmaster(data), signal.SIGKILL)
@@ -56,8 +53,7 @@ def test_a_killed_postmaster_is_started_again(tmp_path):
     assert "Traceback" not in log
 
 
-def test_a_postmaster_that_cannot_start_again_stops_pts_up(tmp_path):
-    data = tmp_path / "data"
+def test_a_postmaster_that_cannot_start_again_stops_pts_up(data):
     up = Up(data)
     try:
         with (data / "pgdata" / "postgresql.auto.conf").open("a") as conf:

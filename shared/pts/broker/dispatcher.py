@@ -83,7 +83,10 @@ class Dispatcher:
                         claimed = queue.claim(conn, self.run_id, free, lease)
                 for d in claimed:
                     self._slots.acquire()
-                    self._pool.submit(self._attempt, pool, d)
+                    try:
+                        self._pool.submit(self._attempt, pool, d)
+                    except RuntimeError:  # the interpreter is exiting: the lease redelivers
+                        return
                 if claimed and len(claimed) == free:
                     continue  # more may be due
                 if not free:
@@ -106,6 +109,12 @@ class Dispatcher:
             if sender is None:
                 sender = self._local.sender = Sender(self.settings.broker_timeout)
             deliver.deliver(pool, d, sender, self.settings)
+        except psycopg.OperationalError as exc:  # the database went away mid-delivery
+            from pts.db.health import STATE
+
+            if not STATE.down:
+                log.warning("delivery %s: database unavailable (%s); retried after its "
+                            "lease", d.id, exc)
         except Exception:  # noqa: BLE001 - the lease makes it due again
             log.exception("delivery %s crashed; it will be retried after its lease", d.id)
         finally:
