@@ -60,9 +60,9 @@ class Dispatcher:
             try:
                 self._loop()
             except (psycopg.OperationalError, OSError) as exc:
-                from pts.db.health import STATE
+                from pts.db.health import any_down
 
-                if not STATE.down:  # said once, by pts.db.health, while it lasts
+                if not any_down():  # said once, by pts.db.health, while it lasts
                     log.warning("dispatcher: database unavailable (%s); retrying", exc)
                 self._stop.wait(1.0)
             except Exception:  # noqa: BLE001 - a dispatcher that dies silently loses nothing
@@ -110,9 +110,9 @@ class Dispatcher:
                 sender = self._local.sender = Sender(self.settings.broker_timeout)
             deliver.deliver(pool, d, sender, self.settings)
         except psycopg.OperationalError as exc:  # the database went away mid-delivery
-            from pts.db.health import STATE
+            from pts.db.health import any_down
 
-            if not STATE.down:
+            if not any_down():
                 log.warning("delivery %s: database unavailable (%s); retried after its "
                             "lease", d.id, exc)
         except Exception:  # noqa: BLE001 - the lease makes it due again

@@ -102,7 +102,13 @@ def up_pid(data_dir: Path) -> int | None:
         pid = int((Path(data_dir) / "up.pid").read_text())
     except (OSError, ValueError):
         return None
-    return pid if pid != os.getpid() and psutil.pid_exists(pid) else None
+    if pid == os.getpid():
+        return None
+    try:  # a live pts process, not a pid reused after a reboot
+        alive = any("pts" in part for part in psutil.Process(pid).cmdline())
+    except psutil.Error:
+        alive = False
+    return pid if alive else None
 
 
 def restart(data_dir: Path) -> None:

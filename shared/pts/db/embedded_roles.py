@@ -90,8 +90,16 @@ def _give_to_owner(url: str) -> None:
 
 
 def prepare(server_url: str, data_dir: Path, pgdata: Path, database: str) -> EmbeddedUrls:
-    """Make (or check) the roles, the database owned by the owner, and password auth."""
+    """Make the roles, the database owned by the owner, and password auth, on the first
+    start of a data directory (or of one made by an earlier version); the URLs."""
     creds = credentials(data_dir)
+    urls = EmbeddedUrls(
+        app=url_as(server_url, APP, creds[APP], database),
+        owner=url_as(server_url, OWNER, creds[OWNER], database),
+        superuser=url_as(server_url, SUPERUSER, creds[SUPERUSER], database),
+    )
+    if (pgdata / "pg_hba.conf").read_text() == HBA:
+        return urls  # done before: pg_hba.conf is written last
     su = url_as(server_url, SUPERUSER, creds[SUPERUSER], "postgres")
     with psycopg.connect(to_conninfo(su), autocommit=True) as conn:
         _role(conn, SUPERUSER, creds[SUPERUSER])
@@ -110,13 +118,7 @@ def prepare(server_url: str, data_dir: Path, pgdata: Path, database: str) -> Emb
         elif row[0] != OWNER:
             conn.execute(sql.SQL("ALTER DATABASE {} OWNER TO {}").format(
                 sql.Identifier(database), sql.Identifier(OWNER)))
-        hba = pgdata / "pg_hba.conf"
-        if hba.read_text() != HBA:
-            hba.write_text(HBA)
-            conn.execute("SELECT pg_reload_conf()")
-    _give_to_owner(url_as(server_url, SUPERUSER, creds[SUPERUSER], database))
-    return EmbeddedUrls(
-        app=url_as(server_url, APP, creds[APP], database),
-        owner=url_as(server_url, OWNER, creds[OWNER], database),
-        superuser=url_as(server_url, SUPERUSER, creds[SUPERUSER], database),
-    )
+        _give_to_owner(urls.superuser)
+        (pgdata / "pg_hba.conf").write_text(HBA)
+        conn.execute("SELECT pg_reload_conf()")
+    return urls

@@ -53,6 +53,31 @@ def tables(conn: psycopg.Connection) -> list[str]:
         "SELECT tablename FROM pg_tables WHERE schemaname = 'public' ORDER BY tablename")]
 
 
+def declared(table: str) -> str:
+    """The privileges GRANTS declares for table (DEFAULT when it declares none)."""
+    return GRANTS.get(table, DEFAULT)
+
+
+def _set(privileges: str) -> frozenset[str]:
+    return frozenset(p.strip() for p in privileges.split(",") if p.strip())
+
+
+def held(conn: psycopg.Connection) -> dict[str, frozenset[str]]:
+    """table -> the privileges pts_functions holds on it, for every table of the schema."""
+    rows = conn.execute("""
+        SELECT c.relname, a.privilege_type
+        FROM pg_class c JOIN pg_namespace n ON n.oid = c.relnamespace
+        LEFT JOIN LATERAL aclexplode(c.relacl) a
+               ON a.grantee = (SELECT oid FROM pg_roles WHERE rolname = %s)
+        WHERE n.nspname = 'public' AND c.relkind IN ('r', 'p')""", (GROUP,)).fetchall()
+    out: dict[str, set[str]] = {}
+    for table, privilege in rows:
+        out.setdefault(table, set())
+        if privilege:
+            out[table].add(privilege)
+    return {t: frozenset(p) for t, p in out.items()}
+
+
 def _ensure_group(conn: psycopg.Connection) -> bool:
     if conn.execute("SELECT 1 FROM pg_roles WHERE rolname = %s", (GROUP,)).fetchone():
         return True
@@ -71,16 +96,20 @@ def apply(conn: psycopg.Connection, only: list[str] | None = None) -> None:
     or on the tables `only` (run by the schema's owner, inside the caller's transaction)."""
     if not _ensure_group(conn):
         return
+    # Two migrations at once (CLI commands beside pts up) would fail on the same catalog rows.
+    conn.execute("SELECT pg_advisory_xact_lock(hashtext('pts.db.grants'))")
+    names = only or tables(conn)
+    if only is None and held(conn) == {t: _set(declared(t)) for t in names}:
+        return  # nothing to change: no catalog writes on every command's start
     group = sql.Identifier(GROUP)
     conn.execute(sql.SQL("GRANT USAGE ON SCHEMA public TO {}").format(group))
     conn.execute(sql.SQL("GRANT USAGE ON ALL SEQUENCES IN SCHEMA public TO {}").format(group))
-    for table in only or tables(conn):
+    for table in names:
         conn.execute(sql.SQL("REVOKE ALL ON {} FROM {}").format(sql.Identifier(table), group))
-        privileges = GRANTS.get(table)
-        if privileges is None:
+        if table not in GRANTS:
             log.warning("table %s declares no grants in pts.db.grants: %s given", table,
                         DEFAULT)
-            privileges = DEFAULT
+        privileges = declared(table)
         if privileges:
             conn.execute(sql.SQL("GRANT {} ON {} TO {}").format(
                 sql.SQL(privileges), sql.Identifier(table), group))

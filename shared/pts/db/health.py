@@ -13,14 +13,23 @@ import threading
 import psycopg
 
 log = logging.getLogger("pts.db")
+_states: list[DatabaseState] = []
+
+
+def any_down() -> bool:
+    """Whether a database of this process is known to be unreachable (then errors about it
+    are not logged one by one: it was said once)."""
+    return any(s.down for s in _states)
 
 
 class DatabaseState:
-    """Up or down, from the outcome of the last connection attempt or check."""
+    """Up or down, from the outcome of the last connection attempt or check (one per pool:
+    a process may use several databases, tests do)."""
 
     def __init__(self) -> None:
         self._lock = threading.Lock()
         self.down = False
+        _states.append(self)
 
     def failed(self, exc: BaseException) -> None:
         with self._lock:
@@ -41,18 +50,22 @@ class DatabaseState:
         log.warning("the database is reachable again")
 
 
-STATE = DatabaseState()
-
-
 class TrackedConnection(psycopg.Connection):
-    """A connection whose connect outcome updates STATE (the pool creates them)."""
+    """A connection whose connect outcome updates its pool's state (see tracked())."""
+
+    state: DatabaseState
 
     @classmethod
     def connect(cls, *args, **kwargs):
         try:
             conn = super().connect(*args, **kwargs)
         except psycopg.OperationalError as exc:
-            STATE.failed(exc)
+            cls.state.failed(exc)
             raise
-        STATE.ok()
+        cls.state.ok()
         return conn
+
+
+def tracked(state: DatabaseState) -> type[TrackedConnection]:
+    """The connection class of one pool, reporting to that pool's state."""
+    return type("PoolConnection", (TrackedConnection,), {"state": state})

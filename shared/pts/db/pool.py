@@ -14,7 +14,7 @@ from sqlalchemy import Engine, create_engine
 from sqlalchemy.pool import NullPool
 
 from pts.config import Settings, get_settings
-from pts.db.health import STATE, TrackedConnection
+from pts.db.health import DatabaseState, tracked
 from pts.db.urls import to_conninfo, to_sqlalchemy_url
 
 _lock = threading.Lock()
@@ -45,6 +45,7 @@ class FailFastPool(ConnectionPool):
     up to the pool's timeout otherwise (a busy pool, not a dead database)."""
 
     step = 0.5
+    state: DatabaseState
 
     def getconn(self, timeout: float | None = None):
         import time
@@ -55,16 +56,19 @@ class FailFastPool(ConnectionPool):
             try:
                 return super().getconn(max(min(self.step, left), 0.01))
             except PoolTimeout:
-                if STATE.down or time.monotonic() >= deadline:
+                if self.state.down or time.monotonic() >= deadline:
                     raise
 
 
-def _check(conn) -> None:
-    try:
-        ConnectionPool.check_connection(conn)
-    except Exception as exc:
-        STATE.failed(exc)
-        raise
+def _checker(state: DatabaseState):
+    def check(conn) -> None:
+        try:
+            ConnectionPool.check_connection(conn)
+        except Exception as exc:
+            state.failed(exc)
+            raise
+
+    return check
 
 
 def database_url(settings: Settings | None = None) -> str:
@@ -86,18 +90,19 @@ def get_pool(settings: Settings | None = None) -> ConnectionPool:
         return pool
     with _lock:
         if url not in _pools:
+            state = DatabaseState()
             pool = FailFastPool(
                 to_conninfo(url),
                 min_size=settings.pool_min_size,
                 max_size=settings.pool_max_size,
                 timeout=settings.pool_timeout,
-                connection_class=TrackedConnection,
+                connection_class=tracked(state),
                 kwargs={"autocommit": False, "row_factory": tuple_row, "connect_timeout": 2},
-                check=_check,
+                check=_checker(state),
                 name="pts",
                 open=True,
             )
-            pool.step = settings.db_fail_fast
+            pool.step, pool.state = settings.db_fail_fast, state
             _pools[url] = pool
         return _pools[url]
 

@@ -157,10 +157,10 @@ def emit_stored(pool, settings: Settings, stored: list) -> None:
     except Exception as exc:  # noqa: BLE001 - the request already succeeded; the relay catches up
         import psycopg
 
-        from pts.db.health import STATE
+        from pts.db.health import any_down
 
         if not isinstance(exc, psycopg.OperationalError):
             log.exception("emission after commit failed; the relay will re-emit")
-        elif not STATE.down:  # once down, said once for all by pts.db.health
+        elif not any_down():  # once down, said once for all by pts.db.health
             log.warning("emission after commit failed (database unavailable: %s); the relay "
                         "will re-emit", exc)

@@ -32,9 +32,9 @@ def guarded(func: Callable[[flask.Request], flask.Response]) -> Callable:
         except Problem as problem:
             return problem_response(problem)
         except (psycopg.OperationalError, PoolTimeout) as exc:
-            from pts.db.health import STATE
+            from pts.db.health import any_down
 
-            if not STATE.down:  # once down, pts.db.health has said so once for all requests
+            if not any_down():  # once down, pts.db.health has said so once for all requests
                 log.warning("database unavailable: %s", exc)
             return problem_response(Problem(
                 503, "the database is unavailable; retry later",

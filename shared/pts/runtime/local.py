@@ -37,10 +37,10 @@ class RelayTimer:
             except Exception as exc:  # noqa: BLE001 - try again at the next tick
                 import psycopg
 
-                from pts.db.health import STATE
+                from pts.db.health import any_down
 
                 if isinstance(exc, psycopg.OperationalError):
-                    if not STATE.down:
+                    if not any_down():
                         log.warning("relay: database unavailable (%s)", exc)
                 else:
                     log.exception("relay run failed")
