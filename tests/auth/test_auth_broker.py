@@ -10,7 +10,7 @@ import pytest
 from functions_framework import create_app
 
 from pts.auth import audit
-from tests.conftest import TEST_BROKER_TOKEN
+from tests.support.env import TEST_BROKER_TOKEN
 
 HANDLER = '''
 import flask

@@ -4,9 +4,8 @@ from __future__ import annotations
 
 import json
 
-from auth_helpers import bearer
-
 from pts.cli import main
+from tests.auth.helpers import bearer
 
 
 def _run(capsys, db_url, *argv):

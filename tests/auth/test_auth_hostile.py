@@ -9,11 +9,11 @@ import io
 import json
 
 import pytest
-from auth_helpers import deployment
 from hypothesis import HealthCheck, given, settings
 from hypothesis import strategies as st
 
-from tests.conftest import function_client
+from tests.auth.helpers import deployment
+from tests.support.env import function_client
 
 SQL_META = ["'", "''", '"', ";", "--", "/*", "*/", "\\", "%", "_", "' OR '1'='1",
             "'); DROP TABLE platform_events; --", "$$", "$1", "%(rows)s", "%s", "{}", "\x01",
@@ -70,8 +70,7 @@ def ingest(db_url):
     return function_client("ingest")
 
 
-FUZZ = settings(max_examples=120, deadline=None, database=None,
-                suppress_health_check=list(HealthCheck))
+FUZZ = settings(deadline=None, database=None, suppress_health_check=list(HealthCheck))
 
 
 def fuzz(ingest, sql, strategy, post) -> None:
@@ -116,8 +115,7 @@ def test_fuzzing_left_only_accepted_events(ingest, sql):
     ledger = Ledger()
     strategies = st.one_of(event_like, st.lists(event_like, max_size=3))
 
-    @settings(max_examples=150, deadline=None, database=None,
-              suppress_health_check=list(HealthCheck))
+    @settings(deadline=None, database=None, suppress_health_check=list(HealthCheck))
     @given(doc=strategies, ct=st.sampled_from(CONTENT_TYPES[:4]))
     def run(doc, ct):
         ledger.record(ingest.post("/", data=json.dumps(doc), headers={"Content-Type": ct}))

@@ -17,6 +17,7 @@ def _tables(sql) -> set[str]:
         "SELECT tablename FROM pg_tables WHERE schemaname = 'public'")}
 
 
+@pytest.mark.fresh_database
 def test_downgrade_and_upgrade_again(owner_url, sql):
     assert "api_tokens" in _tables(sql)
     downgrade(owner_url, "0001")

@@ -5,12 +5,12 @@ from __future__ import annotations
 import logging
 
 import pytest
-from auth_helpers import bearer, deployment
 
 from pts.auth import audit, store
 from pts.config import get_settings
 from pts.db.pool import get_pool
-from tests.conftest import TEST_TOKEN, function_client
+from tests.auth.helpers import bearer, deployment
+from tests.support.env import TEST_TOKEN, function_client
 
 CE_BATCH = "application/cloudevents-batch+json"
 

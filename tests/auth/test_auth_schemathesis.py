@@ -13,7 +13,7 @@ import yaml
 from hypothesis import HealthCheck, Phase, given, settings
 from schemathesis import GenerationMode
 
-from tests.conftest import ROOT, TEST_TOKEN
+from tests.support.env import ROOT, TEST_TOKEN
 
 SPEC = Path(__file__).with_name("ingest_openapi.yaml")
 
@@ -34,7 +34,7 @@ def test_ingest_against_its_schema(operation, sql, mode):
 
     # No shrinking: a failure prints its curl reproduction, and shrinking through a WSGI
     # app on a shared machine can take minutes.
-    @settings(max_examples=150, deadline=None, database=None,
+    @settings(deadline=None, database=None,
               suppress_health_check=list(HealthCheck),
               phases=[Phase.explicit, Phase.reuse, Phase.generate])
     @given(case=operation.as_strategy(generation_mode=mode))

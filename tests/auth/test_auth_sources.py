@@ -4,7 +4,7 @@ from __future__ import annotations
 
 import json
 
-from auth_helpers import bearer, deployment
+from tests.auth.helpers import bearer, deployment
 
 BATCH = "application/cloudevents-batch+json"
 

@@ -6,7 +6,7 @@ import psycopg
 
 from pts.db.migrate import current, downgrade, upgrade
 from pts.db.urls import to_conninfo
-from tests.conftest import admin_execute, drop_database, fresh_database
+from tests.support.database import admin_execute, drop_database, fresh_database
 
 
 def tables(url: str) -> set[str]:

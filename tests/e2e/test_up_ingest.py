@@ -12,7 +12,7 @@ from cloudevents.http import CloudEvent
 
 from pts.db.embedded import ensure_embedded
 from pts.db.urls import to_conninfo
-from tests.e2e.up import Up
+from tests.support.up import up as pts_up
 
 
 def event(i: int) -> CloudEvent:
@@ -34,7 +34,7 @@ def data_dir(tmp_path):
 
 
 def test_pts_up_serves_ingest_and_keeps_data_across_restarts(data_dir):
-    up = Up(data_dir)
+    up = pts_up(data_dir)
     try:
         path = "/function/ingest"  # no trailing slash: no redirect either
         headers, body = to_binary(event(1))
@@ -49,7 +49,7 @@ def test_pts_up_serves_ingest_and_keeps_data_across_restarts(data_dir):
         assert status == 400 and headers["Content-Type"] == "application/problem+json"
     finally:
         assert up.stop() == 0
-    up = Up(data_dir)
+    up = pts_up(data_dir)
     try:
         assert stored_ids(data_dir) == ["e-1", "e-2", "e-3", "e-4"]
         headers, body = to_binary(event(1))

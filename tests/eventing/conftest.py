@@ -109,7 +109,7 @@ def broker(db_url, monkeypatch, subscriber):
     from pts.broker.dispatcher import Dispatcher
     from pts.broker.ingress import create_app
     from pts.config import get_settings
-    from tests.conftest import TEST_TOKEN
+    from tests.support.env import TEST_TOKEN
 
     class Broker:
         def __init__(self):
@@ -142,11 +142,3 @@ def broker(db_url, monkeypatch, subscriber):
     for d in b.dispatchers:
         d.stop()
 
-
-@pytest.fixture
-def conformance_dir(request):
-    """tests/conftest.py's conformance_dir (both conftest modules are named `conftest`)."""
-    from pathlib import Path
-
-    root = Path(__file__).resolve().parents[1] / "conftest.py"
-    return request.config.pluginmanager.get_plugin(str(root)).conformance_dir

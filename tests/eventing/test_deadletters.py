@@ -5,12 +5,11 @@ from __future__ import annotations
 import base64
 import json
 
-from eventing_helpers import ce_headers
-
 from pts.cli import main
 from pts.config import get_settings
 from pts.db.pool import get_pool
 from pts.services import deadletters
+from tests.eventing.helpers import ce_headers
 
 
 def dead_letter_headers(i=1, code="503", dest="http://h/function/deployments"):
@@ -97,6 +96,6 @@ def test_redrive_into_the_local_broker_targets_the_failed_trigger(db_url, sql):
 
 def _client():
     """The deadletter function as the broker calls it (with the broker's secret)."""
-    from tests.conftest import function_client
+    from tests.support.env import function_client
 
     return function_client("deadletter")

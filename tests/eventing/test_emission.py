@@ -5,11 +5,11 @@ from __future__ import annotations
 import json
 import threading
 
-from eventing_helpers import deployment, free_port
-
 from pts.config import get_settings
 from pts.db.pool import get_pool
 from pts.eventing.relay import relay_once
+from tests.eventing.helpers import deployment
+from tests.support.wait import free_port
 
 
 def post(client, *events):
@@ -137,7 +137,7 @@ def test_relay_function_answers_with_counts(ingest_client, sql, subscriber, monk
     sink = subscriber()
     monkeypatch.setenv("K_SINK", sink.url)
     monkeypatch.setenv("PTS_RELAY_DELAY", "0")
-    from tests.conftest import function_client
+    from tests.support.env import function_client
 
     client = function_client("relay")  # as the timer calls it, with the broker's secret
     resp = client.post("/")

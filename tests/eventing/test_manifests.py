@@ -14,6 +14,7 @@ from pts import routing
 from pts.deploy import knative
 from pts.deploy.stack import STACK, functions
 from pts.runtime.functions import FUNCTIONS
+from tests.support.env import conformance_dir
 
 ROOT = Path(__file__).resolve().parents[2]
 CHECKED_IN = ROOT / "deploy" / "knative"
@@ -36,7 +37,7 @@ def _strip(schema):
 
 
 @pytest.fixture
-def crd_schema(conformance_dir):
+def crd_schema():
     """kind, version -> the CRD's schema."""
     return lambda kind, version: _crd_schema(conformance_dir("knative-crds"), kind, version)
 
@@ -142,7 +143,7 @@ def test_broker_sources_and_job():
     assert job["command"] == ["pts", "migrate"]
 
 
-def test_stack_yml_validates_and_names_every_function(conformance_dir):
+def test_stack_yml_validates_and_names_every_function():
     schema = yaml.safe_load((conformance_dir("openfaas") / "stack.schema.json").read_text())
     doc = yaml.safe_load(STACK.read_text())
     jsonschema.Draft202012Validator(schema).validate(doc)

@@ -2,6 +2,8 @@
 
 from __future__ import annotations
 
+import pytest
+
 from pts.db.migrate import downgrade, upgrade
 
 TABLES = {"event_emissions", "broker_events", "broker_deliveries", "dead_letters"}
@@ -12,6 +14,7 @@ def tables(sql) -> set[str]:
     return {r[0] for r in rows}
 
 
+@pytest.mark.fresh_database
 def test_downgrade_to_0001_and_back(owner_url, sql):
     assert tables(sql) >= TABLES
     downgrade(owner_url, "0001")

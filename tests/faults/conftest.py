@@ -11,7 +11,7 @@ from pathlib import Path
 
 import pytest
 
-from tests.e2e.up import ROOT
+from tests.support.env import ROOT
 
 
 def _own_dir() -> Path:

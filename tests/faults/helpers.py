@@ -14,18 +14,19 @@ import psycopg
 
 from pts.db.embedded import ensure_embedded, postmaster_pid
 from pts.db.urls import to_conninfo
-from tests.conftest import TEST_TOKEN
+from tests.support.env import TEST_TOKEN
+from tests.support.up import Served, environment, up
+from tests.support.wait import wait_for as support_wait_for
+
+
+def start(data: Path, **env: str) -> Served:
+    """`pts up` on data (PTS_ADMIN_TOKEN=TEST_TOKEN, env on top) on a free port."""
+    return up(data, env=environment({"PTS_ADMIN_TOKEN": TEST_TOKEN, **env}))
 
 
 def wait_for(predicate, timeout: float = 30.0, interval: float = 0.1):
     """Poll predicate until it returns a truthy value; fail after timeout seconds."""
-    deadline = time.monotonic() + timeout
-    while True:
-        value = predicate()
-        if value:
-            return value
-        assert time.monotonic() < deadline, "condition not met in time"
-        time.sleep(interval)
+    return support_wait_for(predicate, timeout=timeout, interval=interval)
 
 
 def deployment(i: int, run: str = "r") -> dict:

@@ -10,14 +10,13 @@ import time
 
 import pytest
 
-from tests.e2e.up import Up
-from tests.faults.helpers import Load, postmaster, stored_ids, wait_for
+from tests.faults.helpers import Load, postmaster, start, stored_ids, wait_for
 
 pytestmark = pytest.mark.faults
 
 
 def test_killing_the_database_under_load_loses_nothing_and_fails_fast(data):
-    up = Up(data)
+    up = start(data)
     load = Load(up.port, threads=3, run="db").start()
     try:
         wait_for(lambda: load.count(202) >= 50)

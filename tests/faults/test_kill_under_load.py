@@ -9,9 +9,9 @@ import sys
 
 import pytest
 
-from tests.e2e.up import ROOT, Up
-from tests.faults.helpers import Load, app_conn, stored_ids, wait_for
+from tests.faults.helpers import Load, app_conn, start, stored_ids, wait_for
 from tests.projections.helpers import tables
+from tests.support.env import ROOT
 
 pytestmark = pytest.mark.faults
 
@@ -25,7 +25,7 @@ def settled(data) -> bool:
 
 
 def test_kill_9_under_load_keeps_every_acknowledged_event(data):
-    up = Up(data)
+    up = start(data)
     load = Load(up.port, threads=3, run="k9").start()
     try:
         wait_for(lambda: load.count(202) >= 100)
@@ -34,7 +34,7 @@ def test_kill_9_under_load_keeps_every_acknowledged_event(data):
         load.stop()
     acknowledged = set(load.acknowledged)
     assert acknowledged and acknowledged <= stored_ids(data)
-    up = Up(data)
+    up = start(data)
     try:
         wait_for(lambda: settled(data), timeout=45)
         with app_conn(data) as conn:

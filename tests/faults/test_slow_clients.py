@@ -12,8 +12,7 @@ import time
 
 import pytest
 
-from tests.e2e.up import Up
-from tests.faults.helpers import deployment, get, post
+from tests.faults.helpers import deployment, get, post, start
 
 pytestmark = pytest.mark.faults
 
@@ -65,7 +64,7 @@ def p99(values: list[float]) -> float:
 
 
 def test_200_slow_connections_leave_health_and_ingest_answering(data):
-    up = Up(data, env={"PTS_HEADER_TIMEOUT": "60", "PTS_BODY_TIMEOUT": "60"})
+    up = start(data, PTS_HEADER_TIMEOUT="60", PTS_BODY_TIMEOUT="60")
     socks: list[socket.socket] = []
     trickle = None
     try:
@@ -103,17 +102,17 @@ def read_all(s: socket.socket, timeout: float) -> bytes:
 
 
 def test_a_request_that_does_not_arrive_in_time_gets_408(data):
-    up = Up(data, env={"PTS_HEADER_TIMEOUT": "1", "PTS_BODY_TIMEOUT": "2"})
+    up = start(data, PTS_HEADER_TIMEOUT="1", PTS_BODY_TIMEOUT="2")
     try:
         for first in (SLOW_HEADERS, SLOW_BODY, b""):
             s = socket.create_connection(("127.0.0.1", up.port), timeout=5)
             s.sendall(first)
-            start = time.monotonic()
+            began = time.monotonic()
             answer = read_all(s, timeout=10)  # the server closes: recv returns b""
             s.close()
             assert answer.startswith(b"HTTP/1.1 408 "), answer
             assert b"application/problem+json" in answer
-            assert time.monotonic() - start < 5
+            assert time.monotonic() - began < 5
         # A whole request sent in pieces, each within time, is served as usual.
         s = socket.create_connection(("127.0.0.1", up.port), timeout=5)
         body = b'{"type": "platform.note", "id": "n-1", "text": "hello"}'
@@ -129,6 +128,6 @@ def test_a_request_that_does_not_arrive_in_time_gets_408(data):
 
 
 def up_token() -> bytes:
-    from tests.conftest import TEST_TOKEN
+    from tests.support.env import TEST_TOKEN
 
     return TEST_TOKEN.encode()

@@ -9,18 +9,17 @@ import signal
 
 import pytest
 
-from tests.e2e.up import Up
-from tests.faults.helpers import deployment, get, post, postmaster, wait_for
+from tests.faults.helpers import deployment, get, post, postmaster, start, wait_for
 
 pytestmark = pytest.mark.faults
 
 
 def test_a_clean_stop_after_an_earlier_kill_9_stops_postgres(data):
-    up = Up(data)
+    up = start(data)
     first = postmaster(data)
     up.kill()
     assert postmaster(data) == first  # left running: nobody else will stop it
-    up = Up(data)
+    up = start(data)
     assert postmaster(data) == first  # reused, and now owned
     assert up.request("GET", "/readyz")[0] == 200
     assert up.stop() == 0
@@ -29,16 +28,16 @@ def test_a_clean_stop_after_an_earlier_kill_9_stops_postgres(data):
 
 
 def test_a_second_pts_up_on_the_same_data_refuses_to_start(data):
-    up = Up(data)
+    up = start(data)
     try:
-        with pytest.raises(RuntimeError, match="another pts up"):
-            Up(data)
+        with pytest.raises(AssertionError, match="another pts up"):
+            start(data)
     finally:
         up.stop()
 
 
 def test_a_killed_postmaster_is_started_again(data):
-    up = Up(data)
+    up = start(data)
     try:
         os.kill(postmaster(data), signal.SIGKILL)
         status, took = get(up.port, "/readyz")
@@ -54,7 +53,7 @@ def test_a_killed_postmaster_is_started_again(data):
 
 
 def test_a_postmaster_that_cannot_start_again_stops_pts_up(data):
-    up = Up(data)
+    up = start(data)
     try:
         with (data / "pgdata" / "postgresql.auto.conf").open("a") as conf:
             conf.write("shared_buffers = 'not a size'\n")

@@ -15,8 +15,8 @@ import pytest
 import yaml
 
 from pts.http.decode import encode_header_value
-from tests.conftest import conformance_dir
 from tests.ingest.helpers import count, stored_events
+from tests.support.env import conformance_dir
 
 FOREIGN = "io.cloudevents.,com.example."
 CORE = ("id", "source", "type", "specversion", "subject", "datacontenttype", "dataschema")

@@ -5,8 +5,8 @@ from __future__ import annotations
 import json
 import threading
 
-from tests.conftest import function_client
 from tests.ingest.helpers import count, deployment, stored_events
+from tests.support.env import function_client
 
 
 def ce(id_="e-1", source="/ci", **data) -> dict:

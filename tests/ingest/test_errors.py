@@ -6,8 +6,8 @@ import json
 
 import pytest
 
-from tests.conftest import function_client
 from tests.ingest.helpers import count, deployment
+from tests.support.env import function_client
 
 PROBLEM = "application/problem+json"
 TYPE = "dev.pts.deployment.started"

@@ -7,7 +7,7 @@ from cloudevents.conversion import to_binary, to_structured
 from cloudevents.http import CloudEvent
 
 from pts.db import pool as db_pool
-from tests.conftest import function_client
+from tests.support.env import function_client
 
 from .helpers import event, log, one, rows
 

@@ -4,7 +4,6 @@ tables as processing the log in order of (event time, seq)."""
 from __future__ import annotations
 
 import itertools
-import os
 
 import psycopg
 import pytest
@@ -13,7 +12,7 @@ from hypothesis import strategies as st
 
 from pts.db.urls import to_conninfo
 from pts.projections.registry import PROJECTIONS
-from tests.conftest import drop_database, fresh_database
+from tests.support.database import drop_database, fresh_database
 
 from .helpers import deliver_all, event, log, tables
 
@@ -101,9 +100,8 @@ def clear(conn) -> None:
                  "; ".join(f"DELETE FROM {t}" for t in names))
 
 
-@settings(max_examples=int(os.environ.get("PTS_PROPERTY_EXAMPLES", "300")), deadline=None,
-          suppress_health_check=[HealthCheck.function_scoped_fixture,
-                                 HealthCheck.too_slow, HealthCheck.data_too_large])
+@settings(deadline=None, suppress_health_check=[
+    HealthCheck.function_scoped_fixture, HealthCheck.too_slow, HealthCheck.data_too_large])
 @given(streams())
 def test_any_order_with_repeats_equals_in_order_processing(shared_db, stream):
     events, delivered = stream

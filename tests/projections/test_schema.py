@@ -1,5 +1,6 @@
 """The projection tables: migration and SQLModel models agree, and the migration goes down."""
 
+import pytest
 from sqlmodel import SQLModel
 
 import pts.projections.models  # noqa: F401  (registers the tables)
@@ -27,6 +28,7 @@ def test_models_match_the_migration(sql):
         assert _columns(sql, table) == {c.name: bool(c.nullable) for c in model.columns}, table
 
 
+@pytest.mark.fresh_database
 def test_downgrade_drops_the_projections_and_upgrade_restores_them(owner_url, sql):
     downgrade(owner_url, "0001")
     rows = sql.execute("SELECT table_name FROM information_schema.tables "

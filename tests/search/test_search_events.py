@@ -4,7 +4,8 @@ pagination (also while events arrive), cursor tampering, and 400s naming the par
 from __future__ import annotations
 
 import pytest
-from conftest import put  # tests/search/conftest.py
+
+from tests.support.search_data import put
 
 
 def names(resp, known):

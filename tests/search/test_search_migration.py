@@ -2,6 +2,8 @@
 
 from __future__ import annotations
 
+import pytest
+
 from pts.db.migrate import downgrade, upgrade
 
 SEARCH_INDEXES = {"ix_events_source_seq", "ix_events_service_seq", "ix_events_type_c",
@@ -13,6 +15,7 @@ def _indexes(sql) -> set[str]:
     return {r[0] for r in rows}
 
 
+@pytest.mark.fresh_database
 def test_downgrade_drops_the_search_indexes_and_upgrade_restores_them(owner_url, sql):
     assert _indexes(sql) >= SEARCH_INDEXES
     downgrade(owner_url, "0001")

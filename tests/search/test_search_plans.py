@@ -2,7 +2,9 @@
 log (1,000,000 events; PTS_PLAN_ROWS changes it) and find no sequential scan of the log.
 
 The log is generated once for the module, in its own database, by one INSERT ... SELECT
-over generate_series, then ANALYZEd so that the planner sees realistic statistics."""
+over generate_series, then ANALYZEd so that the planner sees realistic statistics. The
+migration's indexes are dropped for the load and created again from their own definitions
+after it: building an index once is much faster than updating it a million times."""
 
 from __future__ import annotations
 
@@ -39,6 +41,13 @@ FROM generate_series(1, %(rows)s) AS i,
         'reason', CASE WHEN i %% 1000 = 0 THEN 'image pull backoff' ELSE 'ok' END) AS d) AS x
 """
 
+# The indexes of the log that no constraint owns: (name, definition).
+INDEXES = """
+SELECT indexrelid::regclass::text, pg_get_indexdef(indexrelid) FROM pg_index i
+WHERE indrelid = 'platform_events'::regclass
+  AND NOT EXISTS (SELECT 1 FROM pg_constraint c WHERE c.conindid = i.indexrelid)
+"""
+
 QUERIES = [
     "",
     "type=dev.pts.deployment.failed",
@@ -71,7 +80,13 @@ def big_log(pg_admin_url, template_url):
         admin.execute(f'CREATE DATABASE "{name}" TEMPLATE "{template}"')
     url = with_database(pg_admin_url, name)
     with psycopg.connect(to_conninfo(url), autocommit=True) as conn:
+        indexes = conn.execute(INDEXES).fetchall()
+        for index, _ in indexes:
+            conn.execute(f"DROP INDEX {index}")
         conn.execute(GENERATE, {"rows": ROWS})
+        conn.execute("SET maintenance_work_mem = '256MB'")
+        for _, definition in indexes:
+            conn.execute(definition)
         conn.execute("ANALYZE platform_events")
     yield url
     with psycopg.connect(to_conninfo(pg_admin_url), autocommit=True) as admin:

@@ -4,7 +4,8 @@ services, images, the environment matrix (now and at past times), dead letters."
 from __future__ import annotations
 
 import pytest
-from conftest import API, A, B
+
+from tests.support.search_data import API, A, B
 
 T = "2026-11-01T{}:00Z".format
 

@@ -8,7 +8,6 @@ from urllib.parse import urlsplit
 
 import pytest
 import schemathesis
-from conftest import KNOWN, PLATFORM, project, put
 from hypothesis import HealthCheck, settings
 from schemathesis.core.parameters import ParameterLocation
 from schemathesis.specs.openapi.checks import (
@@ -19,7 +18,8 @@ from schemathesis.specs.openapi.checks import (
 
 from pts.domain.timefmt import parse_rfc3339
 from pts.runtime.app import build_app
-from tests.conftest import TEST_TOKEN
+from tests.support.env import TEST_TOKEN
+from tests.support.search_data import KNOWN, PLATFORM, project, put
 
 APP = build_app()
 schema = schemathesis.openapi.from_wsgi("/function/search/openapi.json", APP)
@@ -49,7 +49,7 @@ def _inverted(case) -> str | None:
 
 
 @schema.parametrize()
-@settings(max_examples=25, deadline=None,
+@settings(deadline=None,
           suppress_health_check=[HealthCheck.function_scoped_fixture, HealthCheck.too_slow])
 def test_api_conforms(case, populated):
     # A cursor is only ever one this API gave (HMAC): generated ones are refused by design

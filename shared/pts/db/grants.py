@@ -87,7 +87,11 @@ def _ensure_group(conn: psycopg.Connection) -> bool:
         log.warning("role %s does not exist and %s cannot create it: no grants applied "
                     "(docs/security.md, two roles)", GROUP, "this role")
         return False
-    conn.execute(sql.SQL("CREATE ROLE {} NOLOGIN").format(sql.Identifier(GROUP)))
+    try:
+        with conn.transaction():  # a savepoint: another migration may create it first
+            conn.execute(sql.SQL("CREATE ROLE {} NOLOGIN").format(sql.Identifier(GROUP)))
+    except (psycopg.errors.DuplicateObject, psycopg.errors.UniqueViolation):
+        pass
     return True
 
 

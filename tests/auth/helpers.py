@@ -1,4 +1,4 @@
-"""Helpers of the access-control tests (fixtures are in tests/conftest.py)."""
+"""Helpers of the access-control tests (fixtures: tests/conftest.py)."""
 
 from __future__ import annotations
 
