@@ -65,7 +65,9 @@ class BufferingWorker(ThreadWorker):
                 raise
             return
         self.nr_conns += 1
-        self._read_request(TConn(self.cfg, sock, addr, listener.getsockname()), b"")
+        conn = TConn(self.cfg, sock, addr, listener.getsockname())
+        self._read_request(conn, b"")
+        self._on_readable(conn, sock)  # the request often came with the connection
 
     def on_client_socket_readable(self, conn, client):
         """A kept-alive connection has data: read its next request the same way."""
