@@ -3,6 +3,7 @@
 import functions_framework
 
 from pts.auth import INGEST, authorize, check_sources
+from pts.cdevents.mapping import derive
 from pts.config import get_settings
 from pts.db.pool import get_pool
 from pts.http.decode import decode_request
@@ -10,6 +11,7 @@ from pts.http.guard import guarded, read_body, require_method
 from pts.http.limits import check_event_data
 from pts.http.problem import json_response
 from pts.services import ingest as ingest_service
+from pts.services import mapped
 from pts.services.wiring import ingest_hooks
 
 
@@ -23,7 +25,9 @@ def ingest(request):
     check_event_data(raws, settings)
     envelopes = ingest_service.validate_all(raws, settings)
     check_sources(principal, envelopes)
-    accepted = ingest_service.ingest(get_pool(settings), envelopes, **ingest_hooks(settings))
+    posted = mapped.map_all(envelopes, derive)  # CDEvents: the catalog events they map onto
+    accepted = ingest_service.ingest(get_pool(settings), mapped.flatten(posted),
+                                     **ingest_hooks(settings))
     return json_response(
-        {"accepted": len(accepted), "events": [a.as_json() for a in accepted]}, status=202
+        {"accepted": len(posted), "events": mapped.answer(posted, accepted)}, status=202
     )

@@ -157,13 +157,25 @@ class Settings(BaseSettings):
         "database is known to be unreachable, before its 503.",
     )
 
+    # --- Webhooks (issue 12; docs/integrations.md) ---
+    github_deploy_workflows: Annotated[list[str], NoDecode] = Field(
+        default_factory=lambda: ["*deploy*"],
+        description="GitHub workflow_run webhooks: a run is a deployment when the workflow's "
+        "name or file matches one of these patterns (fnmatch, case-insensitive; JSON list or "
+        "comma-separated).",
+    )
+    github_deploy_environment: str = Field(
+        default="production", min_length=1,
+        description="The environment of deployments read from GitHub workflow runs.",
+    )
+
     @model_validator(mode="after")
     def _url_from_file(self) -> Settings:
         if self.database_url is None and self.database_url_file is not None:
             self.database_url = self.database_url_file.read_text().strip() or None
         return self
 
-    @field_validator("foreign_types", "cors_origins", mode="before")
+    @field_validator("foreign_types", "cors_origins", "github_deploy_workflows", mode="before")
     @classmethod
     def _split_list(cls, value: object) -> object:
         if isinstance(value, str):

@@ -121,7 +121,8 @@ def test_services_carry_scale_visibility_and_the_database_secret():
         if stack[name].label("target"):
             assert ann["autoscaling.knative.dev/target"] == stack[name].label("target")
         visibility = svc["metadata"]["labels"].get("networking.knative.dev/visibility")
-        assert visibility == (None if name in ("ingest", "search", "admin") else "cluster-local")
+        assert visibility == (None if name in ("ingest", "search", "admin", "webhooks")
+                              else "cluster-local")
         env = {e["name"]: e for e in svc["spec"]["template"]["spec"]["containers"][0]["env"]}
         assert env["FUNCTION_TARGET"]["value"] == name
         assert env["DATABASE_URL"]["valueFrom"]["secretKeyRef"] == knative.SECRET
@@ -137,6 +138,7 @@ def test_broker_sources_and_job():
     ingest = objs[("SinkBinding", "ingest-sink")]["spec"]
     assert ingest["subject"]["name"] == "ingest" and ingest["sink"]["ref"]["kind"] == "Broker"
     assert objs[("SinkBinding", "relay-sink")]["spec"]["subject"]["name"] == "relay"
+    assert objs[("SinkBinding", "webhooks-sink")]["spec"]["subject"]["name"] == "webhooks"
     ping = objs[("PingSource", "relay-timer")]["spec"]
     assert ping["sink"]["ref"]["name"] == "relay" and ping["schedule"]
     job = objs[("Job", "pts-migrate")]["spec"]["template"]["spec"]["containers"][0]
@@ -149,7 +151,7 @@ def test_stack_yml_validates_and_names_every_function():
     jsonschema.Draft202012Validator(schema).validate(doc)
     fns = doc["functions"]
     names = {"ingest", "search", "admin", "deployments", "services", "images", "deadletter",
-             "relay"}
+             "relay", "webhooks"}
     assert set(fns) == names and {f.name for f in FUNCTIONS} <= names
     for path in doc["configuration"]["copy"]:  # the Dockerfile's COPY sources
         assert (ROOT / path).exists(), path

@@ -6,6 +6,11 @@
 - GET /api/tokens          live tokens (scope admin)
 - POST /api/tokens         create one: {"name", "scopes", "source_prefix"} (scope admin)
 - DELETE /api/tokens/NAME  revoke one (scope admin)
+- GET /api/webhooks        live webhook integrations (scope admin)
+- POST /api/webhooks       create one: {"name", "kind", "source_prefix"} -> 201 with its
+                           secret, shown once (scope admin)
+- DELETE /api/webhooks/NAME  revoke one (scope admin)
+- POST /api/deadletters/ID/redrive  re-emit an open dead letter (scope admin)
 """
 
 from __future__ import annotations
@@ -14,7 +19,7 @@ from urllib.parse import urlsplit
 
 import flask
 
-from pts.admin import static
+from pts.admin import deadletters, static
 from pts.auth import ADMIN, READ, authorize, store
 from pts.auth.scopes import parse_scopes
 from pts.config import Settings, get_settings
@@ -22,6 +27,7 @@ from pts.db.pool import get_pool
 from pts.http.guard import read_body, require_method
 from pts.http.problem import Problem, json_response
 from pts.http.secure import add_security_headers
+from pts.webhooks import admin_api as webhooks_api
 
 FUNCTION = "admin"
 
@@ -68,6 +74,9 @@ def _api(request: flask.Request, route: str, settings: Settings) -> flask.Respon
         if request.method == "GET":
             return json_response({"tokens": [r.as_json() for r in store.list_tokens(pool)]})
         return _create(request, pool, settings)
+    if route == "webhooks" or route.startswith("webhooks/"):
+        authorize(request, ADMIN, function=FUNCTION, settings=settings)
+        return webhooks_api.handle(request, route, get_pool(settings))
     if route.startswith("tokens/"):
         require_method(request, "DELETE")
         authorize(request, ADMIN, function=FUNCTION, settings=settings)
@@ -75,6 +84,11 @@ def _api(request: flask.Request, route: str, settings: Settings) -> flask.Respon
         if record is None:
             raise Problem(404, "no live token of that name")
         return flask.Response(status=204)
+    if match := deadletters.ROUTE.match(route):
+        require_method(request, "POST")
+        authorize(request, ADMIN, function=FUNCTION, settings=settings)
+        letter = deadletters.redrive_one(deadletters.letter_id(match.group(1)), settings)
+        return json_response(letter)
     raise Problem(404, "no such API route")
 
 

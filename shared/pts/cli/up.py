@@ -101,6 +101,7 @@ def run(args) -> int:
         "    -d '{\"type\": \"deployment.started\", \"deployment_id\": \"d-1\", "
         "\"service\": \"api\", \"environment\": \"prod\", \"version\": \"1.4.2\"}'\n"
         "  then watch this log: `queued ...` (ingress) and `delivered ...` (to a handler).\n"
+        f"Or see a whole platform: pts demo --url {base}{data_opt}, then open the admin page.\n"
         "Press Ctrl-C to stop.",
         file=sys.stderr, flush=True,
     )

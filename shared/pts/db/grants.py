@@ -32,6 +32,7 @@ GRANTS: dict[str, str] = {
     "broker_deliveries": "SELECT, INSERT, UPDATE",
     "dead_letters": "SELECT, INSERT, UPDATE",
     "api_tokens": "SELECT, INSERT, UPDATE",
+    "webhook_integrations": "SELECT, INSERT, UPDATE",  # revoking one is an UPDATE
     "deployments_handled_events": _PROJECTION,
     "deployments": _PROJECTION,
     "current_deployments": _PROJECTION,

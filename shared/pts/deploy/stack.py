@@ -12,7 +12,7 @@ ROOT = Path(__file__).resolve().parents[3]
 STACK = ROOT / "stack.yml"
 HANDLER_VISIBILITY = "cluster-local"
 # Functions reached from outside the cluster; the rest only by the broker and sources.
-PUBLIC = ("ingest", "search", "admin")
+PUBLIC = ("ingest", "search", "admin", "webhooks")
 
 
 @dataclass(frozen=True)

@@ -9,16 +9,30 @@ from __future__ import annotations
 from enum import StrEnum
 from typing import Annotated, Any
 
-from pydantic import BaseModel, ConfigDict, StringConstraints
+from pydantic import AfterValidator, BaseModel, ConfigDict, StringConstraints, WithJsonSchema
+
+from pts.domain.timefmt import parse_rfc3339
 
 PREFIX = "dev.pts."
 PLATFORM_PREFIX = "dev.pts.platform."
+# CDEvents (and their custom events): always taken; pts.cdevents validates and maps them.
+CDEVENTS_PREFIXES = ("dev.cdevents.", "dev.cdeventsx.")
 
 Name = Annotated[str, StringConstraints(min_length=1, max_length=256, strip_whitespace=False)]
 Text = Annotated[str, StringConstraints(max_length=4096)]
 Digest = Annotated[
     str, StringConstraints(pattern=r"^[a-z0-9]+(?:[.+_-][a-z0-9]+)*:[a-zA-Z0-9=_-]{32,}$")
 ]
+
+
+
+def _rfc3339(value: str) -> str:
+    parse_rfc3339(value)  # ValueError names what is wrong; the string is kept as sent
+    return value
+
+
+Time = Annotated[str, AfterValidator(_rfc3339),
+                 WithJsonSchema({"type": "string", "format": "date-time"})]
 
 
 class Data(BaseModel):
@@ -32,6 +46,14 @@ class Pipeline(BaseModel):
     url: Text | None = None
 
 
+class Change(BaseModel):
+    """A change a deployment ships: its commit and when it was committed or merged."""
+
+    model_config = ConfigDict(extra="allow")
+    commit: Name
+    time: Time
+
+
 class DeploymentStarted(Data):
     deployment_id: Name
     service: Name
@@ -41,6 +63,8 @@ class DeploymentStarted(Data):
     commit: Name | None = None
     pipeline: Pipeline | None = None
     actor: Name | None = None
+    commit_time: Time | None = None
+    changes: list[Change] | None = None
 
 
 class DeploymentSucceeded(Data):
@@ -50,6 +74,8 @@ class DeploymentSucceeded(Data):
     version: Name | None = None
     image: Text | None = None
     commit: Name | None = None
+    commit_time: Time | None = None
+    changes: list[Change] | None = None
 
 
 class DeploymentFailed(Data):
@@ -57,6 +83,8 @@ class DeploymentFailed(Data):
     service: Name
     environment: Name
     reason: Text | None = None
+    commit_time: Time | None = None
+    changes: list[Change] | None = None
 
 
 class DeploymentRolledBack(Data):
@@ -65,6 +93,8 @@ class DeploymentRolledBack(Data):
     environment: Name
     to_version: Name | None = None
     reason: Text | None = None
+    commit_time: Time | None = None
+    changes: list[Change] | None = None
 
 
 class DeploymentCancelled(Data):
@@ -72,6 +102,8 @@ class DeploymentCancelled(Data):
     service: Name
     environment: Name
     reason: Text | None = None
+    commit_time: Time | None = None
+    changes: list[Change] | None = None
 
 
 class ServiceRegistered(Data):
@@ -122,6 +154,28 @@ class ImagePublished(Data):
     commit: Name | None = None
 
 
+class ChangeMerged(Data):
+    """A change merged. Without a data `time`, the event's own time is the merge time (a
+    structured CloudEvent need not repeat it in its data)."""
+
+    service: Name
+    commit: Name
+    time: Time | None = None
+    url: Text | None = None
+
+
+class IncidentOpened(Data):
+    incident_id: Name
+    service: Name
+    environment: Name
+
+
+class IncidentResolved(Data):
+    incident_id: Name
+    service: Name
+    environment: Name
+
+
 class PlatformData(Data):
     """dev.pts.platform.*: any JSON object, stored and searchable, not projected."""
 
@@ -138,6 +192,9 @@ CATALOG: dict[str, type[Data]] = {
     "dev.pts.service.health_changed": ServiceHealthChanged,
     "dev.pts.service.decommissioned": ServiceDecommissioned,
     "dev.pts.image.published": ImagePublished,
+    "dev.pts.change.merged": ChangeMerged,
+    "dev.pts.incident.opened": IncidentOpened,
+    "dev.pts.incident.resolved": IncidentResolved,
 }
 
 # What the `subject` of each kind of event names, filled in when a producer leaves it out.
@@ -145,6 +202,8 @@ SUBJECT_FIELD: dict[str, str] = {
     "dev.pts.deployment.": "deployment_id",
     "dev.pts.service.": "service",
     "dev.pts.image.": "digest",
+    "dev.pts.change.": "commit",
+    "dev.pts.incident.": "incident_id",
 }
 
 
@@ -171,6 +230,10 @@ def model_for(type_: str, foreign_types: list[str] | tuple[str, ...] = ()) -> ty
         return CATALOG[type_]
     if type_.startswith(PLATFORM_PREFIX) and len(type_) > len(PLATFORM_PREFIX):
         return PlatformData
+    if type_.startswith(CDEVENTS_PREFIXES):
+        from pts.cdevents.models import model_for_type
+
+        return model_for_type(type_)
     if not type_.startswith(PREFIX) and any(type_.startswith(p) for p in foreign_types):
         return ANY_DATA
     raise UnknownType(type_)

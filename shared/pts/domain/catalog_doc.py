@@ -14,10 +14,17 @@ object with the fields listed (required first). Fields not listed are accepted a
 Plain JSON producers may use the short type (`deployment.started`).
 
 `dev.pts.platform.<anything>` takes any JSON object as data: stored and searchable, not
-projected. Types outside `dev.pts.` are refused (422) unless an operator allows their prefix
-with `PTS_FOREIGN_TYPES`.
+projected. CDEvents (`dev.cdevents.*`, `dev.cdeventsx.*`) are stored as sent and those PTS
+maps are also stored as the events below (see [integrations.md](integrations.md)). Other
+types outside `dev.pts.` are refused (422) unless an operator allows their prefix with
+`PTS_FOREIGN_TYPES`.
 
 An image is a reference `repository[:tag][@digest]`; a digest is `algorithm:hex`.
+
+Deployments' `commit_time` and `changes`, `dev.pts.change.merged` and `dev.pts.incident.*`
+feed the DORA metrics (see dora.md); they are read from the log, not projected. A
+`change.merged` without a data `time` was merged at the event's `time` (plain JSON's `time`
+is the event's and, for this type, the data's too).
 """
 
 
@@ -30,7 +37,11 @@ def _type_of(prop: dict[str, Any], defs: dict[str, Any]) -> str:
     if "anyOf" in prop:
         kinds = [_type_of(p, defs) for p in prop["anyOf"] if p.get("type") != "null"]
         return " or ".join(kinds)
+    if prop.get("type") == "array" and "items" in prop:
+        return "array of " + _type_of(prop["items"], defs)
     text = prop.get("type", "any")
+    if prop.get("format") == "date-time":
+        text += " (RFC 3339 date-time)"
     if "pattern" in prop:
         text += f" matching `{prop['pattern']}`"
     if "maxLength" in prop:

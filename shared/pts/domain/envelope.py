@@ -160,6 +160,28 @@ def validate_attributes(raw: dict) -> tuple[dict[str, Any], list[FieldError]]:
     return attrs, errors
 
 
+def unknown_type_hint(type_: str) -> str:
+    """The 422 message for a type PTS does not take, saying how to allow it."""
+    if type_.startswith(catalog.PREFIX):
+        return (f"unknown event type {type_!r}: it is not in the catalog "
+                "(docs/event-catalog.md); send events PTS should only store as "
+                "dev.pts.platform.<name>")
+    head = type_.rsplit(".", 1)[0] + "." if "." in type_ else type_
+    return (f"unknown event type {type_!r}: PTS takes the types of its catalog "
+            "(docs/event-catalog.md) and CDEvents (dev.cdevents.*); an operator allows "
+            f"other types by prefix with PTS_FOREIGN_TYPES (for example "
+            f"PTS_FOREIGN_TYPES={head})")
+
+
+def cdevent_subject(type_: str, data: Any) -> str | None:
+    """A CDEvent's subject id, the CloudEvents subject its binding prescribes."""
+    if not type_.startswith(catalog.CDEVENTS_PREFIXES) or not isinstance(data, dict):
+        return None
+    subject = data.get("subject")
+    value = subject.get("id") if isinstance(subject, dict) else None
+    return value if isinstance(value, str) and value else None
+
+
 def validate_event(
     raw: dict, foreign_types: list[str] | tuple[str, ...] = ()
 ) -> Envelope | list[FieldError]:
@@ -179,7 +201,7 @@ def validate_event(
     try:
         model = catalog.model_for(type_, foreign_types)
     except catalog.UnknownType:
-        return [FieldError("type", f"unknown event type {type_!r}", "type")]
+        return [FieldError("type", unknown_type_hint(type_), "type")]
     if model is not catalog.ANY_DATA:
         if not isinstance(data, dict):
             return [FieldError("data", f"{type_} needs a JSON object as data", "data")]
@@ -190,7 +212,7 @@ def validate_event(
                 FieldError("data." + ".".join(str(p) for p in e["loc"]), e["msg"], "data")
                 for e in exc.errors()
             ]
-    subject = attrs["subject"] or catalog.subject_for(type_, data)
+    subject = attrs["subject"] or catalog.subject_for(type_, data) or cdevent_subject(type_, data)
     return Envelope(
         id=attrs["id"], source=attrs["source"], type=type_, subject=subject,
         time=attrs.get("time"), datacontenttype=attrs["datacontenttype"],

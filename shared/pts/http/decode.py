@@ -16,8 +16,9 @@ from collections.abc import Mapping
 from typing import Any
 from urllib.parse import unquote_to_bytes
 
+from pts.cdevents.bare import from_bare_cdevent, is_bare_cdevent
 from pts.config import Settings
-from pts.domain.catalog import full_type
+from pts.domain.catalog import CATALOG, full_type
 from pts.http.problem import Problem
 
 STRUCTURED = "application/cloudevents+json"
@@ -167,12 +168,17 @@ def _plain(item: Any, key: str | None, index: int | None, settings: Settings) ->
         return item  # the validator names the problem with its index
     if "specversion" in item:
         return item
+    if is_bare_cdevent(item):
+        return from_bare_cdevent(item)
     raw: dict[str, Any] = {"specversion": "1.0", "datacontenttype": "application/json"}
     data = {}
     for name, value in item.items():
         (raw if name in PLAIN_ATTRIBUTES else data)[name] = value
     if isinstance(raw.get("type"), str):
         raw["type"] = full_type(raw["type"])
+        model = CATALOG.get(raw["type"])
+        if "time" in raw and model is not None and "time" in model.model_fields:
+            data.setdefault("time", raw["time"])  # change.merged's data has a time of its own
     raw.setdefault("source", settings.plain_source)
     if "id" not in raw:
         if key:

@@ -27,4 +27,5 @@ FUNCTIONS: list[Function] = [
     Function("relay", "relay"),
     Function("deadletter", "deadletter"),
     Function("search", "search"),
+    Function("webhooks", "webhooks"),
 ]

@@ -4,7 +4,18 @@ from __future__ import annotations
 
 import flask
 
-from pts.search import deadletters, deployments, environments, events, images, openapi, services
+from pts.search import (
+    annotations,
+    deadletters,
+    deployments,
+    diff,
+    dora,
+    environments,
+    events,
+    images,
+    openapi,
+    services,
+)
 from pts.search.params import parse_query
 from pts.search.routes import Context, Route, dispatch
 
@@ -30,6 +41,14 @@ ROUTES: list[Route] = [
           "ImageList", params=images.PARAMS),
     Route("/environments", environments.list_environments, "The service x environment "
           "matrix, now or at a past time (`at`)", "CellList", params=environments.PARAMS),
+    Route("/environments/diff", diff.get_diff, "Per service, what runs in one environment "
+          "against another", "EnvironmentDiff", params=diff.PARAMS),
+    Route("/dora", dora.get_dora, "The DORA four keys of an environment over a window",
+          "Dora", params=dora.PARAMS, description="Deployment frequency, lead time for "
+          "changes, change failure rate and time to restore over [since, until); the "
+          "definitions, exact enough to check by hand, are in docs/dora.md."),
+    Route("/annotations", annotations.list_annotations, "Deployments as Grafana annotation "
+          "rows (Infinity data source)", annotations.SCHEMA, params=annotations.PARAMS),
     Route("/deadletters", deadletters.list_deadletters, "Dead-lettered events, newest first",
           "DeadLetterList", params=deadletters.PARAMS),
 ]

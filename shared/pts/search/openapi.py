@@ -18,7 +18,8 @@ def _param(param, where: str) -> dict[str, Any]:
         # One path segment: the framework routes no control character (its 404 is not
         # ours) and a slash would end the segment.
         schema["pattern"] = "^[^/\\u0000-\\u001f\\u007f]+$"
-    return {"name": param.name, "in": where, "required": where == "path",
+    return {"name": param.name, "in": where,
+            "required": where == "path" or param.required,
             "description": param.description, "schema": schema}
 
 

@@ -28,6 +28,7 @@ class Param:
     minimum: int | None = None
     maximum: int | None = None
     values: tuple[str, ...] = ()
+    required: bool = False
 
     def schema(self) -> dict[str, Any]:
         """The JSON Schema of the parameter's value, for the OpenAPI document."""
@@ -109,6 +110,8 @@ def parse_query(args, params: list[Param], *, data_filters: bool = False) -> dic
                 errors.append({"parameter": name, "message": "unknown parameter"})
         except ValueError as exc:
             errors.append({"parameter": name, "message": str(exc)})
+    errors += [{"parameter": p.name, "message": "required"} for p in params
+               if p.required and p.name not in args]
     if errors:
         raise bad_request(errors)
     if data_filters:

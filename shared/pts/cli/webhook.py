@@ -1,0 +1,98 @@
+"""`pts webhook create|list|revoke`: manage the webhook integrations that the `webhooks`
+function accepts deliveries for (docs/integrations.md)."""
+
+from __future__ import annotations
+
+import json
+import sys
+
+from pts.cli.commands import CommandError, add_database_options
+
+
+def register(sub) -> None:
+    p = sub.add_parser("webhook", help="create, list and revoke webhook integrations",
+                       description="Manage webhook integrations (GitHub, GitLab, Argo CD, "
+                       "Flux, Harbor, registry): each has its URL and its own secret.")
+    wsub = p.add_subparsers(dest="webhook_command", metavar="ACTION", required=True)
+
+    c = wsub.add_parser("create", help="create an integration and print its path and secret",
+                        description="Create an integration. Its secret is printed once.")
+    add_database_options(c)
+    c.add_argument("name", help="the integration's name: its URL is /function/webhooks/NAME")
+    c.add_argument("--kind", required=True,
+                   choices=("github", "gitlab", "argocd", "flux", "harbor", "registry"))
+    c.add_argument("--source-prefix", default=None,
+                   help="the source of its events starts with this (default /webhooks/NAME/)")
+    c.add_argument("--json", action="store_true",
+                   help='print {"name", "kind", "url", "secret"} as one JSON object')
+    c.set_defaults(func=create)
+
+    ls = wsub.add_parser("list", help="list integrations (never their secrets)")
+    add_database_options(ls)
+    ls.add_argument("--all", action="store_true", help="include revoked integrations")
+    ls.add_argument("--json", action="store_true", help="JSON lines instead of a table")
+    ls.set_defaults(func=list_)
+
+    r = wsub.add_parser("revoke", help="revoke an integration by name")
+    add_database_options(r)
+    r.add_argument("name")
+    r.set_defaults(func=revoke)
+
+
+def _pool(args):
+    from pts.cli.token import _pool as pool
+
+    return pool(args)
+
+
+def create(args) -> int:
+    from pts.webhooks import store
+
+    errors = store.check(args.name, args.kind, args.source_prefix)
+    if errors:
+        raise CommandError("; ".join(f"{e['field']}: {e['message']}" for e in errors))
+    try:
+        secret, integration = store.create(_pool(args), args.name, args.kind,
+                                           args.source_prefix or None)
+    except store.NameTaken as exc:
+        raise CommandError(str(exc)) from None
+    if args.json:
+        print(json.dumps({"name": integration.name, "kind": integration.kind,
+                          "url": integration.url, "secret": secret}))
+        return 0
+    print(f"url:    {integration.url}")
+    print(f"secret: {secret}")
+    print(f"webhook {integration.name!r} ({integration.kind}) created; its events' source "
+          f"starts with {integration.source_prefix!r}. The secret is shown only now: put it "
+          "in the producer's configuration (docs/integrations.md).", file=sys.stderr)
+    return 0
+
+
+def _when(value) -> str:
+    return value.strftime("%Y-%m-%dT%H:%M:%SZ") if value else "-"
+
+
+def list_(args) -> int:
+    from pts.webhooks import store
+
+    records = store.list_integrations(_pool(args), include_revoked=args.all)
+    if args.json:
+        for r in records:
+            print(json.dumps(r.as_json(), default=str))
+        return 0
+    rows = [("NAME", "KIND", "URL", "SOURCE PREFIX", "CREATED", "LAST USED", "REVOKED")]
+    rows += [(r.name, r.kind, r.url, r.source_prefix, _when(r.created_at),
+              _when(r.last_used_at), _when(r.revoked_at)) for r in records]
+    widths = [max(len(row[i]) for row in rows) for i in range(len(rows[0]))]
+    for row in rows:
+        print("  ".join(cell.ljust(w) for cell, w in zip(row, widths, strict=True)).rstrip())
+    return 0
+
+
+def revoke(args) -> int:
+    from pts.webhooks import store
+
+    if store.revoke(_pool(args), args.name) is None:
+        raise CommandError(f"no live webhook integration named {args.name!r}")
+    print(f"webhook {args.name!r} revoked", file=sys.stderr)
+    return 0

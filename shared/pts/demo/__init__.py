@@ -1,0 +1,1 @@
+"""`pts demo`: a realistic, deterministic stream of platform events for a new installation."""
