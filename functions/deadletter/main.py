@@ -9,17 +9,19 @@ from pts.broker.ingress import decode_cloudevents
 from pts.config import get_settings
 from pts.db.pool import get_pool
 from pts.http.guard import guarded, read_body, require_method
+from pts.http.observe import note_events
 from pts.services import deadletters
 
 
 @functions_framework.http
-@guarded
+@guarded(paths=("/",))
 def deadletter(request):
     require_method(request, "POST")
     settings = get_settings()
     require_broker(request, settings, function="deadletter")
     body = read_body(request, settings.max_body_bytes)
     events = decode_cloudevents(request.headers, body, settings)
+    note_events(request, events)
     with get_pool(settings).connection() as conn, conn.transaction():
         for event in events:
             deadletters.store(conn, event)

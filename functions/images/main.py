@@ -8,6 +8,6 @@ from pts.projections.delivery import handle
 
 
 @functions_framework.http
-@guarded
+@guarded(paths=("/",))
 def images(request):
     return handle(request, "images")

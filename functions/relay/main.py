@@ -12,7 +12,7 @@ from pts.http.problem import json_response
 
 
 @functions_framework.http
-@guarded
+@guarded(paths=("/",))
 def relay(request):
     require_method(request, "POST")
     settings = get_settings()

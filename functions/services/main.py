@@ -8,6 +8,6 @@ from pts.projections.delivery import handle
 
 
 @functions_framework.http
-@guarded
+@guarded(paths=("/",))
 def services(request):
     return handle(request, "services")

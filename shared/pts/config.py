@@ -74,10 +74,11 @@ class Settings(BaseSettings):
     )
 
     # search (the read API)
-    search_cursor_secret: str = Field(
-        default="pts-search-cursor",
-        description="Key of the HMAC that makes pagination cursors tamper-evident; set it to "
-        "a random value per installation so that cursors cannot be forged.",
+    search_cursor_secret: str | None = Field(
+        default=None,
+        description="Key that seals pagination cursors (itsdangerous); unset: a random key "
+        "made for this installation by its first migration (table pts_secrets). Set it to "
+        "share cursors between installations or to invalidate every cursor given so far.",
     )
     search_statement_timeout_ms: int = Field(
         default=10_000, ge=100, description="Longest a search query may run (milliseconds)."
@@ -168,6 +169,31 @@ class Settings(BaseSettings):
         default="production", min_length=1,
         description="The environment of deployments read from GitHub workflow runs.",
     )
+
+    # --- Operability: logs and retention (issue 15; docs/operations.md) ---
+    log_format: str = Field(
+        default="text", pattern="^(text|json)$",
+        description="text: one readable line per record; json: one JSON object per line "
+        "(time, level, logger, message, and a request's function, status, duration_ms, "
+        "events).",
+    )
+    retention_days: float = Field(
+        default=7.0, ge=0, description="Finished broker work (delivered events and "
+        "deliveries), emitted outbox rows and closed dead letters older than this are pruned "
+        "by `pts prune` and by `pts up`. The log is never pruned.",
+    )
+    retention_interval: float = Field(
+        default=3600.0, gt=0, description="pts up: seconds between two prunes.")
+    retention_batch: int = Field(
+        default=10_000, ge=1, description="Rows deleted per statement while pruning (short "
+        "transactions: ingest and delivery never wait long).")
+    metrics_token: str | None = Field(
+        default=None, description="When set, GET /metrics needs `Authorization: Bearer "
+        "<this>` (set it where /metrics is reachable from outside, e.g. the public ingest "
+        "Service); unset: /metrics is open, like /healthz.")
+    metrics_cache_seconds: float = Field(
+        default=5.0, ge=0, description="How long one process reuses the database gauges "
+        "between scrapes (bounds the queries that many scrapers, or a flood, can cause).")
 
     @model_validator(mode="after")
     def _url_from_file(self) -> Settings:

@@ -42,7 +42,7 @@ def test_redrive_refusals_are_problems(db_url, sql, make_token):
     id_ = _letter(sql)
     client = function_client("admin")
     for path in ("/api/deadletters/999999/redrive", "/api/deadletters/abc/redrive",
-                 "/api/deadletters/1/discard"):
+                 "/api/deadletters/999999/discard"):  # discard exists (issue 15): unknown id
         resp = client.post(path)
         assert resp.status_code == 404 and resp.content_type == "application/problem+json"
     get = client.get(f"/api/deadletters/{id_}/redrive")

@@ -130,9 +130,30 @@ def _as_request(mode: str, doc: dict) -> tuple[dict, bytes]:
     return headers, json.dumps(event).encode()
 
 
+def _without_final_newlines(doc: dict) -> tuple[dict, list[str]]:
+    """doc with the trailing newline of YAML block scalars (`|`) cut from its extensions,
+    and the names of the extensions that had one."""
+    attrs = dict(doc["ContextAttributes"])
+    exts = dict(attrs.get("Extensions") or {})
+    cut = [k for k, v in exts.items() if v != v.rstrip("\n")]
+    attrs["Extensions"] = {k: v.rstrip("\n") for k, v in exts.items()}
+    return {**doc, "ContextAttributes": attrs}, cut
+
+
 @pytest.mark.parametrize("path", ["yaml/v1.yaml", "yaml/v1.0/v1_minimum.yaml"])
 def test_yaml_requests_are_accepted(client, sql, path):
-    requests = _yaml_requests(path)
+    requests = []
+    for mode, raw in _yaml_requests(path):
+        # CloudEvents 1.0.2 (type system): a String holds no control characters, and PTS
+        # refuses them (400). v1.yaml writes an extension as a `|` block, whose final
+        # newline is such a character: refused as sent, accepted without it.
+        doc, cut = _without_final_newlines(raw)
+        if cut:
+            headers, body = _as_request(mode, raw)
+            refused = client.post("/", data=body, headers=headers)
+            assert refused.status_code == 400, (mode, refused.get_json())
+            assert {e["field"] for e in refused.get_json()["errors"]} == set(cut)
+        requests.append((mode, doc))
     for mode, doc in requests:
         headers, body = _as_request(mode, doc)
         resp = client.post("/", data=body, headers=headers)

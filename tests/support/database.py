@@ -22,9 +22,11 @@ TEMPLATE = f"pts_test_template_{WORKER}"
 # every xdist worker.
 APP_ROLE, APP_PASSWORD = "pts_test_app", "pts-test-app"
 
+# alembic_version and pts_secrets (the random keys migration 0011 makes) are what a freshly
+# migrated database holds.
 _EMPTY = """
 SELECT format('%I.%I', schemaname, tablename) FROM pg_tables
-WHERE schemaname = 'public' AND tablename <> 'alembic_version'
+WHERE schemaname = 'public' AND tablename NOT IN ('alembic_version', 'pts_secrets')
 """
 _SEQUENCES = """
 SELECT setval(format('%I.%I', schemaname, sequencename)::regclass, start_value, false)
@@ -83,8 +85,9 @@ def drop_database(admin_url: str, url: str) -> None:
 
 
 def reset_database(url: str) -> None:
-    """Empty every table but alembic_version, restart every sequence and drop schemas a test
-    left behind (a replay's shadow schema), as a freshly migrated database is.
+    """Empty every table but alembic_version and pts_secrets, restart every sequence and
+    drop schemas a test left behind (a replay's shadow schema), as a freshly migrated
+    database is.
 
     The connection runs with session_replication_role = replica, so the log's immutability
     triggers (which refuse TRUNCATE) are skipped for this connection only."""

@@ -1,54 +1,62 @@
-"""The admin API's dead-letter actions: POST /api/deadletters/<id>/redrive (scope admin).
+"""The admin API's dead-letter actions (scope admin):
 
-Redrive re-emits one open dead letter with the same code as `pts deadletters redrive`: to
-K_SINK when it is set (a broker's ingress), else into the local broker's queue in the same
-database (`pts up`). Discard needs a column to record it that this version's table does not
-have: its route is not here, and the page hides its button when the route answers 404.
+- POST /api/deadletters/<id>/redrive   re-emit it; 200 with the letter
+- POST /api/deadletters/<id>/discard   close it without redriving; 200 with the letter
+
+404 when no letter has that id, 409 when it is no longer open (already redriven or
+discarded), 502 when the re-emission itself failed (recorded as the letter's redrive_error).
+Redrives go to K_SINK when it is set (Knative), else into the local broker's queue.
 """
 
 from __future__ import annotations
 
-import re
+import flask
 
-from psycopg.rows import dict_row
-
+from pts.auth import ADMIN, authorize
 from pts.config import Settings
 from pts.db.pool import get_pool
-from pts.http.problem import Problem
-from pts.search.db import times
+from pts.http.guard import require_method
+from pts.http.problem import Problem, json_response
+from pts.services import deadletter_care as care
 from pts.services import deadletters
 
-ROUTE = re.compile(r"^deadletters/([^/]+)/(redrive)$")
-# What the search API's GET /deadletters shows of a letter, so the page can redraw its row.
-COLUMNS = ("id, received_at, event_source, event_id, event_type, event, error_dest, error_code, "
-           "error_data, redriven_at, redrive_count, redrive_error")
+ACTIONS = ("redrive", "discard")
 
 
-def letter_id(raw: str) -> int:
-    """The id in the URL; a value that cannot be an id names no letter (404)."""
-    if not raw.isdigit() or len(raw) > 18:
+def handle(request: flask.Request, route: str, settings: Settings) -> flask.Response:
+    """route: `deadletters/<id>/<action>`, below /api/."""
+    parts = route.split("/")
+    if len(parts) != 3 or parts[2] not in ACTIONS:
+        raise Problem(404, "no such API route")
+    require_method(request, "POST")
+    authorize(request, ADMIN, function="admin", settings=settings)
+    try:
+        letter_id = int(parts[1])
+    except ValueError:
+        raise Problem(404, "no dead letter with that id") from None
+    if not 0 < letter_id < 2**63:
         raise Problem(404, "no dead letter with that id")
-    return int(raw)
+    with get_pool(settings).connection() as conn, conn.transaction():
+        found = care.get(conn, [letter_id])
+        if not found:
+            raise Problem(404, f"no dead letter with id {letter_id}")
+        try:
+            care.require_open(conn, [letter_id])
+        except care.UnknownLetters:
+            raise Problem(409, f"dead letter {letter_id} is {care.state(found[0])}, not open; "
+                          "nothing was done", state=care.state(found[0])) from None
+        error = _act(conn, parts[2], letter_id, settings)
+        letter = care.as_json(care.get(conn, [letter_id])[0])
+    if error:
+        raise Problem(502, f"the redrive failed: {error}; the letter stays open", letter=letter)
+    return json_response(letter)
 
 
-def redrive_one(id_: int, settings: Settings) -> dict:
-    """Re-emit the open dead letter id_ and return it as it is now; Problem 404 (unknown),
-    409 (already redriven, or being redriven) or 502 (the sink refused it)."""
-    pool = get_pool(settings)
-    with pool.connection() as conn, conn.transaction():
-        row = conn.execute("SELECT redriven_at FROM dead_letters WHERE id = %s", (id_,)).fetchone()
-        if row is None:
-            raise Problem(404, "no dead letter with that id")
-        if row[0] is not None:
-            raise Problem(409, "this dead letter was already redriven")
-        send = (deadletters.http_resender(settings.sink, settings) if settings.sink
-                else deadletters.broker_resender(conn, settings))
-        done, failed = deadletters.redrive(conn, [id_], send)
-    if id_ in failed:
-        raise Problem(502, f"the redrive failed: {failed[id_]}; the letter stays open")
-    if id_ not in done:
-        raise Problem(409, "this dead letter is being redriven by another request")
-    with pool.connection() as conn, conn.cursor(row_factory=dict_row) as cur:
-        letter = cur.execute(f"SELECT {COLUMNS} FROM dead_letters WHERE id = %s",
-                             (id_,)).fetchone()
-    return times(letter, "received_at", "redriven_at")
+def _act(conn, action: str, letter_id: int, settings: Settings) -> str | None:
+    if action == "discard":
+        care.discard(conn, [letter_id])
+        return None
+    send = (deadletters.http_resender(settings.sink, settings) if settings.sink
+            else deadletters.broker_resender(conn, settings))
+    _, failed = deadletters.redrive(conn, [letter_id], send)
+    return failed.get(letter_id)

@@ -10,7 +10,8 @@
 - POST /api/webhooks       create one: {"name", "kind", "source_prefix"} -> 201 with its
                            secret, shown once (scope admin)
 - DELETE /api/webhooks/NAME  revoke one (scope admin)
-- POST /api/deadletters/ID/redrive  re-emit an open dead letter (scope admin)
+- POST /api/deadletters/ID/redrive|discard   dead-letter care (pts.admin.deadletters)
+- GET /api/status          what `pts status` prints, as JSON (scope admin; pts.admin.status)
 """
 
 from __future__ import annotations
@@ -84,11 +85,12 @@ def _api(request: flask.Request, route: str, settings: Settings) -> flask.Respon
         if record is None:
             raise Problem(404, "no live token of that name")
         return flask.Response(status=204)
-    if match := deadletters.ROUTE.match(route):
-        require_method(request, "POST")
-        authorize(request, ADMIN, function=FUNCTION, settings=settings)
-        letter = deadletters.redrive_one(deadletters.letter_id(match.group(1)), settings)
-        return json_response(letter)
+    if route.startswith("deadletters/"):
+        return deadletters.handle(request, route, settings)
+    if route == "status":
+        from pts.admin import status
+
+        return status.handle(request, settings)
     raise Problem(404, "no such API route")
 
 

@@ -12,6 +12,8 @@ import threading
 import time
 from collections import Counter
 
+from pts.logsafe import escape
+
 log = logging.getLogger("pts.auth")
 
 _lock = threading.Lock()
@@ -40,7 +42,7 @@ def failed(reason: str, function: str, remote: str | None) -> None:
         _failures[reason] += 1
         total = sum(_failures.values())
     log.warning("authentication failed: %s (function=%s, remote=%s, failures so far=%d)",
-                reason, function, remote or "-", total)
+                escape(reason), escape(function), escape(remote or "-"), total)
 
 
 def failure_counts() -> dict[str, int]:

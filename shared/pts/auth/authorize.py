@@ -9,8 +9,10 @@ from __future__ import annotations
 
 import re
 from dataclasses import dataclass
+from typing import TYPE_CHECKING
 
-import flask
+if TYPE_CHECKING:  # Flask only for the hints: `pts token` loads this package without it
+    import flask
 
 from pts.auth import audit, ratelimit, store
 from pts.auth.scopes import SCOPES

@@ -8,8 +8,10 @@ handlers are cluster-local Services that only the Broker can reach (see deploy/k
 from __future__ import annotations
 
 import hmac
+from typing import TYPE_CHECKING
 
-import flask
+if TYPE_CHECKING:  # Flask only for the hints: `pts token` loads this package without it
+    import flask
 
 from pts.auth import audit
 from pts.config import Settings, get_settings

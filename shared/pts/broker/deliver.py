@@ -9,6 +9,7 @@ from pts.broker import policy, queue, triggers
 from pts.config import Settings
 from pts.eventing.cloudevent import is_cloudevent, to_binary
 from pts.eventing.http import Response, Sender, TransportError
+from pts.logsafe import escape
 
 log = logging.getLogger("pts.broker")
 
@@ -67,8 +68,9 @@ def deliver(pool, d: queue.Delivery, sender: Sender, settings: Settings) -> str:
     status = None if resp is None else resp.status
     if not error:
         reply = _reply(resp)
-        log.info("delivered %s %s to %s: HTTP %s (attempt %d)", d.event.get("type"),
-                 d.event.get("id"), url, status, d.attempts)
+        # DEBUG: the handler's own request line already says it (one line per request).
+        log.debug("delivered %s %s to %s: HTTP %s (attempt %d)", escape(d.event.get("type")),
+                  escape(d.event.get("id")), escape(url), status, d.attempts)
         with pool.connection() as conn, conn.transaction():
             queue.delivered(conn, d, status)
             if reply is not None:  # Knative publishes a subscriber's reply to the broker
@@ -77,8 +79,8 @@ def deliver(pool, d: queue.Delivery, sender: Sender, settings: Settings) -> str:
         return "delivered"
     if resp is not None and resp.ok:
         status = policy.BAD_REPLY
-    log.info("delivery %s of %s to %s failed (attempt %d): %s", d.id, d.event.get("id"),
-             url or d.subscriber, d.attempts, error)
+    log.info("delivery %s of %s to %s failed (attempt %d): %s", d.id, escape(d.event.get("id")),
+             escape(url or d.subscriber), d.attempts, escape(error))
     with pool.connection() as conn, conn.transaction():
         if url is not None and policy.retryable(status) \
                 and d.attempts < policy.attempts_allowed(settings):
@@ -91,7 +93,7 @@ def deliver(pool, d: queue.Delivery, sender: Sender, settings: Settings) -> str:
             dead = {"dest": url or d.subscriber, "code": status, "data": data}
         if dead is None:
             log.error("delivery %s of event %s to %s failed for good: %s", d.id,
-                      d.event.get("id"), url or d.subscriber, error)
+                      escape(d.event.get("id")), escape(url or d.subscriber), escape(error))
         queue.give_up(conn, d, status, error, dead)
         return "dead_lettered" if dead else "failed"
 

@@ -19,6 +19,7 @@ from pts.config import Settings
 from pts.db.pool import database_url, get_pool
 from pts.db.urls import to_conninfo
 from pts.eventing.http import Sender
+from pts.logsafe import escape
 
 log = logging.getLogger(__name__)
 
@@ -63,7 +64,7 @@ class Dispatcher:
                 from pts.db.health import any_down
 
                 if not any_down():  # said once, by pts.db.health, while it lasts
-                    log.warning("dispatcher: database unavailable (%s); retrying", exc)
+                    log.warning("dispatcher: database unavailable (%s); retrying", escape(exc))
                 self._stop.wait(1.0)
             except Exception:  # noqa: BLE001 - a dispatcher that dies silently loses nothing
                 log.exception("dispatcher error; restarting the loop")  # but delays all

@@ -2,7 +2,8 @@
 
 202 only once the events and their deliveries are committed in PostgreSQL. An event that
 matches no trigger is recorded and not delivered, as a Knative Broker drops it. Callers prove
-themselves with the broker's secret or an ingest-scoped token.
+themselves with the broker's secret (the platform: emission, replies, redrives) or an
+admin-scoped token: an ingest token would bypass ingest's checks (source prefix, catalog).
 """
 
 from __future__ import annotations
@@ -11,15 +12,19 @@ import logging
 
 import flask
 
-from pts.auth import INGEST, authorize
+from pts.auth import ADMIN, authorize
 from pts.auth.broker import sent_by_broker
 from pts.broker import queue, triggers
 from pts.config import get_settings
 from pts.db.pool import get_pool
 from pts.domain.envelope import validate_attributes
 from pts.http.decode import BATCH, STRUCTURED, decode_request, media_type
+from pts.http.errors import install
 from pts.http.guard import guarded, read_body, require_method
+from pts.http.limits import check_event_data
+from pts.http.observe import note_events
 from pts.http.problem import Problem, json_response
+from pts.logsafe import escape
 
 log = logging.getLogger("pts.broker")
 
@@ -32,6 +37,7 @@ def decode_cloudevents(headers, body: bytes, settings) -> list[dict]:
         raise Problem(400, "not a CloudEvent: send binary mode (ce-* headers), "
                       f"{STRUCTURED} or {BATCH}")
     raws = decode_request(headers, body, settings)
+    check_event_data(raws, settings)  # what PostgreSQL cannot store is refused, not a 500
     errors = []
     for index, raw in enumerate(raws):
         if not isinstance(raw, dict):
@@ -50,26 +56,28 @@ def accept(pool, events: list[dict], settings) -> int:
     with pool.connection() as conn, conn.transaction():
         queue.enqueue(conn, pairs)
     for event, subs in pairs:
-        log.info("queued %s %s for %s", event["type"], event["id"],
+        log.debug("queued %s %s for %s", escape(event["type"]), escape(event["id"]),
                  ", ".join(subs) or "no active trigger")
     return sum(len(subs) for _, subs in pairs)
 
 
 def _authorize(request: flask.Request, settings) -> None:
-    """The broker's own secret (replies, redrives), else a token with the ingest scope: the
-    ingress must not let anyone who reaches the port queue deliveries."""
+    """The broker's own secret (emission, replies, redrives), else a token with the admin
+    scope (403 for any other): the ingress must not let anyone who reaches the port queue
+    deliveries, nor a producer skip ingest's checks."""
     if not sent_by_broker(request, settings):
-        authorize(request, INGEST, function="broker", settings=settings)
+        authorize(request, ADMIN, function="broker", settings=settings)
 
 
 @guarded
-def handle(request: flask.Request) -> flask.Response:
+def broker(request: flask.Request) -> flask.Response:
     """POST /broker: queue the CloudEvents of the request, 202 when committed."""
     require_method(request, "POST")
     settings = get_settings()
     _authorize(request, settings)
     body = read_body(request, settings.max_body_bytes)
     events = decode_cloudevents(request.headers, body, settings)
+    note_events(request, events)
     deliveries = accept(get_pool(settings), events, settings)
     return json_response({"accepted": len(events), "deliveries": deliveries}, status=202)
 
@@ -77,6 +85,7 @@ def handle(request: flask.Request) -> flask.Response:
 def create_app() -> flask.Flask:
     """The WSGI app mounted at /broker by `pts up`."""
     app = flask.Flask("pts.broker")
-    app.add_url_rule("/", "ingress", lambda: handle(flask.request),
+    install(app)  # unknown paths, methods and unexpected errors: problem+json too
+    app.add_url_rule("/", "ingress", lambda: broker(flask.request),
                      methods=["GET", "POST", "PUT", "DELETE", "PATCH"])
     return app

@@ -8,11 +8,12 @@ FOR UPDATE SKIP LOCKED, so any number of dispatchers share the queue.
 
 from __future__ import annotations
 
-import json
 from dataclasses import dataclass
 from typing import Any
 
 import psycopg
+
+from pts.domain.jsonnum import dumps
 
 CHANNEL = "pts_broker"
 
@@ -65,7 +66,7 @@ def enqueue(conn: psycopg.Connection, events: list[tuple[dict, list[str]]]) -> N
     """In the caller's transaction: store events with their matching subscribers, one
     delivery each, and wake the dispatchers (NOTIFY is sent at commit)."""
     rows = [{"event": e, "subscribers": subs} for e, subs in events]
-    conn.execute(ENQUEUE, (json.dumps(rows),))
+    conn.execute(ENQUEUE, (dumps(rows),))
     if any(subs for _, subs in events):
         conn.execute(f"NOTIFY {CHANNEL}")
 

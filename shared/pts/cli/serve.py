@@ -2,8 +2,8 @@
 
 The function comes from FUNCTION_TARGET and FUNCTION_SOURCE (functions-framework's names);
 the port from PORT (Knative sets it) or 8080 (OpenFaaS's). /_/health (the OpenFaaS readiness
-path) and /healthz answer 200, /readyz 200 when the database answers (503 otherwise); every
-other path goes to the function.
+path) and /healthz answer 200, /readyz 200 when the database answers (503 otherwise),
+/metrics the Prometheus metrics; every other path goes to the function.
 """
 
 from __future__ import annotations
@@ -25,17 +25,21 @@ def register(sub) -> None:
 
 
 def build(target: str, source: str):
-    """The WSGI app: the function at every path, health at /_/health and /healthz."""
+    """The WSGI app: the function at every path, health at /_/health and /healthz, and
+    /metrics for a Prometheus that scrapes the pod."""
     from functions_framework import create_app
     from werkzeug.middleware.dispatcher import DispatcherMiddleware
 
+    from pts.metrics.expose import metrics_app
     from pts.runtime.app import _healthz, _readyz
 
-    return DispatcherMiddleware(create_app(target, source),
-                                {"/_/health": _healthz, "/healthz": _healthz, "/readyz": _readyz})
+    return DispatcherMiddleware(create_app(target, source), {
+        "/_/health": _healthz, "/healthz": _healthz, "/readyz": _readyz,
+        "/metrics": metrics_app})
 
 
 def run(args) -> int:
+    from pts import logs
     from pts.cli.commands import CommandError
     from pts.config import get_settings
     from pts.runtime.server import BUFFERING_WORKER, Server
@@ -46,6 +50,13 @@ def run(args) -> int:
     if not Path(source).exists():
         raise CommandError(f"no function source at {source} (FUNCTION_SOURCE)")
     Path("/tmp/.lock").touch()  # OpenFaaS's exec readiness probe looks for it
+    if args.workers > 1 and not os.environ.get("PROMETHEUS_MULTIPROC_DIR"):
+        import tempfile
+
+        from pts.metrics.expose import prepare_multiprocess
+
+        # Several workers: each writes its counters there; /metrics sums them.
+        prepare_multiprocess(Path(tempfile.mkdtemp(prefix="pts-metrics-")))
     settings = get_settings()
     Server(lambda: build(args.target, source), {
         "bind": f"{args.host}:{args.port}", "workers": args.workers, "threads": args.threads,
@@ -55,5 +66,6 @@ def run(args) -> int:
         "timeout": 60, "control_socket_disable": True,
         "limit_request_field_size": settings.max_header_bytes,
         "limit_request_fields": settings.max_headers,
+        "logconfig_dict": logs.gunicorn_logconfig(),  # PTS_LOG_FORMAT=json: gunicorn's too
     }).run()
     return 0

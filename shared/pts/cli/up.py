@@ -35,8 +35,15 @@ def _worker_exit(server, worker) -> None:  # noqa: ARG001 - gunicorn's hook sign
     stop_background()
 
 
+def _child_exit(server, worker) -> None:  # noqa: ARG001 - gunicorn's hook (in the arbiter)
+    from pts.metrics.expose import worker_exited
+
+    worker_exited(worker.pid)
+
+
 def run(args) -> int:
     # pts.cli.main has quieted the embedded server and alembic before this runs.
+    from pts import logs
     from pts.broker import queue
     from pts.db import embedded
     from pts.db.migrate import upgrade
@@ -45,6 +52,11 @@ def run(args) -> int:
     from pts.runtime.server import BUFFERING_WORKER, Server
     from pts.runtime.supervise import Supervisor
     settings = settings_from(args)
+    from pts.metrics.expose import prepare_multiprocess
+
+    # Before any worker imports prometheus_client: each worker writes its counters there and
+    # /metrics sums them. Emptied at every start (the totals restart, as counters may).
+    prepare_multiprocess(settings.data_dir / "metrics")
     supervisor = None
     if settings.database_url:
         url = settings.database_url
@@ -84,7 +96,7 @@ def run(args) -> int:
     idle_note = (f"  not installed yet: {', '.join(idle)} (their events are queued and logged, "
                  "not delivered)\n" if idle else "")
     data_opt = "" if settings.database_url else f" --data-dir {settings.data_dir}"
-    print(
+    _announce(
         f"PTS is up ({where}).\n"
         f"  ingest:  POST {base}/function/ingest\n"
         f"  broker:  POST {base}/broker  (events go to the handlers' /function/<name>)\n"
@@ -92,6 +104,8 @@ def run(args) -> int:
         + f"  admin:   {base}/function/admin/\n"
         f"  search:  GET  {base}/function/search/events\n"
         f"  health:  GET  {base}/healthz (alive), {base}/readyz (database reachable)\n"
+        f"  metrics: GET  {base}/metrics\n"
+        f"  status:  pts status{data_opt}  (or GET {base}/function/admin/api/status)\n"
         f"  dead letters: pts deadletters list{data_opt}; pts deadletters redrive{data_opt}\n"
         + auth_note
         + (f"Resuming {resumed} deliveries cut off by the last stop.\n" if resumed else "")
@@ -100,11 +114,9 @@ def run(args) -> int:
         "    -H \"Authorization: Bearer $PTS_TOKEN\" \\\n"
         "    -d '{\"type\": \"deployment.started\", \"deployment_id\": \"d-1\", "
         "\"service\": \"api\", \"environment\": \"prod\", \"version\": \"1.4.2\"}'\n"
-        "  then watch this log: `queued ...` (ingress) and `delivered ...` (to a handler).\n"
+        "  then watch this log: one line per request, ingest's then each handler's.\n"
         f"Or see a whole platform: pts demo --url {base}{data_opt}, then open the admin page.\n"
-        "Press Ctrl-C to stop.",
-        file=sys.stderr, flush=True,
-    )
+        "Press Ctrl-C to stop.")
     Server(build_local_app, {
         # Header limits, refused by gunicorn before any function runs (431 / 400).
         "limit_request_field_size": settings.max_header_bytes,
@@ -117,9 +129,24 @@ def run(args) -> int:
         "graceful_timeout": 10,
         "timeout": 60,
         "control_socket_disable": True,  # several instances may run on one machine
+        "logconfig_dict": logs.gunicorn_logconfig(),  # PTS_LOG_FORMAT=json: gunicorn's too
         "worker_exit": _worker_exit,
+        "child_exit": _child_exit,
     }, tick=supervisor.tick if supervisor else None).run()
     return 0
+
+
+def _announce(text: str) -> None:
+    """The start banner: plain text, or one JSON log record with PTS_LOG_FORMAT=json (a
+    reader of JSON lines must not meet a line of text)."""
+    from pts import logs
+
+    if logs.log_format() == "json":
+        import logging
+
+        logging.getLogger("pts.up").warning(text)  # shown at every log level, as print was
+    else:
+        print(text, file=sys.stderr, flush=True)
 
 
 def _prepare_auth(settings) -> str:

@@ -74,9 +74,13 @@ def embedded_urls(data_dir: Path, *, migrate: bool = True) -> EmbeddedUrls:
             _stop_at_exit[data_dir] = os.getpid()
         urls = prepare(server.get_uri(), data_dir, pgdata, DATABASE)
         if migrate:
-            from pts.db.migrate import upgrade
+            from pts.db.revision import at_head
+            from pts.db.urls import to_conninfo
 
-            upgrade(urls.owner)
+            if not at_head(to_conninfo(urls.owner)):  # one query when it is up to date
+                from pts.db.migrate import upgrade
+
+                upgrade(urls.owner)
         _started[data_dir] = urls
         log.info("embedded PostgreSQL ready in %s", data_dir)
         return urls

@@ -53,3 +53,9 @@ class DeadLetter(SQLModel, table=True):
     redriven_at: datetime | None = Field(default=None, sa_column=Column(DateTime(timezone=True)))
     redrive_count: int = Field(default=0, sa_column=Column(Integer, nullable=False))
     redrive_error: str | None = Field(default=None, sa_column=Column(Text))
+    # Migration 0010: discarding closes a letter; a redriven letter that fails again is
+    # reopened (failures + 1, last_failed_at) rather than stored twice.
+    discarded_at: datetime | None = Field(default=None, sa_column=Column(DateTime(timezone=True)))
+    failures: int = Field(default=1, sa_column=Column(Integer, nullable=False))
+    last_failed_at: datetime | None = Field(
+        default=None, sa_column=Column(DateTime(timezone=True), nullable=False))

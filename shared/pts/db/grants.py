@@ -27,12 +27,14 @@ _PROJECTION = "SELECT, INSERT, UPDATE, DELETE"  # handlers refold windows: rows 
 GRANTS: dict[str, str] = {
     # The log: append and read, nothing else (the triggers refuse the rest too).
     "platform_events": "SELECT, INSERT",
-    "event_emissions": "SELECT, INSERT, UPDATE",
-    "broker_events": "SELECT, INSERT",
-    "broker_deliveries": "SELECT, INSERT, UPDATE",
-    "dead_letters": "SELECT, INSERT, UPDATE",
+    # Bookkeeping around the log: retention (pts.retention) prunes what is done with.
+    "event_emissions": "SELECT, INSERT, UPDATE, DELETE",
+    "broker_events": "SELECT, INSERT, DELETE",
+    "broker_deliveries": "SELECT, INSERT, UPDATE, DELETE",
+    "dead_letters": "SELECT, INSERT, UPDATE, DELETE",
     "api_tokens": "SELECT, INSERT, UPDATE",
     "webhook_integrations": "SELECT, INSERT, UPDATE",  # revoking one is an UPDATE
+    "pts_secrets": "SELECT",  # made by the migration (the owner); the functions only read
     "deployments_handled_events": _PROJECTION,
     "deployments": _PROJECTION,
     "current_deployments": _PROJECTION,

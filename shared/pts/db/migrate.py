@@ -3,11 +3,12 @@
 from __future__ import annotations
 
 from pathlib import Path
-
-from alembic import command
-from alembic.config import Config
+from typing import TYPE_CHECKING
 
 from pts.db.urls import to_sqlalchemy_url
+
+if TYPE_CHECKING:  # alembic is loaded only to migrate (pts.db.revision checks without it)
+    from alembic.config import Config
 
 
 def migrations_dir() -> Path:
@@ -19,6 +20,8 @@ def migrations_dir() -> Path:
 
 
 def alembic_config(url: str) -> Config:
+    from alembic.config import Config
+
     cfg = Config()
     cfg.set_main_option("script_location", str(migrations_dir()))
     cfg.set_main_option("sqlalchemy.url", to_sqlalchemy_url(url).replace("%", "%%"))
@@ -28,11 +31,15 @@ def alembic_config(url: str) -> Config:
 
 def upgrade(url: str, revision: str = "heads") -> None:
     """Migrate the database at url up to revision."""
+    from alembic import command
+
     command.upgrade(alembic_config(url), revision)
 
 
 def downgrade(url: str, revision: str = "base") -> None:
     """Migrate the database at url down to revision."""
+    from alembic import command
+
     command.downgrade(alembic_config(url), revision)
 
 

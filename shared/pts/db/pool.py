@@ -7,34 +7,47 @@ database URL, and every request takes its own connection (its own unit of work).
 from __future__ import annotations
 
 import threading
+from typing import TYPE_CHECKING
 
 from psycopg.rows import tuple_row
+from psycopg.types.json import set_json_loads
 from psycopg_pool import ConnectionPool, PoolTimeout
-from sqlalchemy import Engine, create_engine
-from sqlalchemy.pool import NullPool
 
 from pts.config import Settings, get_settings
 from pts.db.health import DatabaseState, tracked
 from pts.db.urls import to_conninfo, to_sqlalchemy_url
+from pts.domain.jsonnum import loads_stored
+
+if TYPE_CHECKING:  # SQLAlchemy is imported on first use: CLI commands rarely need it
+    from sqlalchemy import Engine
 
 _lock = threading.Lock()
 _pools: dict[str, ConnectionPool] = {}
 _engines: dict[str, Engine] = {}
 
 
-class _BorrowingPool(NullPool):
+def _borrowing_pool(pg_pool: ConnectionPool):
     """A SQLAlchemy pool that takes connections from, and gives them back to, a psycopg pool."""
+    from sqlalchemy.pool import NullPool
 
-    def __init__(self, pg_pool: ConnectionPool, **kw):
-        self._pg_pool = pg_pool
-        super().__init__(creator=lambda: pg_pool.getconn(), **kw)
+    class BorrowingPool(NullPool):
+        def __init__(self, pg_pool: ConnectionPool, **kw):
+            self._pg_pool = pg_pool
+            super().__init__(creator=lambda: pg_pool.getconn(), **kw)
 
-    def _close_connection(self, connection, *, terminate=False):  # noqa: ARG002
-        # psycopg_pool checks the state itself and discards broken connections.
-        self._pg_pool.putconn(connection)
+        def _close_connection(self, connection, *, terminate=False):  # noqa: ARG002
+            # psycopg_pool checks the state itself and discards broken connections.
+            self._pg_pool.putconn(connection)
 
-    def recreate(self):
-        return _BorrowingPool(self._pg_pool, pre_ping=self._pre_ping, dialect=self._dialect)
+        def recreate(self):
+            return BorrowingPool(self._pg_pool, pre_ping=self._pre_ping, dialect=self._dialect)
+
+    return BorrowingPool(pg_pool)
+
+
+def _configure(conn) -> None:
+    # jsonb numbers come back exactly (a Decimal where a float would change the value).
+    set_json_loads(loads_stored, conn)
 
 
 class FailFastPool(ConnectionPool):
@@ -99,6 +112,7 @@ def get_pool(settings: Settings | None = None) -> ConnectionPool:
                 connection_class=tracked(state),
                 kwargs={"autocommit": False, "row_factory": tuple_row, "connect_timeout": 2},
                 check=_checker(state),
+                configure=_configure,
                 name="pts",
                 open=True,
             )
@@ -127,11 +141,13 @@ def get_engine(settings: Settings | None = None) -> Engine:
     engine = _engines.get(url)
     if engine is not None:
         return engine
+    from sqlalchemy import create_engine
+
     pool = get_pool(settings)
     with _lock:
         if url not in _engines:
             _engines[url] = create_engine(
-                to_sqlalchemy_url(url), pool=_BorrowingPool(pool), future=True
+                to_sqlalchemy_url(url), pool=_borrowing_pool(pool), future=True
             )
         return _engines[url]
 

@@ -34,6 +34,9 @@ def service(fn: StackFunction, namespace: str, image: str | None) -> dict:
     labels = {} if fn.name in PUBLIC else {"networking.knative.dev/visibility": "cluster-local"}
     annotations = {f"autoscaling.knative.dev/{k}": fn.label(label)
                    for label, k in SCALE.items() if fn.label(label)}
+    # Prometheus scrapes each pod's own /metrics (pts serve), not the queue proxy's.
+    annotations.update({"prometheus.io/scrape": "true", "prometheus.io/port": "8080",
+                        "prometheus.io/path": "/metrics"})
     env = [{"name": "FUNCTION_TARGET", "value": fn.name},
            {"name": "FUNCTION_SOURCE", "value": f"functions/{fn.name}/main.py"}, _db_env()]
     return {

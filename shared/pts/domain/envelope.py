@@ -9,7 +9,6 @@ from __future__ import annotations
 import base64
 import binascii
 import hashlib
-import json
 import re
 from dataclasses import dataclass, field
 from datetime import datetime
@@ -18,6 +17,7 @@ from typing import Any
 from pydantic import ValidationError
 
 from pts.domain import catalog
+from pts.domain.jsonnum import dumps
 from pts.domain.timefmt import format_rfc3339, parse_rfc3339
 
 CORE = ("id", "source", "type", "specversion", "subject", "time", "datacontenttype", "dataschema")
@@ -25,6 +25,9 @@ _EXTENSION_NAME = re.compile(r"^[a-z0-9]{1,64}$")
 _MEDIA_TYPE = re.compile(r"^[A-Za-z0-9][\w!#$&^.+-]*/[A-Za-z0-9][\w!#$&^.+-]*(\s*;.*)?$")
 _INT32 = (-(2**31), 2**31 - 1)
 MAX_ATTRIBUTE_LENGTH = 4096
+# Control characters (U+0000-U+001F, U+007F-U+009F): CloudEvents 1.0.2's String type
+# excludes them, and a CR LF in an id would forge log lines and header values.
+_CONTROL = re.compile("[\x00-\x1f\x7f-\x9f]")
 
 
 @dataclass(frozen=True)
@@ -82,7 +85,7 @@ class Envelope:
 
     def content_hash(self) -> str:
         """What makes two posts of the same (source, id) the same event."""
-        text = json.dumps(self.canonical(), sort_keys=True, separators=(",", ":"))
+        text = dumps(self.canonical(), sort_keys=True, separators=(",", ":"))
         return hashlib.sha256(text.encode()).hexdigest()
 
 
@@ -103,9 +106,17 @@ def _string_attr(raw: dict, name: str, errors: list[FieldError], *, required: bo
         errors.append(FieldError(name, "must not be empty"))
     elif len(value) > MAX_ATTRIBUTE_LENGTH:
         errors.append(FieldError(name, f"longer than {MAX_ATTRIBUTE_LENGTH} characters"))
+    elif _CONTROL.search(value):
+        errors.append(FieldError(name, control_message(value)))
     else:
         return value
     return None
+
+
+def control_message(value: str) -> str:
+    """What is wrong with an attribute value holding a control character."""
+    code = ord(_CONTROL.search(value).group())
+    return f"contains the control character U+{code:04X}; attributes are printable text"
 
 
 def _valid_extension_value(value: Any) -> bool:
@@ -118,7 +129,9 @@ def _valid_extension_value(value: Any) -> bool:
 
 def _extension(name: str, value: Any, errors: list[FieldError]) -> Any:
     if not _EXTENSION_NAME.match(name):
-        errors.append(FieldError(name, "extension names are lower-case letters and digits"))
+        errors.append(FieldError(name[:64], "extension names are lower-case letters and digits"))
+    elif isinstance(value, str) and _CONTROL.search(value):
+        errors.append(FieldError(name, control_message(value)))
     elif _valid_extension_value(value):
         return value
     else:

@@ -7,11 +7,11 @@ An event here is a dict in CloudEvents' JSON format: attributes, extensions, and
 from __future__ import annotations
 
 import base64
-import json
 from collections.abc import Mapping
 from typing import Any
 from urllib.parse import quote
 
+from pts.domain.jsonnum import dumps
 from pts.domain.timefmt import format_rfc3339
 from pts.http.decode import STRUCTURED, is_json_media, media_type
 
@@ -40,7 +40,7 @@ def to_binary(event: Mapping[str, Any]) -> tuple[dict[str, str], bytes]:
         if isinstance(data, str) and content_type and not is_json_media(content_type):
             body = data.encode("utf-8")
         else:
-            body = json.dumps(data, separators=(",", ":")).encode()
+            body = dumps(data, separators=(",", ":")).encode()
             content_type = content_type or "application/json"
     else:
         body = b""

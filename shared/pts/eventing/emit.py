@@ -17,6 +17,7 @@ from pts import routing
 from pts.config import Settings
 from pts.eventing.cloudevent import to_binary
 from pts.eventing.http import Sender, TransportError
+from pts.logsafe import escape
 
 log = logging.getLogger(__name__)
 
@@ -151,7 +152,7 @@ def emit_stored(pool, settings: Settings, stored: list) -> None:
         failed = [o for o in outcomes if not o.ok]
         if failed:
             log.warning("emission of %d of %d events failed: %s", len(failed), len(outcomes),
-                        failed[0].error)
+                        escape(failed[0].error))
         with pool.connection() as conn, conn.transaction():
             save(conn, outcomes)
     except Exception as exc:  # noqa: BLE001 - the request already succeeded; the relay catches up

@@ -9,7 +9,6 @@ as sent. The SDK is what the tests (and producers) send with.
 from __future__ import annotations
 
 import base64
-import json
 import re
 import uuid
 from collections.abc import Mapping
@@ -19,6 +18,7 @@ from urllib.parse import unquote_to_bytes
 from pts.cdevents.bare import from_bare_cdevent, is_bare_cdevent
 from pts.config import Settings
 from pts.domain.catalog import CATALOG, full_type
+from pts.domain.jsonnum import NumberError, loads
 from pts.http.problem import Problem
 
 STRUCTURED = "application/cloudevents+json"
@@ -85,7 +85,9 @@ def parse_json(body: bytes, settings: Settings) -> Any:
     if _depth(text) > settings.max_json_depth:
         raise Problem(422, f"JSON nested deeper than {settings.max_json_depth} levels")
     try:
-        return json.loads(text)
+        return loads(text)
+    except NumberError as exc:
+        raise Problem(422, f"{exc}; nothing was stored") from None
     except (ValueError, RecursionError) as exc:
         raise Problem(400, f"malformed JSON: {exc}") from None
 
@@ -118,6 +120,11 @@ def encode_header_value(value: str) -> str:
 
 
 def _header_value(name: str, value: str) -> str:
+    if not value.isascii():
+        # WSGI hands header bytes over as Latin-1: a raw byte above 0x7F would be stored as
+        # mojibake. The HTTP binding says to percent-encode them (UTF-8).
+        raise Problem(400, f"header {name}: raw non-ASCII bytes; percent-encode them as UTF-8",
+                      errors=[{"field": name[3:], "message": "raw non-ASCII bytes"}])
     if _BAD_PERCENT.search(value):
         raise Problem(400, f"header {name}: malformed percent-encoding",
                       errors=[{"field": name[3:], "message": "malformed percent-encoding"}])
@@ -141,7 +148,10 @@ def _binary(headers: dict[str, str], body: bytes) -> dict:
         return raw
     if content_type is None or is_json_media(content_type):
         try:
-            raw["data"] = json.loads(body)
+            raw["data"] = loads(body)
+        except NumberError as exc:
+            raise Problem(422, f"{exc}; nothing was stored",
+                          errors=[{"field": "data", "message": str(exc)}]) from None
         except (ValueError, RecursionError) as exc:
             raise Problem(400, f"the body is not the JSON its content type says: {exc}",
                           errors=[{"field": "data", "message": "malformed JSON"}]) from None

@@ -3,43 +3,45 @@
 from __future__ import annotations
 
 import functools
-import logging
 from collections.abc import Callable
 
 import flask
-import psycopg
-from psycopg_pool import PoolTimeout
 
 from pts.config import get_settings
+from pts.http.errors import BodyError, error_response, install
 from pts.http.limits import check_headers
-from pts.http.problem import Problem, problem_response
-
-log = logging.getLogger("pts")
-
-RETRY_AFTER_SECONDS = "5"
+from pts.http.problem import Problem
 
 
-def guarded(func: Callable[[flask.Request], flask.Response]) -> Callable:
-    """Map Problem to its answer, an unreachable database to 503 with Retry-After, and
-    anything unexpected to a logged 500 (a bug, never an answer to bad input). Refuses
-    oversized headers first (431), wherever the function is served."""
+def guarded(func: Callable[[flask.Request], flask.Response] | None = None, *,
+            paths: tuple[str, ...] | None = None) -> Callable:
+    """Answer every error of an entry point with problem+json (pts.http.errors): Problem as
+    it says, an unreachable database 503 with Retry-After, anything unexpected a logged 500
+    with an error id. Refuses oversized headers first (431), wherever the function is
+    served; with `paths`, any other path answers 404.
+
+    Applied while functions-framework loads the function (inside its app context), it also
+    installs the same mapping on that Flask app, for errors outside the entry point."""
+    if func is None:
+        return functools.partial(guarded, paths=paths)
+    if flask.has_app_context():
+        install(flask.current_app)
+
+    from pts.http.observe import observed
 
     @functools.wraps(func)
     def wrapper(request: flask.Request) -> flask.Response:
+        # Counted, timed and logged once per request (pts.http.observe).
+        return observed(func.__name__, answer, request)
+
+    def answer(request: flask.Request) -> flask.Response:
         try:
             check_headers(request, get_settings())
+            if paths is not None and request.path not in paths:
+                raise Problem(404, "no such path under this function")
             return func(request)
-        except Problem as problem:
-            return problem_response(problem)
-        except (psycopg.OperationalError, PoolTimeout) as exc:
-            from pts.db.health import any_down
-
-            if not any_down():  # once down, pts.db.health has said so once for all requests
-                log.warning("database unavailable: %s", exc)
-            return problem_response(Problem(
-                503, "the database is unavailable; retry later",
-                headers={"Retry-After": RETRY_AFTER_SECONDS},
-            ))
+        except Exception as exc:  # noqa: BLE001 - the one place errors become answers
+            return error_response(exc)
 
     return wrapper
 
@@ -54,7 +56,14 @@ def read_body(request: flask.Request, limit: int) -> bytes:
     """The body, refused with 413 before reading when it announces more than limit bytes."""
     if request.content_length is not None and request.content_length > limit:
         raise Problem(413, f"the body is over {limit} bytes")
-    body = request.stream.read(limit + 1)
+    try:
+        body = request.stream.read(limit + 1)
+    except Exception as exc:  # noqa: BLE001 - whatever the server raises on a broken body
+        # functions-framework reads the rest of the body after the answer (get_data); it
+        # would fail again, outside the entry point. What get_data caches, it does not read.
+        request._cached_data = b""
+        raise BodyError(f"the body could not be read ({type(exc).__name__}): malformed or "
+                        "truncated chunked encoding, or the client went away") from None
     if len(body) > limit:
         raise Problem(413, f"the body is over {limit} bytes")
     return body

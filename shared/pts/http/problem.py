@@ -2,11 +2,13 @@
 
 from __future__ import annotations
 
-import json
 from http import HTTPStatus
-from typing import Any
+from typing import TYPE_CHECKING, Any
 
-import flask
+if TYPE_CHECKING:  # imported where used: CLI commands load this module without Flask
+    import flask
+
+from pts.domain.jsonnum import dumps
 
 PROBLEM_JSON = "application/problem+json"
 
@@ -47,8 +49,10 @@ class Problem(Exception):
 
 def problem_response(problem: Problem) -> flask.Response:
     """A Flask response for a Problem."""
+    import flask
+
     resp = flask.Response(
-        json.dumps(problem.body()), status=problem.status, mimetype=PROBLEM_JSON
+        dumps(problem.body(), default=str), status=problem.status, mimetype=PROBLEM_JSON
     )
     for name, value in problem.headers.items():
         resp.headers[name] = value
@@ -57,4 +61,6 @@ def problem_response(problem: Problem) -> flask.Response:
 
 def json_response(body: Any, status: int = 200) -> flask.Response:
     """A JSON answer."""
-    return flask.Response(json.dumps(body, default=str), status=status, mimetype="application/json")
+    import flask
+
+    return flask.Response(dumps(body, default=str), status=status, mimetype="application/json")

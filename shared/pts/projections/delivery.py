@@ -18,6 +18,7 @@ from pts.config import get_settings
 from pts.db.pool import get_pool
 from pts.http.decode import STRUCTURED, decode_request, media_type
 from pts.http.guard import read_body, require_method
+from pts.http.observe import note_events
 from pts.http.problem import Problem
 from pts.projections.engine import NotAccepted, Projection, apply, check
 from pts.projections.facts import load_one
@@ -31,6 +32,7 @@ def _one_event(request: flask.Request, limit: int) -> dict:
                       f"mode ({STRUCTURED})")
     settings = get_settings()
     raw = decode_request(request.headers, read_body(request, limit), settings)[0]
+    note_events(request, [raw])
     for name in ("id", "source"):
         if not isinstance(raw.get(name), str) or not raw[name]:
             raise Problem(400, f"the CloudEvent has no {name}",

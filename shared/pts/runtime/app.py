@@ -1,5 +1,6 @@
 """One WSGI application serving every function at /function/<name>, as the OpenFaaS
-gateway does, plus /healthz (the process serves) and /readyz (its database answers)."""
+gateway does, plus /healthz (the process serves), /readyz (its database answers) and
+/metrics."""
 
 from __future__ import annotations
 
@@ -7,6 +8,7 @@ import json
 
 from werkzeug.middleware.dispatcher import DispatcherMiddleware
 
+from pts.metrics.expose import metrics_app
 from pts.runtime.functions import FUNCTIONS, Function
 
 
@@ -28,14 +30,19 @@ def _not_found(environ, start_response):
                        "detail": f"no function at {environ.get('PATH_INFO')}"}).encode()
     start_response("404 Not Found", [("Content-Type", "application/problem+json"),
                                      ("Content-Length", str(len(body)))])
-    return [body]
+    return _body(environ, body)
+
+
+def _body(environ, body: bytes) -> list[bytes]:
+    """No body bytes for HEAD: gunicorn logs a warning for each one it has to drop."""
+    return [b""] if environ.get("REQUEST_METHOD") == "HEAD" else [body]
 
 
 def _healthz(environ, start_response):
     body = b'{"status": "ok"}'
     start_response("200 OK", [("Content-Type", "application/json"),
                               ("Content-Length", str(len(body)))])
-    return [body]
+    return _body(environ, body)
 
 
 def _readyz(environ, start_response):
@@ -74,5 +81,6 @@ def build_app(functions: list[Function] = FUNCTIONS, extra: dict | None = None):
     mounts = {f"/function/{fn.name}": _RootPath(function_app(fn)) for fn in functions}
     mounts["/healthz"] = _healthz
     mounts["/readyz"] = _readyz
+    mounts["/metrics"] = metrics_app
     mounts.update(extra or {})
     return DispatcherMiddleware(_not_found, mounts)

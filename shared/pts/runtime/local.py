@@ -51,11 +51,13 @@ class RelayTimer:
 
 
 def start_background(settings: Settings) -> None:
-    """Start the dispatcher and the relay timer of this process."""
+    """Start the dispatcher, the relay timer and the retention timer of this process."""
     from pts.broker.dispatcher import Dispatcher
+    from pts.runtime.pruner import PruneTimer
 
     _background.append(Dispatcher(settings).start())
     _background.append(RelayTimer(settings).start())
+    _background.append(PruneTimer(settings).start())
 
 
 def stop_background() -> None:

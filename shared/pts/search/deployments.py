@@ -77,7 +77,7 @@ def list_deployments(ctx: Context) -> dict[str, Any]:
         params["until"] = f["until"]
     page = Page("deployments", f, ("first_event_at", "deployment_id"),
                 ("timestamptz", "text"), descending=True)
-    secret = ctx.settings.search_cursor_secret
+    secret = ctx.cursor_secret
     page.resume(secret, conds, params)
     with reading(ctx.settings) as conn:
         rows, next_cursor = page.run(

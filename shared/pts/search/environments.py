@@ -146,5 +146,5 @@ def list_environments(ctx: Context) -> dict[str, Any]:
     """The service x environment matrix, now or at a past time."""
     f = parse_query(ctx.args, PARAMS)
     with reading(ctx.settings) as conn:
-        rows, next_cursor = cells(conn, f, ctx.settings.search_cursor_secret)
+        rows, next_cursor = cells(conn, f, ctx.cursor_secret)
     return {"items": [times(r, *CELL_TIMES) for r in rows], "next_cursor": next_cursor}

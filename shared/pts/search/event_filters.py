@@ -3,9 +3,10 @@ is ever built from input), each served by an index of migrations 0001 and 0004."
 
 from __future__ import annotations
 
-import json
-import math
+from decimal import Decimal
 from typing import Any
+
+from pts.domain.jsonnum import dumps, loads
 
 # Must match the expression of ix_events_data_fts (migration 0004) for the index to serve.
 FTS_DOCUMENT = "jsonb_to_tsvector('simple', data, '[\"string\", \"numeric\"]')"
@@ -68,12 +69,10 @@ def containment(path: str, value: str) -> list[str]:
     a string, as the JSON scalar it spells (number, true, false, null), or inside an array."""
     scalars: list[Any] = [value]
     try:
-        typed = json.loads(value)
-    except ValueError:
+        typed = loads(value)  # exact numbers; NaN, Infinity and out-of-range refused
+    except (ValueError, RecursionError):
         typed = value
-    if isinstance(typed, float) and not math.isfinite(typed):
-        typed = value  # NaN and Infinity are not JSON
-    if typed is None or isinstance(typed, bool | int | float):
+    if typed is None or isinstance(typed, bool | int | float | Decimal):
         scalars.append(typed)
     docs = []
     for scalar in scalars:
@@ -81,5 +80,5 @@ def containment(path: str, value: str) -> list[str]:
             doc: Any = leaf
             for key in reversed(path.split(".")):
                 doc = {key: doc}
-            docs.append(json.dumps(doc))
+            docs.append(dumps(doc))
     return docs

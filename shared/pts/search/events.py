@@ -72,7 +72,7 @@ def list_query(args, secret: str) -> tuple[str, dict[str, Any], dict[str, Any], 
 
 def list_events(ctx: Context) -> dict[str, Any]:
     """Events matching every filter, newest (highest seq) first."""
-    secret = ctx.settings.search_cursor_secret
+    secret = ctx.cursor_secret
     sql, params, f, query_id = list_query(ctx.args, secret)
     with reading(ctx.settings) as conn:
         rows = fetch(conn, sql, params)

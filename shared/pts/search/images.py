@@ -63,7 +63,7 @@ def list_images(ctx: Context) -> dict[str, Any]:
         conds.append(RAN_IN.format(extra="".join(ran)))
         params.update({n: f[n] for n in ("service", "environment") if f[n]})
     page = Page("images", f, ("k.repository", "k.digest"), ("text", "text"), descending=False)
-    secret = ctx.settings.search_cursor_secret
+    secret = ctx.cursor_secret
     page.resume(secret, conds, params)
     with reading(ctx.settings) as conn:
         rows, next_cursor = page.run(conn, BASE + where_sql(conds), params, secret,

@@ -3,6 +3,8 @@ key (a row comparison on the ORDER BY columns), with a cursor bound to the filte
 
 from __future__ import annotations
 
+import re
+from datetime import datetime
 from typing import Any
 
 from pts.search import cursor
@@ -24,6 +26,8 @@ class Page:
         if not self.f.get("cursor"):
             return
         key = cursor.decode(secret, self.query_id, self.f["cursor"], (str,) * len(self.columns))
+        if not all(_fits(v, cast) for v, cast in zip(key, self.casts, strict=True)):
+            raise cursor.bad("not a cursor this API gave")
         names = [f"key_{i}" for i in range(len(key))]
         op = "<" if self.descending else ">"
         conds.append(f"({', '.join(self.columns)}) {op} ("
@@ -44,6 +48,24 @@ class Page:
             return rows, None
         rows = rows[: self.f["limit"]]
         return rows, cursor.encode(secret, self.query_id, [str(v) for v in key(rows[-1])])
+
+
+_TIME = re.compile(r"[0-9]{4}-[0-9]{2}-[0-9]{2}[ T][0-9]{2}:[0-9]{2}:[0-9]{2}(\.[0-9]{1,6})?"
+                   r"[+-][0-9]{2}:[0-9]{2}")
+
+
+def _fits(value: str, cast: str) -> bool:
+    """Whether PostgreSQL can cast value to cast (so a forged key is a 400, not a 500)."""
+    if cast == "timestamptz":
+        if not _TIME.fullmatch(value):
+            return False
+        try:
+            return datetime.fromisoformat(value).tzinfo is not None
+        except ValueError:
+            return False
+    if cast == "bigint":
+        return re.fullmatch(r"-?[0-9]{1,18}", value) is not None
+    return True
 
 
 def where_sql(conds: list[str]) -> str:

@@ -27,6 +27,13 @@ class Context:
     def args(self):
         return self.request.args
 
+    @property
+    def cursor_secret(self) -> str:
+        """The key that seals this installation's cursors."""
+        from pts.db.secrets import search_cursor_secret
+
+        return search_cursor_secret(self.settings)
+
 
 @dataclass(frozen=True)
 class Route:

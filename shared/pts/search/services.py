@@ -88,7 +88,7 @@ def list_services(ctx: Context) -> dict[str, Any]:
         conds.append("(r.decommissioned_at IS NOT NULL) = %(decommissioned)s")
         params["decommissioned"] = f["decommissioned"]
     page = Page("services", f, ("n.service",), ("text",), descending=False)
-    secret = ctx.settings.search_cursor_secret
+    secret = ctx.cursor_secret
     page.resume(secret, conds, params)
     with reading(ctx.settings) as conn:
         rows, next_cursor = page.run(conn, BASE + where_sql(conds), params, secret,

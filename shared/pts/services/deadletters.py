@@ -1,5 +1,8 @@
 """Dead letters: store what the deadletter function receives; list; redrive.
 
+One letter per (event, subscriber) until it is discarded: a repeat delivery of an open letter
+changes nothing, and a redriven letter that fails again is reopened with its failure count
+and last error updated (pts.services.deadletter_care: reasons, checks, discard).
 Redrive re-emits the stored event (without the knativeerror* extensions): to a sink URL, or,
 without one, straight into the local broker's queue in the same database. Handlers are
 idempotent, so the subscribers that had already received it acknowledge the repeat.
@@ -7,7 +10,6 @@ idempotent, so the subscribers that had already received it acknowledge the repe
 
 from __future__ import annotations
 
-import json
 import logging
 from collections.abc import Callable
 
@@ -15,6 +17,7 @@ import psycopg
 from psycopg.rows import dict_row
 
 from pts.config import Settings
+from pts.domain.jsonnum import dumps
 from pts.eventing.cloudevent import to_binary
 from pts.eventing.http import Sender, TransportError
 
@@ -26,17 +29,24 @@ STORE = """
 INSERT INTO dead_letters (event_source, event_id, event_type, event, error_dest, error_code,
                           error_data, error_trigger)
 VALUES (%(source)s, %(id)s, %(type)s, %(event)s, %(dest)s, %(code)s, %(data)s, %(trigger)s)
-ON CONFLICT (event_source, event_id, error_dest) WHERE redriven_at IS NULL DO NOTHING
+ON CONFLICT (event_source, event_id, error_dest) WHERE discarded_at IS NULL DO UPDATE SET
+    redriven_at = NULL, failures = dead_letters.failures + 1, last_failed_at = now(),
+    event = EXCLUDED.event, error_code = EXCLUDED.error_code,
+    error_data = EXCLUDED.error_data, error_trigger = EXCLUDED.error_trigger
+WHERE dead_letters.redriven_at IS NOT NULL
 RETURNING id
 """
 
 COLUMNS = ("id, received_at, event_source, event_id, event_type, event, error_dest, "
-           "error_code, error_data, error_trigger, redriven_at, redrive_count, redrive_error")
+           "error_code, error_data, error_trigger, redriven_at, redrive_count, redrive_error, "
+           "discarded_at, failures, last_failed_at")
+OPEN = "redriven_at IS NULL AND discarded_at IS NULL"
 
 
 def store(conn: psycopg.Connection, raw: dict) -> int | None:
-    """Store one dead-lettered event; its error extensions become columns. Returns the new
-    row's id, or None when the same open dead letter is already stored."""
+    """Store one dead-lettered event; its error extensions become columns. Returns the
+    letter's id when it is new or reopened (it had been redriven), None when the same open
+    letter is already stored."""
     event = {k: v for k, v in raw.items() if k not in ERROR_EXTENSIONS and v is not None}
     code = raw.get("knativeerrorcode")
     try:
@@ -45,7 +55,7 @@ def store(conn: psycopg.Connection, raw: dict) -> int | None:
         code = None  # kept in the event's attributes only if it was not an error code
     row = conn.execute(STORE, {
         "source": event["source"], "id": event["id"], "type": event["type"],
-        "event": json.dumps(event), "dest": str(raw.get("knativeerrordest") or ""),
+        "event": dumps(event), "dest": str(raw.get("knativeerrordest") or ""),
         "code": code, "data": raw.get("knativeerrordata"), "trigger": raw.get("ptstrigger"),
     }).fetchone()
     return row[0] if row else None
@@ -53,8 +63,9 @@ def store(conn: psycopg.Connection, raw: dict) -> int | None:
 
 def list_letters(conn: psycopg.Connection, *, include_redriven: bool = False,
                  limit: int = 100) -> list[dict]:
-    """Dead letters, newest first; by default only those not redriven."""
-    where = "" if include_redriven else "WHERE redriven_at IS NULL"
+    """Dead letters, newest first; by default only open ones (neither redriven nor
+    discarded)."""
+    where = "" if include_redriven else f"WHERE {OPEN}"
     with conn.cursor(row_factory=dict_row) as cur:
         return cur.execute(f"SELECT {COLUMNS} FROM dead_letters {where} "
                            "ORDER BY received_at DESC, id DESC LIMIT %s", (limit,)).fetchall()
@@ -91,8 +102,9 @@ def broker_resender(conn: psycopg.Connection,
 def redrive(conn: psycopg.Connection, ids: list[int] | None,
             send: Callable[[dict, str | None], str | None]) -> tuple[list[int], dict[int, str]]:
     """In the caller's transaction: re-emit the given open dead letters (all when ids is
-    None); returns (redriven ids, {id: error})."""
-    where, params = "redriven_at IS NULL", []
+    None); returns (redriven ids, {id: error}). Callers check ids first
+    (deadletter_care.require_open) so that an unknown id changes nothing."""
+    where, params = OPEN, []
     if ids is not None:
         where += " AND id = ANY(%s)"
         params.append(ids)

@@ -75,18 +75,12 @@ def _unique(envelopes: list[Envelope]) -> list[Envelope]:
     return list(seen.values())
 
 
-def ingest(
-    pool,
-    envelopes: list[Envelope],
-    *,
-    in_transaction: list[InTransaction] = (),
-    after_commit: list[AfterCommit] = (),
-) -> list[Accepted]:
-    """Store valid events all or nothing. A stored (source, id) with the same content is a
-    duplicate; with other content, Problem 409 and nothing is stored."""
-    unique = _unique(envelopes)
-    if not unique:
-        return []
+ATTEMPTS = 3
+
+
+def _store(pool, envelopes: list[Envelope], unique: list[Envelope],
+           in_transaction: list[InTransaction]) -> tuple[dict, list[Stored]]:
+    """One transaction: append, refuse conflicts, run the in-transaction hooks (outbox)."""
     with pool.connection() as conn, conn.transaction():
         appended = event_log.append(conn, unique)
         conflicts = [
@@ -105,6 +99,31 @@ def ingest(
                   if appended[(e.source, e.id)].new]
         for hook in in_transaction:
             hook(conn, stored)
+    return appended, stored
+
+
+def ingest(
+    pool,
+    envelopes: list[Envelope],
+    *,
+    in_transaction: list[InTransaction] = (),
+    after_commit: list[AfterCommit] = (),
+) -> list[Accepted]:
+    """Store valid events all or nothing. A stored (source, id) with the same content is a
+    duplicate; with other content, Problem 409 and nothing is stored."""
+    unique = _unique(envelopes)
+    if not unique:
+        return []
+    for attempt in range(1, ATTEMPTS + 1):
+        try:
+            appended, stored = _store(pool, envelopes, unique, in_transaction)
+            break
+        except (psycopg.errors.DeadlockDetected, psycopg.errors.SerializationFailure):
+            # The fixed insert order makes this unexpected; if the database still picks
+            # this request as a deadlock victim, its transaction was rolled back whole:
+            # try again rather than answer an error.
+            if attempt == ATTEMPTS:
+                raise
     for hook in after_commit:
         hook(stored)
     new_seqs = {s.seq for s in stored}

@@ -1,0 +1,70 @@
+"""One log line and the request metrics of every function call.
+
+The line is written at INFO once the answer is known: function, method, path, status,
+duration, and the events the request carried ((source, id) pairs, or a count beyond
+MAX_PAIRS). Entry points name their events with `note_events`; values are escaped.
+"""
+
+from __future__ import annotations
+
+import logging
+import time
+from collections.abc import Callable
+
+log = logging.getLogger("pts.request")
+
+MAX_PAIRS = 5
+_EVENTS = "pts.events"  # WSGI environ key: [(source, id, type), ...] of this request
+
+
+def note_events(request, events: list) -> None:
+    """Record the events a request carries (raw dicts), for its log line and metrics."""
+    request.environ[_EVENTS] = [
+        (e.get("source"), e.get("id"), e.get("type")) for e in events if isinstance(e, dict)
+    ]
+
+
+def _events_text(events: list[tuple]) -> str:
+    from pts.logs import escape
+
+    if not events:
+        return ""
+    if len(events) > MAX_PAIRS:
+        return f" events={len(events)}"
+    return " events=" + " ".join(f"({escape(s, 120)}, {escape(i, 120)})" for s, i, _ in events)
+
+
+def observed(function: str, call: Callable, request):
+    """Run call(request); count, time and log it whatever happens."""
+    start = time.perf_counter()
+    status = 500  # an exception escaping here is answered 500 by Flask
+    try:
+        response = call(request)
+        status = response.status_code
+        return response
+    finally:
+        seconds = time.perf_counter() - start
+        _record(function, request, status, seconds)
+
+
+def _record(function: str, request, status: int, seconds: float) -> None:
+    from pts.logs import escape
+    from pts.metrics import instruments
+
+    events = request.environ.get(_EVENTS) or []
+    try:
+        instruments.count_request(function, status, seconds)
+        if function == "ingest" and 400 <= status < 500:
+            from pts.config import get_settings
+
+            types = [t for _, _, t in events] or [None]  # undecodable: one unknown event
+            instruments.count_ingest(types, "refused", get_settings().foreign_types)
+    except Exception:  # noqa: BLE001 - metrics must never break an answer
+        log.exception("recording metrics failed")
+    path = escape(request.path, 120)
+    log.info("%s %s %s %d %.1fms%s", function, request.method, path, status, seconds * 1000,
+             _events_text(events), extra={"pts": {
+                 "function": function, "method": request.method, "path": path,
+                 "status": status, "duration_ms": round(seconds * 1000, 2),
+                 "events": [[escape(s, 120), escape(i, 120)] for s, i, _ in events[:MAX_PAIRS]],
+                 "event_count": len(events)}})
