@@ -13,6 +13,7 @@ import psycopg
 import pytest
 from hypothesis import settings as hypothesis_settings
 
+from pts.config import reset_settings
 from pts.db import pool as db_pool
 from pts.db.urls import to_conninfo
 from tests.support.database import (  # noqa: F401  (re-exported for older imports)
@@ -128,6 +129,39 @@ def sql(db_url, owner_url):
 @pytest.fixture
 def ingest_client(db_url):
     return function_client("ingest")
+
+
+class _MonkeyPatch(pytest.MonkeyPatch):
+    """pytest's MonkeyPatch that also forgets the cached settings whenever it changes the
+    environment, so a test's setenv is seen by the next request, as a restart would."""
+
+    def setenv(self, name, value, prepend=None):
+        super().setenv(name, value, prepend)
+        reset_settings()
+
+    def delenv(self, name, raising=True):
+        super().delenv(name, raising)
+        reset_settings()
+
+    def undo(self):
+        super().undo()
+        reset_settings()
+
+
+@pytest.fixture
+def monkeypatch():
+    """The built-in fixture, with the settings reset on every environment change."""
+    mp = _MonkeyPatch()
+    yield mp
+    mp.undo()
+
+
+@pytest.fixture(autouse=True)
+def _fresh_settings():
+    """Each test builds the settings from its own environment (they are cached per process)."""
+    reset_settings()
+    yield
+    reset_settings()
 
 
 @pytest.fixture(autouse=True)

@@ -1,7 +1,12 @@
-"""Settings, read from the environment at call time (never at import time)."""
+"""Settings, read from the environment once per process, on first use (never at import).
+
+Building them costs milliseconds (pydantic-settings reads and validates every variable), so
+`get_settings()` caches them; code that changes the environment on purpose (`pts up` before
+it forks its workers, the tests' fixtures) calls `reset_settings()` afterwards."""
 
 from __future__ import annotations
 
+import threading
 from pathlib import Path
 from typing import Annotated
 
@@ -130,6 +135,17 @@ class Settings(BaseSettings):
     broker_timeout: float = Field(default=10.0, gt=0, description="Seconds per delivery attempt.")
     broker_concurrency: int = Field(default=16, ge=1,
                                     description="Deliveries in flight per process.")
+    broker_in_process: bool = Field(
+        default=True, description="pts up: the dispatcher applies the deliveries of the "
+        "projection handlers (deployments, services, images) itself, in batches, through the "
+        "handlers' own code, instead of POSTing each to /function/<name>.",
+    )
+    broker_batch: int = Field(default=100, ge=1, description="Most deliveries applied in "
+                              "one in-process batch (one transaction).")
+    broker_keep_seconds: float = Field(
+        default=300.0, ge=0, description="How long the local broker keeps a finished "
+        "(delivered or dead-lettered) delivery and its event before pruning them.",
+    )
     broker_dispatch: bool = Field(
         default=False, description="Run the local broker's dispatcher and the relay timer in this "
         "process (pts up sets it for its workers).",
@@ -213,6 +229,27 @@ class Settings(BaseSettings):
         return value
 
 
+_lock = threading.Lock()
+_cached: Settings | None = None
+
+
 def get_settings(**overrides: object) -> Settings:
-    """Read the settings now; keyword arguments win over the environment."""
-    return Settings(**overrides)
+    """The settings of this process, built on first use and cached. Keyword arguments win
+    over the environment: such a call builds a new, uncached object (commands, tests)."""
+    global _cached
+    if overrides:
+        return Settings(**overrides)
+    settings = _cached
+    if settings is None:
+        with _lock:
+            if _cached is None:
+                _cached = Settings()
+            settings = _cached
+    return settings
+
+
+def reset_settings() -> None:
+    """Forget the cached settings: the next `get_settings()` reads the environment again."""
+    global _cached
+    with _lock:
+        _cached = None

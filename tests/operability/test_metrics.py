@@ -80,7 +80,9 @@ def test_database_down_is_a_gauge_not_a_failed_scrape(monkeypatch):
 
 @pytest.mark.slow
 def test_pts_up_with_two_workers_sums_their_counters(up, sql):
-    server = up("--workers", "2", "--threads", "4")
+    # Deliveries over HTTP (pts up applies them in-process by default, with no request to
+    # count): this test is about HTTP counters summed across workers.
+    server = up("--workers", "2", "--threads", "4", PTS_BROKER_IN_PROCESS="false")
     events = batch(9)
     for i in range(0, 9, 3):  # several requests: both workers are likely to answer some
         status, _, body = server.request("POST", "/function/ingest",

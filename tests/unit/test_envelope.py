@@ -20,7 +20,8 @@ def test_extension_values_are_limited_to_the_cloudevents_types():
 
 def test_extension_names_are_lower_case_alphanumerics():
     for name in ("MyExt", "my.ext", "my-ext", "x" * 65):
-        assert [e.field for e in validate_event(raw(**{name: "v"}))] == [name]
+        # The error names the field by at most 64 characters: a long name is not echoed whole.
+        assert [e.field for e in validate_event(raw(**{name: "v"}))] == [name[:64]]
 
 
 def test_subject_is_derived_for_catalog_types():

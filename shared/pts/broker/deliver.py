@@ -65,6 +65,13 @@ def attempt(d: queue.Delivery, sender: Sender, settings: Settings) -> tuple[str 
 def deliver(pool, d: queue.Delivery, sender: Sender, settings: Settings) -> str:
     """Attempt a claimed delivery and record the outcome; returns the new status."""
     url, resp, error = attempt(d, sender, settings)
+    return settle(pool, d, url, resp, error, settings)
+
+
+def settle(pool, d: queue.Delivery, url: str | None, resp: Response | None, error: str,
+           settings: Settings) -> str:
+    """Record the outcome of one attempt by Knative's rules (delivered, retried later, dead
+    lettered or failed); returns the new status."""
     status = None if resp is None else resp.status
     if not error:
         reply = _reply(resp)

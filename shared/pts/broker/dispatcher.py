@@ -1,7 +1,9 @@
 """The dispatcher: pushes due deliveries to subscribers, woken by NOTIFY, not by polling.
 
 One thread listens on the broker channel and claims what is due; a thread pool runs the
-attempts concurrently. Retries are timed from the earliest `next_attempt_at`. Safe to run
+attempts concurrently. The projection handlers of this same `pts up` get their deliveries in
+batches applied in-process (pts.broker.inprocess); every other subscriber gets HTTP POSTs.
+Retries are timed from the earliest `next_attempt_at`. Safe to run
 in several processes at once: claims skip rows other dispatchers hold.
 """
 
@@ -9,12 +11,13 @@ from __future__ import annotations
 
 import logging
 import threading
+import time
 import uuid
 from concurrent.futures import ThreadPoolExecutor
 
 import psycopg
 
-from pts.broker import deliver, queue
+from pts.broker import deliver, inprocess, queue, triggers, upkeep
 from pts.config import Settings
 from pts.db.pool import database_url, get_pool
 from pts.db.urls import to_conninfo
@@ -25,6 +28,17 @@ log = logging.getLogger(__name__)
 
 IDLE_WAIT = 1.0  # seconds between checks when nothing is due and no NOTIFY came
 LEASE_MARGIN = 5.0  # seconds past the attempt's timeout before another dispatcher retries
+PRUNE_EVERY = 5.0  # seconds between prunes of finished work
+WAKE_CHECK = 0.02  # seconds between looks at the in-process wake while listening
+LINGER = 0.03  # seconds a woken dispatcher waits so that in-process batches fill up
+
+_running: list[Dispatcher] = []
+
+
+def wake_local(_stored: object = None) -> None:
+    """Wake the dispatchers of this process (ingest's after-commit hook in `pts up`)."""
+    for d in list(_running):
+        d.wake()
 
 
 class Dispatcher:
@@ -38,15 +52,20 @@ class Dispatcher:
         self._pool = ThreadPoolExecutor(settings.broker_concurrency,
                                         thread_name_prefix="pts-delivery")
         self._local = threading.local()
+        self._pruned = 0.0
+        self._wake = threading.Event()
         self._thread = threading.Thread(target=self._run, name="pts-dispatcher", daemon=True)
 
     def start(self) -> Dispatcher:
         self._thread.start()
+        _running.append(self)
         return self
 
     def stop(self, timeout: float = 5.0) -> None:
         """Stop claiming, and let attempts in flight finish (up to timeout seconds)."""
         self._stop.set()
+        if self in _running:
+            _running.remove(self)
         try:  # wake the listener now rather than at its next timeout
             with get_pool(self.settings).connection() as conn:
                 conn.execute(f"NOTIFY {queue.CHANNEL}")
@@ -76,19 +95,33 @@ class Dispatcher:
         with psycopg.connect(to_conninfo(database_url(self.settings)),
                              autocommit=True) as listener:
             listener.execute(f"LISTEN {queue.CHANNEL}")
+            local = [h for h in triggers.table(self.settings)
+                     if inprocess.handles(h, self.settings)]
             while not self._stop.is_set():
+                self._prune(pool)
                 free = self._free_slots()
-                claimed = []
+                claimed, full = [], False
                 if free:
-                    with pool.connection() as conn, conn.transaction():
-                        claimed = queue.claim(conn, self.run_id, free, lease)
+                    # One transaction, one round trip: a batch per in-process handler (a
+                    # slot each), then single deliveries for the other subscribers.
+                    wanted = [(h, self.settings.broker_batch) for h in local[:free]]
+                    with pool.connection() as conn, conn.pipeline(), conn.transaction():
+                        got = queue.claim_many(conn, self.run_id, lease, wanted,
+                                               rest=(local, free - len(wanted)))
+                    claimed = got.pop() if got and len(got) > len(wanted) else []
+                    for (handler, _), batch in zip(wanted, got, strict=True):
+                        if batch:
+                            full = full or len(batch) == self.settings.broker_batch
+                            self._slots.acquire()
+                            self._pool.submit(self._apply, pool, handler, batch)
+                    free -= len(wanted)
                 for d in claimed:
                     self._slots.acquire()
                     try:
                         self._pool.submit(self._attempt, pool, d)
                     except RuntimeError:  # the interpreter is exiting: the lease redelivers
                         return
-                if claimed and len(claimed) == free:
+                if full or (claimed and len(claimed) == free):
                     continue  # more may be due
                 if not free:
                     wait = 0.02
@@ -97,12 +130,48 @@ class Dispatcher:
                         due = queue.next_due(conn)
                         conn.rollback()
                     wait = IDLE_WAIT if due is None else max(0.0, min(due, IDLE_WAIT))
-                if wait > 0:
-                    for _ in listener.notifies(timeout=wait, stop_after=1):
-                        pass
+                if wait > 0 and self._sleep(listener, wait) and local:
+                    self._stop.wait(LINGER)  # let a few more arrive: bigger batches
+
+    def _sleep(self, listener, wait: float) -> bool:
+        """Until a NOTIFY, a wake() from this process, or wait seconds; True when woken."""
+        deadline = time.monotonic() + wait
+        woken = False
+        while not (woken or self._stop.is_set()):
+            woken = self._wake.is_set()
+            left = deadline - time.monotonic()
+            if left <= 0:
+                break
+            woken = woken or bool(list(listener.notifies(timeout=min(left, WAKE_CHECK),
+                                                         stop_after=1)))
+        self._wake.clear()
+        return woken
+
+    def wake(self) -> None:
+        """Claim now: deliveries were just committed by this process."""
+        self._wake.set()
+
+    def _prune(self, pool) -> None:
+        """At most every PRUNE_EVERY seconds: drop finished work (bounded per run)."""
+        now = time.monotonic()
+        if now - self._pruned < PRUNE_EVERY:
+            return
+        self._pruned = now
+        with pool.connection() as conn, conn.transaction():
+            gone = upkeep.prune(conn, self.settings.broker_keep_seconds)
+        if any(gone):
+            log.debug("pruned %d finished deliveries and %d events", *gone)
 
     def _free_slots(self) -> int:
         return self._slots._value  # noqa: SLF001 - a hint only; acquire() is the real guard
+
+    def _apply(self, pool, handler: str, batch: list[queue.Delivery]) -> None:
+        try:
+            inprocess.apply_batch(pool, handler, batch, self.settings)
+        except Exception:  # noqa: BLE001 - the lease makes them due again
+            log.exception("batch for %s crashed; it will be retried after its lease", handler)
+        finally:
+            self._slots.release()
 
     def _attempt(self, pool, d: queue.Delivery) -> None:
         try:

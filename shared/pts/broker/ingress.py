@@ -50,15 +50,22 @@ def decode_cloudevents(headers, body: bytes, settings) -> list[dict]:
     return [{k: v for k, v in raw.items() if v is not None} for raw in raws]
 
 
+def enqueue_events(conn, events: list[dict], settings, *, notify: bool = True) -> int:
+    """In the caller's transaction: queue events with a delivery per matching trigger;
+    returns how many deliveries."""
+    pairs = [(e, triggers.matching(e["type"], settings)) for e in events]
+    queue.enqueue(conn, pairs, notify=notify)
+    if log.isEnabledFor(logging.DEBUG):
+        for event, subs in pairs:
+            log.debug("queued %s %s for %s", escape(event["type"]), escape(event["id"]),
+                      ", ".join(subs) or "no active trigger")
+    return sum(len(subs) for _, subs in pairs)
+
+
 def accept(pool, events: list[dict], settings) -> int:
     """Queue events durably with their deliveries; returns how many deliveries."""
-    pairs = [(e, triggers.matching(e["type"], settings)) for e in events]
     with pool.connection() as conn, conn.transaction():
-        queue.enqueue(conn, pairs)
-    for event, subs in pairs:
-        log.debug("queued %s %s for %s", escape(event["type"]), escape(event["id"]),
-                 ", ".join(subs) or "no active trigger")
-    return sum(len(subs) for _, subs in pairs)
+        return enqueue_events(conn, events, settings)
 
 
 def _authorize(request: flask.Request, settings) -> None:

@@ -34,6 +34,8 @@ UPDATE broker_deliveries d SET
     next_attempt_at = now() + make_interval(secs => %(lease)s)
 FROM (SELECT id FROM broker_deliveries
       WHERE status = 'pending' AND next_attempt_at <= now()
+        AND (%(only)s::text IS NULL OR (kind = 'trigger' AND subscriber = %(only)s))
+        AND (kind <> 'trigger' OR subscriber <> ALL(%(skip)s::text[]))
       ORDER BY next_attempt_at, id LIMIT %(limit)s FOR UPDATE SKIP LOCKED) c,
      broker_events e
 WHERE d.id = c.id AND e.id = d.event_id
@@ -62,19 +64,40 @@ class Delivery:
     event: dict[str, Any]
 
 
-def enqueue(conn: psycopg.Connection, events: list[tuple[dict, list[str]]]) -> None:
+def enqueue(conn: psycopg.Connection, events: list[tuple[dict, list[str]]], *,
+            notify: bool = True) -> None:
     """In the caller's transaction: store events with their matching subscribers, one
-    delivery each, and wake the dispatchers (NOTIFY is sent at commit)."""
+    delivery each, and wake the dispatchers (NOTIFY is sent at commit). notify=False when
+    the caller wakes its own process's dispatcher instead: NOTIFY serializes commits on a
+    database-wide lock, which the ingest of `pts up` would take at every request."""
     rows = [{"event": e, "subscribers": subs} for e, subs in events]
     conn.execute(ENQUEUE, (dumps(rows),))
-    if any(subs for _, subs in events):
+    if notify and any(subs for _, subs in events):
         conn.execute(f"NOTIFY {CHANNEL}")
 
 
-def claim(conn: psycopg.Connection, run_id: str, limit: int, lease: float) -> list[Delivery]:
-    """Claim up to limit due deliveries for one attempt each."""
-    cur = conn.execute(CLAIM, {"run": run_id, "limit": limit, "lease": lease})
+def claim(conn: psycopg.Connection, run_id: str, limit: int, lease: float, *,
+          only: str | None = None, skip: list[str] = ()) -> list[Delivery]:
+    """Claim up to limit due deliveries for one attempt each, oldest due first: only the
+    trigger deliveries of subscriber `only` when given, none of the subscribers in skip."""
+    cur = conn.execute(CLAIM, {"run": run_id, "limit": limit, "lease": lease, "only": only,
+                               "skip": list(skip)})
     return [Delivery(*row) for row in cur.fetchall()]
+
+
+def claim_many(conn: psycopg.Connection, run_id: str, lease: float,
+               batches: list[tuple[str, int]], rest: tuple[list[str], int]
+               ) -> list[list[Delivery]]:
+    """Several claims sent together (pipeline mode: one round trip): up to n deliveries
+    of each (subscriber, n) in batches, then, when rest's count is positive, up to that
+    many of any other subscriber than rest's list. Results in the same order."""
+    params = [{"run": run_id, "limit": n, "lease": lease, "only": h, "skip": []}
+              for h, n in batches]
+    if rest[1] > 0:
+        params.append({"run": run_id, "limit": rest[1], "lease": lease, "only": None,
+                       "skip": list(rest[0])})
+    cursors = [conn.cursor().execute(CLAIM, p) for p in params]
+    return [[Delivery(*row) for row in cur.fetchall()] for cur in cursors]
 
 
 def next_due(conn: psycopg.Connection) -> float | None:
@@ -87,6 +110,15 @@ def delivered(conn: psycopg.Connection, d: Delivery, status: int) -> None:
         "UPDATE broker_deliveries SET status = 'delivered', last_status = %s, "
         "last_error = NULL, claimed_by = NULL, finished_at = now() WHERE id = %s",
         (status, d.id))
+
+
+def delivered_many(conn: psycopg.Connection, ds: list[Delivery], status: int) -> None:
+    """Mark deliveries delivered in one statement (a batch applied in-process)."""
+    if ds:
+        conn.execute(
+            "UPDATE broker_deliveries SET status = 'delivered', last_status = %s, "
+            "last_error = NULL, claimed_by = NULL, finished_at = now() WHERE id = ANY(%s)",
+            (status, [d.id for d in ds]))
 
 
 def retry_later(conn: psycopg.Connection, d: Delivery, status: int | None, error: str,

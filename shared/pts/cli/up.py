@@ -24,7 +24,8 @@ def register(sub) -> None:
     add_database_options(p)
     p.add_argument("--host", default="127.0.0.1", help="address to listen on (default 127.0.0.1)")
     p.add_argument("--port", type=int, default=8080, help="port to listen on (default 8080)")
-    p.add_argument("--workers", type=int, default=1, help="worker processes (default 1)")
+    p.add_argument("--workers", type=int, default=os.cpu_count() or 1,
+                   help="worker processes (default: the number of cores)")
     p.add_argument("--threads", type=int, default=8, help="threads per worker (default 8)")
     p.set_defaults(func=run)
 
@@ -86,6 +87,9 @@ def run(args) -> int:
     os.environ["PTS_BROKER_DISPATCH"] = "true"
     os.environ["PTS_RUN_ID"] = run_id
     auth_note = _prepare_auth(settings)
+    from pts.config import reset_settings
+
+    reset_settings()  # the workers (forked) build theirs from the environment set above
     pool = get_pool(settings_from(args))
     with pool.connection() as conn, conn.transaction():
         resumed = queue.resume(conn, run_id)

@@ -41,6 +41,24 @@ def record(conn: psycopg.Connection, stored: list) -> None:
         conn.execute(RECORD, ([s.seq for s in stored],))
 
 
+RECORD_EMITTED = ("INSERT INTO event_emissions (seq, emitted_at, attempts, last_attempt_at) "
+                  "SELECT unnest(%s::bigint[]), now(), 1, now()")
+
+
+def record_local(conn: psycopg.Connection, stored: list, settings: Settings) -> None:
+    """Local mode, in the ingest transaction: queue the new events in the local broker (same
+    database) and record them as emitted, all in one commit. Nothing is left for after the
+    commit, and no emission can be lost between the two."""
+    if not stored:
+        return
+    from pts.broker.ingress import enqueue_events
+
+    # No NOTIFY when this process runs a dispatcher: ingest wakes it after the commit.
+    enqueue_events(conn, [outgoing(s.envelope.canonical(), s.seq, settings) for s in stored],
+                   settings, notify=not settings.broker_dispatch)
+    conn.execute(RECORD_EMITTED, ([s.seq for s in stored],))
+
+
 def overrides(settings: Settings) -> dict[str, Any]:
     """The extensions of K_CE_OVERRIDES (`{"extensions": {...}}`), or none."""
     if not settings.ce_overrides:

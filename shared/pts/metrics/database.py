@@ -14,14 +14,12 @@ import time
 from prometheus_client.core import GaugeMetricFamily
 from prometheus_client.registry import Collector
 
+from pts.broker import upkeep
+
 log = logging.getLogger(__name__)
 
 TIMEOUT_MS = 2000  # a scrape must not hang on a busy database
 
-PENDING = """
-SELECT subscriber, count(*), EXTRACT(EPOCH FROM now() - min(created_at))::float8
-FROM broker_deliveries WHERE status = 'pending' GROUP BY subscriber
-"""
 # The receive time of the newest event a projection takes, one index probe per type.
 HEAD_OF_TYPES = """
 SELECT max(h.received_at) FROM unnest(%s::text[]) AS t(type),
@@ -45,7 +43,8 @@ def read(conn) -> dict:
         "letters": _one(conn, "SELECT count(*) FROM dead_letters "
                         "WHERE redriven_at IS NULL AND discarded_at IS NULL"),
         "log": _one(conn, "SELECT coalesce(max(seq), 0) FROM platform_events"),
-        "pending": {s: (n, age) for s, n, age in conn.execute(PENDING).fetchall()},
+        "pending": {b.subscriber: (b.pending, b.oldest_seconds)  # the broker's own reading
+                    for b in upkeep.backlog(conn)},
         "lag": {},
     }
     for name, projection in PROJECTIONS.items():

@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+from collections import defaultdict
 from itertools import groupby
 
 import psycopg
@@ -56,8 +57,11 @@ class Deployments(Projection):
         latest = {**stored, **fresh}
         changed: list[dict] = []
         currents: list[dict] = []
+        in_group = defaultdict(list)  # one pass over the rows, not one per group
+        for r in latest.values():
+            in_group[group_of(r)].append(r)
         for group in groups:
-            rows = [r for r in latest.values() if group_of(r) == group]
+            rows = in_group[group]
             derived, current = rules.environment_timeline(rows)
             for r in rows:
                 full = {**{k: r[k] for k in _COLUMNS if k not in rules.DERIVED},

@@ -78,9 +78,12 @@ class Images(Projection):
         fresh = {(f.source, f.id) for f in new}
         every = handled_facts(conn, self.handled_table, "h.deployment_id = ANY(%s)",
                               (sorted({f.get("deployment_id") for f in new}),))
+        new_pairs = defaultdict(set)  # per deployment: one pass, not one per deployment
+        for f in new:
+            new_pairs[f.get("deployment_id")].add(_pair(f))
         moved = set()
         for did, facts in facts_by_deployment(every).items():
-            for pair in {_pair(f) for f in new if f.get("deployment_id") == did}:
+            for pair in new_pairs[did]:
                 within = [f for f in facts if _pair(f) == pair]
                 before = [f for f in within if (f.source, f.id) not in fresh]
                 if rules.run_start(did, within) != rules.run_start(did, before):

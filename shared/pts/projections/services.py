@@ -7,6 +7,7 @@ from collections import defaultdict
 import psycopg
 
 from pts.projections import service_rules as rules
+from pts.projections import service_window as window
 from pts.projections import store
 from pts.projections.deployments import TYPES as DEPLOYMENT_TYPES
 from pts.projections.engine import Projection
@@ -71,7 +72,11 @@ class Services(Projection):
         stored = {(r["service"], r["environment"]): r
                   for r in store.select_keys(conn, "service_environments", PAIR, pairs)}
         latest = _latest_before(conn, pairs, [f.seq for f in facts])
-        full = [p for p in pairs if again or (p in latest and latest[p] > new[p][0].order)]
+        # `pts replay --from` refolds all; an event older than one already folded refolds
+        # the window from its time; the usual case continues from the stored row.
+        full = [p for p in pairs if again]
+        late = [p for p in pairs if not again and p in latest
+                and latest[p] > new[p][0].order]
         by_pair = defaultdict(list)
         if full:
             for f in handled_facts(conn, self.handled_table,
@@ -82,30 +87,45 @@ class Services(Projection):
         rows, transitions = [], []
         for pair in pairs:
             seen = stored[pair]
-            if pair in set(full):  # an event older than one already folded: fold all again
+            times = (seen["first_seen_at"], seen["last_seen_at"])
+            if pair in full:
+                row, changes = rules.fold_environment(*pair, by_pair[pair], *times)
+            elif pair in late:
+                since = new[pair][0].order
                 row, changes = rules.fold_environment(
-                    *pair, by_pair[pair], seen["first_seen_at"], seen["last_seen_at"])
-            else:  # the usual case: newer than all before, continue from the stored row
-                row, changes = rules.fold_environment(
-                    *pair, new[pair], seen["first_seen_at"], seen["last_seen_at"], start=seen)
+                    *pair, window.window(conn, self.handled_table, pair, since, STATE_TYPES),
+                    *times, start=window.start_before(conn, pair, since, seen))
+            else:
+                row, changes = rules.fold_environment(*pair, new[pair], *times, start=seen)
             rows.append(row)
             transitions += changes
         store.upsert(conn, "service_environments", PAIR, pairs, rows)
         store.delete_keys(conn, "service_transitions", PAIR, full)
+        window.drop_transitions_from(conn, [(p, new[p][0].order) for p in late])
         store.insert(conn, "service_transitions", transitions)
 
 
 PAIRS_IN = "({}) IN (SELECT * FROM unnest(%s::text[], %s::text[]))"
 
 
+# One index probe per pair: the newest state event, read backwards along
+# (service, environment, occurred_at, seq). DISTINCT ON read a pair's whole history instead,
+# which made a delivery's cost grow with it.
+LATEST_BEFORE = """
+SELECT p.service, p.environment, l.occurred_at, l.seq
+FROM unnest(%s::text[], %s::text[]) AS p(service, environment)
+CROSS JOIN LATERAL (
+    SELECT h.occurred_at, h.seq FROM services_handled_events h
+    WHERE h.service = p.service AND h.environment = p.environment
+      AND h.type = ANY(%s) AND h.seq <> ALL(%s)
+    ORDER BY h.occurred_at DESC, h.seq DESC LIMIT 1) AS l
+"""
+
+
 def _latest_before(conn: psycopg.Connection, pairs: list[tuple], new_seqs: list[int]) -> dict:
     """(event time, seq) of the latest state event handled before, per (service, env)."""
-    rows = conn.execute(
-        "SELECT DISTINCT ON (service, environment) service, environment, occurred_at, seq "
-        f"FROM services_handled_events WHERE {PAIRS_IN.format('service, environment')} "
-        "AND type = ANY(%s) AND seq <> ALL(%s) "
-        "ORDER BY service, environment, occurred_at DESC, seq DESC",
-        ([p[0] for p in pairs], [p[1] for p in pairs], STATE_TYPES, new_seqs)).fetchall()
+    rows = conn.execute(LATEST_BEFORE, ([p[0] for p in pairs], [p[1] for p in pairs],
+                                        STATE_TYPES, new_seqs)).fetchall()
     return {(s, e): (t, q) for s, e, t, q in rows}
 
 

@@ -24,7 +24,8 @@ def reading(settings: Settings) -> Iterator[psycopg.Connection]:
     """A connection in a read-only transaction bounded by the search statement timeout.
     A query that runs out of time answers 503 (narrow the filters), not 500."""
     with get_pool(settings).connection() as conn:
-        conn.execute(_SETUP, [str(settings.search_statement_timeout_ms)])
+        with conn.pipeline():  # BEGIN and the setup in one round trip
+            conn.execute(_SETUP, [str(settings.search_statement_timeout_ms)])
         try:
             yield conn
         except psycopg.errors.QueryCanceled:

@@ -1,0 +1,97 @@
+"""Ingest alone (no relay, no handlers: as on Knative, where ingest has its own pods):
+single events against the no-op function, batches against COPY."""
+
+from __future__ import annotations
+
+import json
+import threading
+import time
+import uuid
+from pathlib import Path
+
+from capacity.procs import ROOT, TOKEN, Server, connect, wrk
+
+NOOP = Path(__file__).resolve().parents[1] / "noop" / "main.py"
+
+
+def serve(port: int, target: str, source: Path, url: str, log_dir: Path, workers: int) -> Server:
+    return Server(port, ["serve", "--target", target, "--source", str(source), "--host",
+                         "127.0.0.1", "--workers", str(workers)],
+                  {"DATABASE_URL": url}, log_dir / f"{target}.log")
+
+
+def single(cfg, url: str) -> dict:
+    """Single events, interleaved runs: the no-op, then ingest, `rounds` times."""
+    noop = serve(cfg.port, "noop", NOOP, url, cfg.logs, cfg.workers)
+    ingest = serve(cfg.port + 1, "ingest", ROOT / "functions/ingest/main.py", url, cfg.logs,
+                   cfg.workers)
+    try:
+        base, pts = [], []
+        for i in range(cfg.rounds):
+            base.append(wrk(noop.base + "/", "post.lua", ["single", "1", TOKEN],
+                            seconds=cfg.seconds, connections=16))
+            if i == 0:
+                cfg.profile_hook("ingest-single", ingest)
+            pts.append(wrk(ingest.base + "/", "post.lua", ["single", "1", TOKEN],
+                           seconds=cfg.seconds, connections=16))
+    finally:
+        noop.stop()
+        ingest.stop()
+    b = sum(r.rps for r in base) / len(base)
+    p = sum(r.rps for r in pts) / len(pts)
+    return {"figure": "ingest alone, single events (req/s)", "baseline": f"no-op {b:,.0f}",
+            "pts": f"{p:,.0f} (p50 {pts[-1].latency_ms.get(50, 0):.0f} ms, "
+                   f"p99 {pts[-1].latency_ms.get(99, 0):.0f} ms, non-2xx "
+                   f"{sum(r.non2xx for r in pts)})",
+            "ratio": p / b, "target": ">= 0.8x", "ok": p / b >= 0.8}
+
+
+def _copy_rate(url: str, rows: int, batch: int, threads: int = 2) -> float:
+    """Rows/s of COPY into a copy of platform_events with the same indexes (and no log
+    triggers), in transactions of `batch` rows over `threads` connections."""
+    with connect(url) as conn:
+        conn.execute("DROP TABLE IF EXISTS bench_copy")
+        conn.execute("CREATE TABLE bench_copy (LIKE platform_events INCLUDING ALL)")
+    data = json.dumps({"service": "s1", "environment": "prod", "status": "healthy"})
+
+    def work(n: int) -> None:
+        with connect(url) as conn:
+            for _ in range(n // batch):
+                with conn.transaction(), conn.cursor().copy(
+                        "COPY bench_copy (id, source, type, specversion, datacontenttype, "
+                        "data, occurred_at, service, environment, content_hash) FROM STDIN"
+                ) as cp:
+                    for _ in range(batch):
+                        cp.write_row((uuid.uuid4().hex, "/bench", "dev.pts.service."
+                                      "health_changed", "1.0", "application/json", data,
+                                      "2026-11-28T00:00:00Z", "s1", "prod", "x" * 64))
+
+    start = time.perf_counter()
+    workers = [threading.Thread(target=work, args=(rows // threads,)) for _ in range(threads)]
+    for w in workers:
+        w.start()
+    for w in workers:
+        w.join()
+    took = time.perf_counter() - start
+    with connect(url) as conn:
+        conn.execute("DROP TABLE bench_copy")
+    return rows / took
+
+
+def batches(cfg, url: str, size: int) -> dict:
+    """Batches of `size` events posted by wrk (4 connections) against COPY, interleaved."""
+    ingest = serve(cfg.port + 1, "ingest", ROOT / "functions/ingest/main.py", url, cfg.logs,
+                   cfg.workers)
+    try:
+        base, pts = [], []
+        for _ in range(cfg.rounds):
+            base.append(_copy_rate(url, 20_000 if cfg.quick else 60_000, size))
+            r = wrk(ingest.base + "/", "post.lua", ["batch", str(size), TOKEN],
+                    seconds=cfg.seconds, connections=4)
+            pts.append(r.rps * size if r.non2xx == 0 else 0.0)
+    finally:
+        ingest.stop()
+    b, p = sum(base) / len(base), sum(pts) / len(pts)
+    return {"figure": f"ingest alone, batches of {size} (events/s)",
+            "baseline": f"COPY {b:,.0f} rows/s", "pts": f"{p:,.0f}", "ratio": p / b,
+            "target": ">= 0.5x", "ok": p / b >= 0.5}
