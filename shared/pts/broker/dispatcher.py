@@ -168,6 +168,12 @@ class Dispatcher:
     def _apply(self, pool, handler: str, batch: list[queue.Delivery]) -> None:
         try:
             inprocess.apply_batch(pool, handler, batch, self.settings)
+        except psycopg.OperationalError as exc:  # the database went away: said once elsewhere
+            from pts.db.health import any_down
+
+            if not any_down():
+                log.warning("batch for %s: database unavailable (%s); retried after its "
+                            "lease", handler, escape(exc))
         except Exception:  # noqa: BLE001 - the lease makes them due again
             log.exception("batch for %s crashed; it will be retried after its lease", handler)
         finally:

@@ -73,17 +73,6 @@ class FailFastPool(ConnectionPool):
                     raise
 
 
-def _checker(state: DatabaseState):
-    def check(conn) -> None:
-        try:
-            ConnectionPool.check_connection(conn)
-        except Exception as exc:
-            state.failed(exc)
-            raise
-
-    return check
-
-
 def database_url(settings: Settings | None = None) -> str:
     """The URL in use: DATABASE_URL, or the embedded server's (started on first use)."""
     settings = settings or get_settings()

@@ -50,12 +50,12 @@ def _readyz(environ, start_response):
     (/healthz says only that the process serves)."""
     import psycopg
 
-    from pts.db.pool import get_pool
+    from pts.db.pool import database_url
+    from pts.db.urls import to_conninfo
 
-    try:
-        with get_pool().connection(timeout=1.0) as conn:
+    try:  # a new connection: a pooled one may outlive its server for a moment
+        with psycopg.connect(to_conninfo(database_url()), connect_timeout=1) as conn:
             conn.execute("SELECT 1")
-            conn.rollback()
     except psycopg.OperationalError:
         body = json.dumps({"type": "about:blank", "title": "Service Unavailable",
                            "status": 503, "detail": "the database is unreachable"}).encode()
