@@ -41,6 +41,14 @@ def run_migrations_online() -> None:
                           **_metadata())
         with context.begin_transaction():
             context.run_migrations()
+        # The grants step: whatever the migrations added, the functions' role ends up with
+        # exactly what pts.db.grants declares (docs/security.md, "Two roles").
+        from pts.db import grants
+
+        if connection.in_transaction():  # alembic's own look at the version table
+            connection.commit()
+        with connection.begin():
+            grants.apply(connection.connection.driver_connection)
     engine.dispose()
 
 

@@ -17,8 +17,10 @@ from pts.config import reset_settings
 from pts.db import pool as db_pool
 from pts.db.urls import to_conninfo
 from tests.support.database import (  # noqa: F401  (re-exported for older imports)
+    APP_ROLE,
     TEMPLATE,
     admin_execute,
+    as_app,
     create_template,
     drop_database,
     fresh_database,
@@ -83,9 +85,10 @@ def session_db_url(pg_admin_url, template_url):
 
 
 @pytest.fixture
-def db_url(request, pg_admin_url, template_url, monkeypatch):
-    """A migrated database with no rows for one test; DATABASE_URL points at it,
-    PTS_ADMIN_TOKEN is TEST_TOKEN and PTS_BROKER_TOKEN is TEST_BROKER_TOKEN.
+def owner_url(request, pg_admin_url, template_url):
+    """The test's migrated database with no rows, as its owner (the server's superuser): for
+    migrations, replay and set-up that the functions' role may not do. db_url is the same
+    database as the functions' role.
 
     It is the session's database emptied by reset_database, or a new database of its own
     for tests marked `fresh_database`."""
@@ -95,20 +98,32 @@ def db_url(request, pg_admin_url, template_url, monkeypatch):
     else:
         url = request.getfixturevalue("session_db_url")
         reset_database(url)
-    monkeypatch.setenv("DATABASE_URL", url)
-    monkeypatch.setenv("PTS_ADMIN_TOKEN", TEST_TOKEN)
-    monkeypatch.setenv("PTS_BROKER_TOKEN", TEST_BROKER_TOKEN)
     yield url
     if fresh:
         drop_database(pg_admin_url, url)
     else:
-        db_pool.close_for(url)  # the next test may configure its pool differently
+        db_pool.close_for(url)
 
 
 @pytest.fixture
-def sql(db_url):
-    """Run SQL on the test database in autocommit mode, as a plain session would."""
-    conn = psycopg.connect(to_conninfo(db_url), autocommit=True)
+def db_url(owner_url, monkeypatch):
+    """owner_url's database as the functions' role (APP_ROLE: a member of pts_functions,
+    neither owner nor superuser, as in production); DATABASE_URL points at it,
+    PTS_MIGRATE_DATABASE_URL at owner_url, PTS_ADMIN_TOKEN is TEST_TOKEN and
+    PTS_BROKER_TOKEN is TEST_BROKER_TOKEN."""
+    url = as_app(owner_url)
+    monkeypatch.setenv("DATABASE_URL", url)
+    monkeypatch.setenv("PTS_MIGRATE_DATABASE_URL", owner_url)
+    monkeypatch.setenv("PTS_ADMIN_TOKEN", TEST_TOKEN)
+    monkeypatch.setenv("PTS_BROKER_TOKEN", TEST_BROKER_TOKEN)
+    yield url
+    db_pool.close_for(url)  # the next test may configure its pool differently
+
+
+@pytest.fixture
+def sql(db_url, owner_url):
+    """Run SQL on the test database in autocommit mode, as its owner (a superuser) would."""
+    conn = psycopg.connect(to_conninfo(owner_url), autocommit=True)
     yield conn
     conn.close()
 

@@ -156,6 +156,24 @@ class Settings(BaseSettings):
         "unset (OpenFaaS secrets: /var/openfaas/secrets/<name>).",
     )
 
+    # --- Trust: roles, serving, database supervision (issue 9; docs/reliability.md) ---
+    migrate_database_url: str | None = Field(
+        default=None, description="PostgreSQL URL of the schema's owner, for migrations and "
+        "`pts replay`; unset: DATABASE_URL does both (a warning when that role is a superuser).",
+    )
+    header_timeout: float = Field(
+        default=10.0, gt=0, description="Seconds a client may take to send a request's headers "
+        "(408 and closed after).",
+    )
+    body_timeout: float = Field(
+        default=30.0, gt=0, description="Seconds a client may take to send a request's body "
+        "once its headers are in (408 and closed after).",
+    )
+    db_fail_fast: float = Field(
+        default=0.5, gt=0, description="Seconds a request waits for a connection once the "
+        "database is known to be unreachable, before its 503.",
+    )
+
     # --- Webhooks (issue 12; docs/integrations.md) ---
     github_deploy_workflows: Annotated[list[str], NoDecode] = Field(
         default_factory=lambda: ["*deploy*"],

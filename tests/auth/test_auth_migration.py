@@ -18,13 +18,13 @@ def _tables(sql) -> set[str]:
 
 
 @pytest.mark.fresh_database
-def test_downgrade_and_upgrade_again(db_url, sql):
+def test_downgrade_and_upgrade_again(owner_url, sql):
     assert "api_tokens" in _tables(sql)
-    downgrade(db_url, "0001")
+    downgrade(owner_url, "0001")
     assert "api_tokens" not in _tables(sql) and "platform_events" in _tables(sql)
-    upgrade(db_url, "0005")
+    upgrade(owner_url, "0005")
     assert "api_tokens" in _tables(sql)
-    assert current(db_url) is not None
+    assert current(owner_url) is not None
 
 
 @pytest.mark.parametrize("scopes, digest", [

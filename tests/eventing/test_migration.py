@@ -15,10 +15,10 @@ def tables(sql) -> set[str]:
 
 
 @pytest.mark.fresh_database
-def test_downgrade_to_0001_and_back(db_url, sql):
+def test_downgrade_to_0001_and_back(owner_url, sql):
     assert tables(sql) >= TABLES
-    downgrade(db_url, "0001")
+    downgrade(owner_url, "0001")
     assert not TABLES & tables(sql)
     assert "platform_events" in tables(sql)
-    upgrade(db_url)
+    upgrade(owner_url)
     assert tables(sql) >= TABLES

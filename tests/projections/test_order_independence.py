@@ -12,7 +12,7 @@ from hypothesis import strategies as st
 
 from pts.db.urls import to_conninfo
 from pts.projections.registry import PROJECTIONS
-from tests.support.database import drop_database, fresh_database
+from tests.support.database import as_app, drop_database, fresh_database
 
 from .helpers import deliver_all, event, log, tables
 
@@ -88,7 +88,7 @@ def shared_db(pg_admin_url, template_url):
         # Thousands of small commits: durability is beside the point in this test.
         conn.execute(f'ALTER DATABASE "{name}" SET synchronous_commit = off')
     with pytest.MonkeyPatch.context() as mp:
-        mp.setenv("DATABASE_URL", url)
+        mp.setenv("DATABASE_URL", as_app(url))  # the functions' role, as everywhere
         with psycopg.connect(to_conninfo(url), autocommit=True) as conn:
             yield conn
     drop_database(pg_admin_url, url)

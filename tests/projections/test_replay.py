@@ -6,8 +6,6 @@ import threading
 import psycopg
 
 from pts.cli import main
-from pts.config import get_settings
-from pts.db.pool import get_pool
 from pts.db.urls import to_conninfo
 from pts.projections.registry import PROJECTIONS
 from pts.projections.replay import replay
@@ -80,17 +78,16 @@ def test_from_seq_catches_up_missed_deliveries(sql, db_url):
     assert tables(sql) == live
 
 
-def test_swap_takes_in_what_live_handlers_did_during_the_build(sql, db_url):
+def test_swap_takes_in_what_live_handlers_did_during_the_build(sql, db_url, owner_url):
     early, late = stream(8), stream(4, prefix="late")
     log(early)
     deliver_all(early)
-    pool = get_pool(get_settings())
 
     def deliver_late():  # after the build read the log, before the swap
         log(late)
         deliver_all(late)
 
-    with pool.connection() as conn:
+    with psycopg.connect(to_conninfo(owner_url)) as conn:  # replay swaps tables: the owner
         for p in PROJECTIONS.values():
             result = replay(conn, p, before_swap=deliver_late if p.name == "deployments"
                             else None)

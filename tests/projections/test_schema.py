@@ -29,10 +29,10 @@ def test_models_match_the_migration(sql):
 
 
 @pytest.mark.fresh_database
-def test_downgrade_drops_the_projections_and_upgrade_restores_them(db_url, sql):
-    downgrade(db_url, "0001")
+def test_downgrade_drops_the_projections_and_upgrade_restores_them(owner_url, sql):
+    downgrade(owner_url, "0001")
     rows = sql.execute("SELECT table_name FROM information_schema.tables "
                        "WHERE table_schema = 'public'").fetchall()
     assert {r[0] for r in rows} & PROJECTION_TABLES == set()
-    upgrade(db_url)
+    upgrade(owner_url)
     assert _columns(sql, "deployments")

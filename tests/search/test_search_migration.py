@@ -16,10 +16,10 @@ def _indexes(sql) -> set[str]:
 
 
 @pytest.mark.fresh_database
-def test_downgrade_drops_the_search_indexes_and_upgrade_restores_them(db_url, sql):
+def test_downgrade_drops_the_search_indexes_and_upgrade_restores_them(owner_url, sql):
     assert _indexes(sql) >= SEARCH_INDEXES
-    downgrade(db_url, "0001")
+    downgrade(owner_url, "0001")
     left = _indexes(sql)
     assert not left & SEARCH_INDEXES and "ix_events_type" in left
-    upgrade(db_url)
+    upgrade(owner_url)
     assert _indexes(sql) >= SEARCH_INDEXES

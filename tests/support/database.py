@@ -4,6 +4,7 @@ schema (migrations) or need their own settings."""
 
 from __future__ import annotations
 
+import contextlib
 import os
 import uuid
 
@@ -16,6 +17,10 @@ from pts.db.urls import to_conninfo, with_database
 # xdist runs one session per worker, all on the same server when PTS_TEST_DATABASE_URL is set.
 WORKER = os.environ.get("PYTEST_XDIST_WORKER", "main")
 TEMPLATE = f"pts_test_template_{WORKER}"
+# The functions' role in tests: a member of pts_functions (pts.db.grants), neither owner nor
+# superuser, as `pts up` and the deploy docs set it up. Roles are the server's: shared by
+# every xdist worker.
+APP_ROLE, APP_PASSWORD = "pts_test_app", "pts-test-app"
 
 # alembic_version and pts_secrets (the random keys migration 0011 makes) are what a freshly
 # migrated database holds.
@@ -44,8 +49,25 @@ def create_template(admin_url: str) -> str:
     admin_execute(admin_url, f'DROP DATABASE IF EXISTS "{TEMPLATE}" WITH (FORCE)')
     admin_execute(admin_url, f'CREATE DATABASE "{TEMPLATE}"')
     url = with_database(admin_url, TEMPLATE)
-    upgrade(url)
+    upgrade(url)  # its grants step makes the pts_functions group role
+    with psycopg.connect(to_conninfo(admin_url), autocommit=True) as conn:
+        if not conn.execute("SELECT 1 FROM pg_roles WHERE rolname = %s", (APP_ROLE,)).fetchone():
+            # Another xdist worker may make it first.
+            with contextlib.suppress(psycopg.errors.DuplicateObject,
+                                     psycopg.errors.UniqueViolation):
+                conn.execute(f"CREATE ROLE {APP_ROLE} LOGIN PASSWORD '{APP_PASSWORD}' "
+                             "IN ROLE pts_functions")
     return url
+
+
+def as_app(url: str) -> str:
+    """The same database as the functions' role (APP_ROLE)."""
+    from sqlalchemy.engine import make_url
+
+    from pts.db.urls import to_sqlalchemy_url
+
+    return make_url(to_sqlalchemy_url(url)).set(username=APP_ROLE, password=APP_PASSWORD) \
+        .render_as_string(hide_password=False)
 
 
 def fresh_database(admin_url: str, template: str = TEMPLATE) -> str:

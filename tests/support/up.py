@@ -18,7 +18,8 @@ from tests.support.wait import free_port, wait_for
 PTS = [sys.executable, "-m", "pts.cli"]
 
 
-def environment(extra: dict | None = None, clear: Iterable[str] = ("DATABASE_URL",),
+def environment(extra: dict | None = None,
+                clear: Iterable[str] = ("DATABASE_URL", "PTS_MIGRATE_DATABASE_URL"),
                 clear_prefix: str | None = None) -> dict:
     """This process's environment without `clear` (and names starting with clear_prefix),
     with `extra` on top."""

@@ -110,8 +110,8 @@ def test_model_matches_the_migration_and_constraints_hold(db_url, sql):
 
 
 @pytest.mark.fresh_database
-def test_downgrade_and_upgrade_again(db_url, sql):
-    downgrade(db_url, "0005")
+def test_downgrade_and_upgrade_again(owner_url, sql):
+    downgrade(owner_url, "0005")
     assert not sql.execute("SELECT to_regclass('webhook_integrations')").fetchone()[0]
-    upgrade(db_url)
+    upgrade(owner_url)  # migrations run as the owner
     assert sql.execute("SELECT to_regclass('webhook_integrations')").fetchone()[0]

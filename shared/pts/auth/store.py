@@ -104,16 +104,21 @@ def revoke(pool, name: str) -> TokenRecord | None:
     return _record(row) if row else None
 
 
-def register_admin(pool, token: str, scopes: list[str]) -> None:
+def register_admin(pool, token: str, scopes: list[str]) -> str:
     """Store the PTS_ADMIN_TOKEN's hash (all scopes) unless it is stored already, revoked or
-    not. A new value replaces (revokes) the previous one, so changing the variable rotates it."""
+    not. A new value replaces (revokes) the previous one, so changing the variable rotates it.
+    Returns what happened: "registered", "active" (stored before) or "revoked" (stored
+    before, then revoked: it stays refused)."""
     digest = hash_token(token)
     with pool.connection() as conn, conn.transaction():
         # Serialize concurrent first starts (several workers register at once).
         conn.execute("SELECT pg_advisory_xact_lock(hashtext('pts.auth.register_admin'))")
-        if conn.execute("SELECT 1 FROM api_tokens WHERE token_hash = %s", (digest,)).fetchone():
-            return
+        row = conn.execute("SELECT revoked_at IS NOT NULL FROM api_tokens WHERE token_hash = %s",
+                           (digest,)).fetchone()
+        if row:
+            return "revoked" if row[0] else "active"
         conn.execute("UPDATE api_tokens SET revoked_at = now() "
                      "WHERE name = %s AND revoked_at IS NULL", (ADMIN_TOKEN_NAME,))
         conn.execute("INSERT INTO api_tokens (name, token_hash, scopes) VALUES (%s, %s, %s)",
                      (ADMIN_TOKEN_NAME, digest, scopes))
+    return "registered"

@@ -80,7 +80,10 @@ class Dispatcher:
             try:
                 self._loop()
             except (psycopg.OperationalError, OSError) as exc:
-                log.warning("dispatcher: database unavailable (%s); retrying", escape(exc))
+                from pts.db.health import any_down
+
+                if not any_down():  # said once, by pts.db.health, while it lasts
+                    log.warning("dispatcher: database unavailable (%s); retrying", escape(exc))
                 self._stop.wait(1.0)
             except Exception:  # noqa: BLE001 - a dispatcher that dies silently loses nothing
                 log.exception("dispatcher error; restarting the loop")  # but delays all
@@ -114,7 +117,10 @@ class Dispatcher:
                     free -= len(wanted)
                 for d in claimed:
                     self._slots.acquire()
-                    self._pool.submit(self._attempt, pool, d)
+                    try:
+                        self._pool.submit(self._attempt, pool, d)
+                    except RuntimeError:  # the interpreter is exiting: the lease redelivers
+                        return
                 if full or (claimed and len(claimed) == free):
                     continue  # more may be due
                 if not free:
@@ -162,6 +168,12 @@ class Dispatcher:
     def _apply(self, pool, handler: str, batch: list[queue.Delivery]) -> None:
         try:
             inprocess.apply_batch(pool, handler, batch, self.settings)
+        except psycopg.OperationalError as exc:  # the database went away: said once elsewhere
+            from pts.db.health import any_down
+
+            if not any_down():
+                log.warning("batch for %s: database unavailable (%s); retried after its "
+                            "lease", handler, escape(exc))
         except Exception:  # noqa: BLE001 - the lease makes them due again
             log.exception("batch for %s crashed; it will be retried after its lease", handler)
         finally:
@@ -173,6 +185,12 @@ class Dispatcher:
             if sender is None:
                 sender = self._local.sender = Sender(self.settings.broker_timeout)
             deliver.deliver(pool, d, sender, self.settings)
+        except psycopg.OperationalError as exc:  # the database went away mid-delivery
+            from pts.db.health import any_down
+
+            if not any_down():
+                log.warning("delivery %s: database unavailable (%s); retried after its "
+                            "lease", d.id, exc)
         except Exception:  # noqa: BLE001 - the lease makes it due again
             log.exception("delivery %s crashed; it will be retried after its lease", d.id)
         finally:

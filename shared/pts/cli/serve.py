@@ -2,8 +2,8 @@
 
 The function comes from FUNCTION_TARGET and FUNCTION_SOURCE (functions-framework's names);
 the port from PORT (Knative sets it) or 8080 (OpenFaaS's). /_/health (the OpenFaaS readiness
-path) and /healthz answer 200, /metrics the Prometheus metrics; every other path goes to the
-function.
+path) and /healthz answer 200, /readyz 200 when the database answers (503 otherwise),
+/metrics the Prometheus metrics; every other path goes to the function.
 """
 
 from __future__ import annotations
@@ -31,16 +31,18 @@ def build(target: str, source: str):
     from werkzeug.middleware.dispatcher import DispatcherMiddleware
 
     from pts.metrics.expose import metrics_app
-    from pts.runtime.app import _healthz
+    from pts.runtime.app import _healthz, _readyz
 
     return DispatcherMiddleware(create_app(target, source), {
-        "/_/health": _healthz, "/healthz": _healthz, "/metrics": metrics_app})
+        "/_/health": _healthz, "/healthz": _healthz, "/readyz": _readyz,
+        "/metrics": metrics_app})
 
 
 def run(args) -> int:
     from pts import logs
     from pts.cli.commands import CommandError
-    from pts.runtime.server import Server
+    from pts.config import get_settings
+    from pts.runtime.server import BUFFERING_WORKER, Server
 
     if not args.target:
         raise CommandError("set FUNCTION_TARGET (or --target): which function to serve")
@@ -55,10 +57,15 @@ def run(args) -> int:
 
         # Several workers: each writes its counters there; /metrics sums them.
         prepare_multiprocess(Path(tempfile.mkdtemp(prefix="pts-metrics-")))
+    settings = get_settings()
     Server(lambda: build(args.target, source), {
         "bind": f"{args.host}:{args.port}", "workers": args.workers, "threads": args.threads,
-        "worker_class": "gthread", "accesslog": None, "graceful_timeout": 10, "timeout": 60,
-        "control_socket_disable": True,
+        # Whole requests before a thread takes them (docs/reliability.md, Serving); Knative's
+        # queue-proxy buffers too, OpenFaaS's watchdog and gateway do not.
+        "worker_class": BUFFERING_WORKER, "accesslog": None, "graceful_timeout": 10,
+        "timeout": 60, "control_socket_disable": True,
+        "limit_request_field_size": settings.max_header_bytes,
+        "limit_request_fields": settings.max_headers,
         "logconfig_dict": logs.gunicorn_logconfig(),  # PTS_LOG_FORMAT=json: gunicorn's too
     }).run()
     return 0

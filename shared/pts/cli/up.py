@@ -6,7 +6,12 @@ import os
 import sys
 import uuid
 
-from pts.cli.commands import add_database_options, settings_from
+from pts.cli.commands import (
+    CommandError,
+    add_database_options,
+    settings_from,
+    warn_if_superuser,
+)
 
 
 def register(sub) -> None:
@@ -41,23 +46,33 @@ def run(args) -> int:
     # pts.cli.main has quieted the embedded server and alembic before this runs.
     from pts import logs
     from pts.broker import queue
-    from pts.db.embedded import ensure_embedded
+    from pts.db import embedded
     from pts.db.migrate import upgrade
     from pts.db.pool import close_all, get_pool
     from pts.runtime.local import build_local_app
-    from pts.runtime.server import Server
+    from pts.runtime.server import BUFFERING_WORKER, Server
+    from pts.runtime.supervise import Supervisor
     settings = settings_from(args)
     from pts.metrics.expose import prepare_multiprocess
 
     # Before any worker imports prometheus_client: each worker writes its counters there and
     # /metrics sums them. Emptied at every start (the totals restart, as counters may).
     prepare_multiprocess(settings.data_dir / "metrics")
+    supervisor = None
     if settings.database_url:
         url = settings.database_url
-        upgrade(url)
+        upgrade(settings.migrate_database_url or url)
+        if not settings.migrate_database_url:
+            warn_if_superuser(url)
         where = "PostgreSQL at DATABASE_URL"
     else:
-        url = ensure_embedded(settings.data_dir)
+        other = embedded.up_pid(settings.data_dir)
+        if other:
+            raise CommandError(f"another pts up (pid {other}) serves {settings.data_dir}; "
+                               "stop it first")
+        url = embedded.ensure_embedded(settings.data_dir)
+        embedded.own(settings.data_dir)  # a clean stop stops the server, whoever started it
+        supervisor = Supervisor(settings.data_dir)
         where = f"embedded PostgreSQL in {settings.data_dir.resolve()}"
     local = "127.0.0.1" if args.host in ("0.0.0.0", "::", "") else args.host
     base = f"http://{local}:{args.port}"
@@ -92,7 +107,8 @@ def run(args) -> int:
         + idle_note
         + f"  admin:   {base}/function/admin/\n"
         f"  search:  GET  {base}/function/search/events\n"
-        f"  health:  GET  {base}/healthz    metrics: GET {base}/metrics\n"
+        f"  health:  GET  {base}/healthz (alive), {base}/readyz (database reachable)\n"
+        f"  metrics: GET  {base}/metrics\n"
         f"  status:  pts status{data_opt}  (or GET {base}/function/admin/api/status)\n"
         f"  dead letters: pts deadletters list{data_opt}; pts deadletters redrive{data_opt}\n"
         + auth_note
@@ -112,7 +128,7 @@ def run(args) -> int:
         "bind": f"{args.host}:{args.port}",
         "workers": args.workers,
         "threads": args.threads,
-        "worker_class": "gthread",
+        "worker_class": BUFFERING_WORKER,  # whole requests before a thread: docs/reliability.md
         "accesslog": None,
         "graceful_timeout": 10,
         "timeout": 60,
@@ -120,7 +136,7 @@ def run(args) -> int:
         "logconfig_dict": logs.gunicorn_logconfig(),  # PTS_LOG_FORMAT=json: gunicorn's too
         "worker_exit": _worker_exit,
         "child_exit": _child_exit,
-    }).run()
+    }, tick=supervisor.tick if supervisor else None).run()
     return 0
 
 
@@ -147,11 +163,17 @@ def _prepare_auth(settings) -> str:
     if not os.environ.get("PTS_BROKER_TOKEN"):
         # A new secret per start: handlers accept only the local broker, which sends it.
         os.environ["PTS_BROKER_TOKEN"] = secrets.token_urlsafe(32)
-    if settings.admin_token:
-        store.register_admin(get_pool(settings), settings.admin_token, list(SCOPES))
-        close_all()  # the workers are forked: they open their own pools
-        return ("  tokens:  PTS_ADMIN_TOKEN is registered (all scopes): export "
-                "PTS_TOKEN=\"$PTS_ADMIN_TOKEN\" to try;\n           more: pts token create\n")
     where = f" --data-dir {settings.data_dir}" if not settings.database_url else ""
+    if settings.admin_token:
+        state = store.register_admin(get_pool(settings), settings.admin_token, list(SCOPES))
+        close_all()  # the workers are forked: they open their own pools
+        if state == "revoked":
+            return ("  tokens:  PTS_ADMIN_TOKEN was revoked earlier and stays refused; set a "
+                    "new value to register a new one, or:\n"
+                    "           export PTS_TOKEN=$(pts token create --name me --scope all"
+                    f"{where})\n")
+        said = "is registered" + ("" if state == "registered" else " (since an earlier start)")
+        return (f"  tokens:  PTS_ADMIN_TOKEN {said}, all scopes: export "
+                "PTS_TOKEN=\"$PTS_ADMIN_TOKEN\" to try;\n           more: pts token create\n")
     return ("  tokens:  none yet; in another shell:\n"
             f"           export PTS_TOKEN=$(pts token create --name me --scope all{where})\n")

@@ -11,9 +11,10 @@ from typing import TYPE_CHECKING
 
 from psycopg.rows import tuple_row
 from psycopg.types.json import set_json_loads
-from psycopg_pool import ConnectionPool
+from psycopg_pool import ConnectionPool, PoolTimeout
 
 from pts.config import Settings, get_settings
+from pts.db.health import DatabaseState, tracked
 from pts.db.urls import to_conninfo, to_sqlalchemy_url
 from pts.domain.jsonnum import loads_stored
 
@@ -49,6 +50,29 @@ def _configure(conn) -> None:
     set_json_loads(loads_stored, conn)
 
 
+class FailFastPool(ConnectionPool):
+    """A pool that answers at once when the database is known to be unreachable.
+
+    A request waits for a connection in short steps; after each, it gives up if the last
+    attempt to connect failed (the pool's own reconnection attempts tell), and keeps waiting
+    up to the pool's timeout otherwise (a busy pool, not a dead database)."""
+
+    step = 0.5
+    state: DatabaseState
+
+    def getconn(self, timeout: float | None = None):
+        import time
+
+        deadline = time.monotonic() + (self.timeout if timeout is None else timeout)
+        while True:
+            left = deadline - time.monotonic()
+            try:
+                return super().getconn(max(min(self.step, left), 0.01))
+            except PoolTimeout:
+                if self.state.down or time.monotonic() >= deadline:
+                    raise
+
+
 def database_url(settings: Settings | None = None) -> str:
     """The URL in use: DATABASE_URL, or the embedded server's (started on first use)."""
     settings = settings or get_settings()
@@ -68,12 +92,14 @@ def get_pool(settings: Settings | None = None) -> ConnectionPool:
         return pool
     with _lock:
         if url not in _pools:
-            _pools[url] = ConnectionPool(
+            state = DatabaseState()
+            pool = FailFastPool(
                 to_conninfo(url),
                 min_size=settings.pool_min_size,
                 max_size=settings.pool_max_size,
                 timeout=settings.pool_timeout,
-                kwargs={"autocommit": False, "row_factory": tuple_row},
+                connection_class=tracked(state),  # connect outcomes: pts.db.health
+                kwargs={"autocommit": False, "row_factory": tuple_row, "connect_timeout": 2},
                 # No check at checkout: it is a round trip per request (9% of a worker's
                 # time under load). A connection broken meanwhile fails that one request
                 # with 503 (retried by clients and the broker) and is discarded on return.
@@ -81,7 +107,22 @@ def get_pool(settings: Settings | None = None) -> ConnectionPool:
                 name="pts",
                 open=True,
             )
+            pool.step, pool.state = settings.db_fail_fast, state
+            _pools[url] = pool
         return _pools[url]
+
+
+def migrate_url(settings: Settings | None = None) -> str:
+    """The schema owner's URL (migrations, replay): PTS_MIGRATE_DATABASE_URL, else
+    DATABASE_URL (one role does both), else the embedded server's owner."""
+    settings = settings or get_settings()
+    if settings.migrate_database_url:
+        return settings.migrate_database_url
+    if settings.database_url:
+        return settings.database_url
+    from pts.db.embedded import embedded_urls
+
+    return embedded_urls(settings.data_dir).owner
 
 
 def get_engine(settings: Settings | None = None) -> Engine:

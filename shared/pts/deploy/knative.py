@@ -112,7 +112,14 @@ def migrate_job(namespace: str, image: str) -> dict:
             "spec": {"backoffLimit": 4, "template": {"spec": {
                 "restartPolicy": "OnFailure",
                 "containers": [{"name": "migrate", "image": image, "command": ["pts", "migrate"],
-                                "env": [_db_env()]}]}}}}
+                                "env": [_db_env(), _migrate_env()]}]}}}}
+
+
+def _migrate_env() -> dict:
+    """The schema owner's URL (key `migrate-url`, optional: without it DATABASE_URL migrates;
+    docs/deploy-knative.md, two roles)."""
+    return {"name": "PTS_MIGRATE_DATABASE_URL", "valueFrom": {"secretKeyRef": {
+        "name": SECRET["name"], "key": "migrate-url", "optional": True}}}
 
 
 def manifests(stack: Path = STACK, namespace: str = "pts",

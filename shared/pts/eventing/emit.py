@@ -173,5 +173,13 @@ def emit_stored(pool, settings: Settings, stored: list) -> None:
                         escape(failed[0].error))
         with pool.connection() as conn, conn.transaction():
             save(conn, outcomes)
-    except Exception:  # noqa: BLE001 - the request already succeeded; the relay catches up
-        log.exception("emission after commit failed; the relay will re-emit")
+    except Exception as exc:  # noqa: BLE001 - the request already succeeded; the relay catches up
+        import psycopg
+
+        from pts.db.health import any_down
+
+        if not isinstance(exc, psycopg.OperationalError):
+            log.exception("emission after commit failed; the relay will re-emit")
+        elif not any_down():  # once down, said once for all by pts.db.health
+            log.warning("emission after commit failed (database unavailable: %s); the relay "
+                        "will re-emit", exc)

@@ -43,7 +43,10 @@ def error_response(exc: BaseException) -> flask.Response:
         detail = "no such path under this function" if exc.code == 404 else exc.description
         return problem_response(Problem(exc.code, detail or exc.name, headers=headers))
     if isinstance(exc, psycopg.OperationalError | PoolTimeout):
-        log.warning("database unavailable: %s", escape(str(exc)))
+        from pts.db.health import any_down
+
+        if not any_down():  # once down, pts.db.health has said so once for all requests
+            log.warning("database unavailable: %s", escape(str(exc)))
         return problem_response(Problem(
             503, "the database is unavailable; retry later",
             headers={"Retry-After": RETRY_AFTER_SECONDS},

@@ -20,6 +20,7 @@ from dataclasses import dataclass
 
 import psycopg
 
+from pts.db import grants
 from pts.db.rows import scalar
 from pts.projections.engine import NotAccepted, Projection, apply, check
 from pts.projections.facts import Fact, load_pairs, load_range
@@ -126,6 +127,7 @@ def _replay(conn: psycopg.Connection, projection: Projection, *, from_seq: int |
                 conn.execute(f"DROP TABLE public.{table}")
                 conn.execute(f"ALTER TABLE {schema}.{table} SET SCHEMA public")
             conn.execute(f"DROP SCHEMA {schema}")
+            grants.apply(conn, only=list(projection.tables))  # new tables, same grants
     except BaseException:
         with conn.transaction():
             conn.execute(f"DROP SCHEMA IF EXISTS {schema} CASCADE")

@@ -1,5 +1,6 @@
 """One WSGI application serving every function at /function/<name>, as the OpenFaaS
-gateway does, plus /healthz and /metrics."""
+gateway does, plus /healthz (the process serves), /readyz (its database answers) and
+/metrics."""
 
 from __future__ import annotations
 
@@ -48,6 +49,30 @@ def _healthz(environ, start_response):
     return _body(environ, body)
 
 
+def _readyz(environ, start_response):
+    """Ready when the database answers: 503 problem+json within about a second otherwise
+    (/healthz says only that the process serves)."""
+    import psycopg
+
+    from pts.db.pool import database_url
+    from pts.db.urls import to_conninfo
+
+    try:  # a new connection: a pooled one may outlive its server for a moment
+        with psycopg.connect(to_conninfo(database_url()), connect_timeout=1) as conn:
+            conn.execute("SELECT 1")
+    except psycopg.OperationalError:
+        body = json.dumps({"type": "about:blank", "title": "Service Unavailable",
+                           "status": 503, "detail": "the database is unreachable"}).encode()
+        start_response("503 Service Unavailable", [
+            ("Content-Type", "application/problem+json"), ("Retry-After", "5"),
+            ("Content-Length", str(len(body)))])
+        return [body]
+    body = b'{"status": "ready"}'
+    start_response("200 OK", [("Content-Type", "application/json"),
+                              ("Content-Length", str(len(body)))])
+    return [body]
+
+
 def function_app(fn: Function):
     """The functions-framework app of one function, as its own deployment would serve it."""
     from functions_framework import create_app
@@ -60,6 +85,7 @@ def build_app(functions: list[Function] = FUNCTIONS, extra: dict | None = None):
     mounts: dict[str, WSGIApplication] = {
         f"/function/{fn.name}": _RootPath(function_app(fn)) for fn in functions}
     mounts["/healthz"] = _healthz
+    mounts["/readyz"] = _readyz
     mounts["/metrics"] = metrics_app
     mounts.update(extra or {})
     return DispatcherMiddleware(_not_found, mounts)

@@ -34,8 +34,16 @@ class RelayTimer:
             try:
                 relay_once(get_pool(self.settings), self.settings,
                            budget=self.settings.relay_interval)
-            except Exception:  # noqa: BLE001 - try again at the next tick
-                log.exception("relay run failed")
+            except Exception as exc:  # noqa: BLE001 - try again at the next tick
+                import psycopg
+
+                from pts.db.health import any_down
+
+                if isinstance(exc, psycopg.OperationalError):
+                    if not any_down():
+                        log.warning("relay: database unavailable (%s)", exc)
+                else:
+                    log.exception("relay run failed")
 
     def stop(self, timeout: float = 5.0) -> None:
         self._stop.set()

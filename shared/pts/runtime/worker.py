@@ -1,0 +1,168 @@
+"""gunicorn's threaded worker, made to read whole requests before a thread takes them.
+
+gunicorn's gthread worker hands a connection to a thread as soon as its first bytes arrive;
+the thread then reads the rest, blocking. Twenty clients sending their headers or bodies a
+byte at a time held every thread, and `pts up` answered nothing, /healthz included. Here the
+worker's event loop (the same selector gthread uses for kept-alive connections) reads each
+request into a buffer; a thread gets it only once it is whole, from the buffer, and never
+waits on the client. A request must arrive within PTS_HEADER_TIMEOUT (headers) and then
+PTS_BODY_TIMEOUT (body), or it is answered 408 and closed. Plain HTTP only: PTS terminates
+TLS in front (ingress, queue-proxy, gateway).
+"""
+
+from __future__ import annotations
+
+import contextlib
+import errno
+import json
+import selectors
+import time
+from functools import partial
+from http import HTTPStatus
+
+from gunicorn.workers.gthread import TConn, ThreadWorker
+
+from pts.runtime.reqbuf import COMPLETE, CONTINUE, MORE, RequestBuffer
+
+_READ = 64 * 1024
+
+
+def _answer(status: int, detail: str) -> bytes:
+    body = json.dumps({"type": "about:blank", "title": HTTPStatus(status).phrase,
+                       "status": status, "detail": detail}).encode()
+    return (f"HTTP/1.1 {status} {HTTPStatus(status).phrase}\r\n"
+            "Content-Type: application/problem+json\r\n"
+            f"Content-Length: {len(body)}\r\nConnection: close\r\n\r\n").encode() + body
+
+
+_DETAILS = {408: "the request did not arrive in time", 413: "the body is too large",
+            431: "the request headers are too large"}
+
+
+class BufferingWorker(ThreadWorker):
+    """gthread, with each request read whole in the event loop first."""
+
+    def init_process(self):
+        from pts.config import get_settings
+
+        if self.cfg.is_ssl:
+            raise RuntimeError("BufferingWorker serves plain HTTP only")
+        settings = get_settings()
+        self.header_timeout = settings.header_timeout
+        self.body_timeout = settings.body_timeout
+        self.max_header = settings.max_headers * (settings.max_header_bytes + 2) + 8192
+        self.max_body = settings.max_body_bytes
+        self.reading: dict[TConn, float] = {}  # connection -> deadline
+        super().init_process()
+
+    # --- connections reading a request (event loop) ---
+
+    def accept(self, listener):
+        try:
+            sock, addr = listener.accept()
+        except OSError as e:
+            if e.errno not in (errno.EAGAIN, errno.ECONNABORTED, errno.EWOULDBLOCK):
+                raise
+            return
+        self.nr_conns += 1
+        conn = TConn(self.cfg, sock, addr, listener.getsockname())
+        self._read_request(conn, b"")
+        self._on_readable(conn, sock)  # the request often came with the connection
+
+    def on_client_socket_readable(self, conn, client):
+        """A kept-alive connection has data: read its next request the same way."""
+        self.poller.unregister(client)
+        self.keepalived_conns.remove(conn)
+        self._read_request(conn, b"")
+        self._on_readable(conn, client)
+
+    def _read_request(self, conn: TConn, data: bytes) -> None:
+        conn.sock.setblocking(False)
+        conn.pts_buffer = RequestBuffer(self.max_header, self.max_body)
+        conn.pts_data = b""
+        self.reading[conn] = time.monotonic() + self.header_timeout
+        self.poller.register(conn.sock, selectors.EVENT_READ, partial(self._on_readable, conn))
+        if data:
+            self._feed(conn, data)
+
+    def _on_readable(self, conn: TConn, _sock) -> None:
+        if conn not in self.reading:
+            return
+        try:
+            chunk = conn.sock.recv(_READ)
+        except (BlockingIOError, InterruptedError):
+            return
+        except OSError:
+            chunk = b""
+        if not chunk:
+            self._close(conn)
+        else:
+            self._feed(conn, chunk)
+
+    def _feed(self, conn: TConn, chunk: bytes) -> None:
+        buf = conn.pts_buffer
+        was_in_body = buf.in_body
+        state = buf.feed(chunk)
+        if buf.in_body and not was_in_body:
+            self.reading[conn] = time.monotonic() + self.body_timeout
+        if state == MORE:
+            return
+        if state == CONTINUE:
+            try:
+                conn.sock.send(b"HTTP/1.1 100 Continue\r\n\r\n")
+            except OSError:
+                self._close(conn)
+            return
+        if state != COMPLETE:
+            self._close(conn, state)
+            return
+        self.poller.unregister(conn.sock)
+        del self.reading[conn]
+        conn.pts_data, conn.pts_buffer = bytes(buf.data), None
+        conn.data_ready = True  # gthread's own wait for a first byte is not needed
+        self.enqueue_req(conn)
+
+    def _close(self, conn: TConn, status: int | None = None) -> None:
+        self.reading.pop(conn, None)
+        with contextlib.suppress(KeyError, ValueError, OSError):
+            self.poller.unregister(conn.sock)
+        if status is not None:
+            with contextlib.suppress(OSError):
+                conn.sock.send(_answer(status, _DETAILS[status]))
+        self.nr_conns -= 1
+        conn.close()
+
+    def murder_pending(self):
+        """Called by gthread's loop about once a second: requests that ran out of time get 408;
+        a stopping worker closes the connections whose request is not in yet."""
+        super().murder_pending()
+        now = time.monotonic()
+        for conn, deadline in list(self.reading.items()):
+            if not self.alive:
+                self._close(conn)
+            elif deadline <= now:
+                self._close(conn, 408)
+
+    # --- in a thread: the whole request is in memory ---
+
+    def handle(self, conn):
+        data, conn.pts_data = getattr(conn, "pts_data", b""), b""
+        if data:
+            conn.sock.setblocking(True)
+            conn.init()
+            conn.parser.unreader.unread(data)
+        return super().handle(conn)
+
+    def finish_request(self, conn, fs):
+        """gthread's, except that bytes read ahead (a pipelined next request) are read
+        whole in the event loop like any other request, not by the thread."""
+        try:
+            keep = (not fs.cancelled()) and fs.result() is True and self.alive
+        except Exception:  # noqa: BLE001 - gthread closes on any error too
+            keep = False
+        if keep and conn.parser is not None:
+            leftover = conn.parser.unreader.take_buffered()
+            if leftover:
+                self._read_request(conn, leftover)
+                return
+        super().finish_request(conn, fs)
