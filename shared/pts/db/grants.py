@@ -40,6 +40,7 @@ GRANTS: dict[str, str] = {
     "deployments_handled_events": _PROJECTION,
     "deployments": _PROJECTION,
     "current_deployments": _PROJECTION,
+    "deployment_steps": _PROJECTION,
     "services_handled_events": _PROJECTION,
     "services": _PROJECTION,
     "service_environments": _PROJECTION,
