@@ -40,29 +40,29 @@ def _dump_tables(url: str) -> dict[str, list[tuple]]:
                 for n in names}
 
 
-def test_backup_and_restore_round_trip_a_populated_database(db_url, tmp_path, monkeypatch,
-                                                            make_token, capsys):
+def test_backup_and_restore_round_trip_a_populated_database(db_url, owner_url, tmp_path,
+                                                            monkeypatch, make_token, capsys):
     tokens = _populate(monkeypatch, make_token)
-    before = _dump_tables(db_url)
+    before = _dump_tables(owner_url)
     assert len(before["platform_events"]) == 12 and before["deployments"]
     assert before["broker_deliveries"] and before["dead_letters"]
     dump = tmp_path / "pts.dump"
-    assert main(["backup", str(dump), "--database-url", db_url]) == 0
-    assert main(["backup", str(dump), "--database-url", db_url]) == 2  # never overwritten
+    assert main(["backup", str(dump), "--database-url", owner_url]) == 0
+    assert main(["backup", str(dump), "--database-url", owner_url]) == 2  # never overwritten
     new = tmp_path / "restored"
     assert main(["restore", str(dump), "--data-dir", str(new)]) == 0
     assert main(["restore", str(dump), "--data-dir", str(new)]) == 2  # not an empty dir
-    from pts.db.embedded import ensure_embedded
+    from pts.db.embedded import embedded_urls
 
-    restored_url = ensure_embedded(new)
+    restored = embedded_urls(new)
     try:
-        _check_restored(restored_url, before, tokens, monkeypatch, capsys)
+        assert _dump_tables(restored.owner) == before
+        _check_restored(restored.app, before, tokens, monkeypatch, capsys)
     finally:
         stop_embedded(new)
 
 
 def _check_restored(restored_url, before, tokens, monkeypatch, capsys) -> None:
-    assert _dump_tables(restored_url) == before
     # The tokens work against the restored database, and the log stays immutable there.
     monkeypatch.setenv("DATABASE_URL", restored_url)
     capsys.readouterr()
@@ -84,8 +84,8 @@ def _check_restored(restored_url, before, tokens, monkeypatch, capsys) -> None:
     assert resp.status_code == 202 and resp.get_json()["events"][0]["seq"] == 13
 
 
-def test_a_backup_taken_while_events_arrive_is_consistent(db_url, pg_admin_url, tmp_path,
-                                                          monkeypatch):
+def test_a_backup_taken_while_events_arrive_is_consistent(db_url, owner_url, pg_admin_url,
+                                                          tmp_path, monkeypatch):
     from pts.config import get_settings
     from pts.db.pool import get_pool
     from pts.domain.envelope import validate_event
@@ -107,7 +107,7 @@ def test_a_backup_taken_while_events_arrive_is_consistent(db_url, pg_admin_url, 
     producer.start()
     try:
         dump = tmp_path / "live.dump"
-        assert main(["backup", str(dump), "--database-url", db_url]) == 0
+        assert main(["backup", str(dump), "--database-url", owner_url]) == 0
     finally:
         stop.set()
         producer.join()

@@ -26,13 +26,12 @@ def register(sub) -> None:
 
 def run_backup(args) -> int:
     from pts.backup import BackupError, dump
-    from pts.db.pool import database_url
 
     settings = settings_from(args)
     if args.file.exists():
         raise CommandError(f"{args.file} exists; choose a new file")
     try:
-        dump(database_url(settings), args.file, embedded=not settings.database_url)
+        dump(_owner_url(settings), args.file, embedded=not settings.database_url)
     except BackupError as exc:
         raise CommandError(str(exc)) from None
     print(f"backup written to {args.file} ({args.file.stat().st_size} bytes)", file=sys.stderr)
@@ -42,8 +41,6 @@ def run_backup(args) -> int:
 def run_restore(args) -> int:
     from pts.backup import BackupError, restore
     from pts.db.migrate import upgrade
-    from pts.db.revision import at_head
-    from pts.db.urls import to_conninfo
 
     if not args.database_url and not args.data_dir:
         raise CommandError("say where to restore: --data-dir NEW or --database-url URL")
@@ -54,14 +51,25 @@ def run_restore(args) -> int:
     if args.database_url:  # the command line's target only, never $DATABASE_URL by surprise
         url, where = args.database_url, "--database-url ..."
     else:
-        from pts.db.embedded import ensure_embedded
+        from pts.db.embedded import embedded_urls
 
-        url, where = ensure_embedded(args.data_dir, migrate=False), f"--data-dir {args.data_dir}"
+        url = embedded_urls(args.data_dir, migrate=False).owner
+        where = f"--data-dir {args.data_dir}"
     try:
         restore(args.file, url, embedded=not args.database_url)
     except BackupError as exc:
         raise CommandError(str(exc)) from None
-    if not at_head(to_conninfo(url)):
-        upgrade(url)  # a backup of an older version: bring it to this version's schema
+    # Always: a backup of an older version is brought to this version's schema, and the
+    # functions' role gets its grants (a dump carries no owners or privileges).
+    upgrade(url)
     print(f"restored {args.file}; start PTS on it with: pts up {where}", file=sys.stderr)
     return 0
+
+
+def _owner_url(settings) -> str:
+    """A dump reads every table, alembic_version included: it runs as the schema's owner."""
+    if settings.database_url or settings.migrate_database_url:
+        return settings.migrate_database_url or settings.database_url
+    from pts.db.embedded import embedded_urls
+
+    return embedded_urls(settings.data_dir).owner
