@@ -41,14 +41,13 @@ def test_the_head_is_read_from_the_scripts_and_matches_alembic(db_url):
 
 
 def test_an_embedded_database_behind_the_head_is_still_migrated(tmp_path):
-    from pts.db.embedded import ensure_embedded
+    from pts.db.embedded import embedded_urls, ensure_embedded
     from pts.db.migrate import downgrade
 
     from .helpers import stop_embedded
 
     try:
-        url = ensure_embedded(tmp_path / "data")
-        downgrade(url, "-1")
+        downgrade(embedded_urls(tmp_path / "data").owner, "-1")  # the owner migrates
         from pts.db import embedded
 
         embedded._started.pop((tmp_path / "data").resolve())  # as a new process would

@@ -49,7 +49,7 @@ GRANTS: dict[str, str] = {
     "images": _PROJECTION,
     "image_tags": _PROJECTION,
     "image_runs": _PROJECTION,
-    "alembic_version": "",  # migrations only
+    "alembic_version": "SELECT",  # which revision is live: status, the CLI's head check
 }
 
 
