@@ -2,36 +2,11 @@
 
 import functions_framework
 
-from pts.auth import INGEST, authorize, check_sources
-from pts.cdevents.mapping import derive
-from pts.config import get_settings
-from pts.db.pool import get_pool
-from pts.http.decode import decode_request
-from pts.http.guard import guarded, read_body, require_method
-from pts.http.limits import check_event_data
-from pts.http.observe import note_events
-from pts.http.problem import json_response
-from pts.metrics.instruments import count_ingested
-from pts.services import ingest as ingest_service
-from pts.services import mapped
-from pts.services.wiring import ingest_hooks
+from pts.http.guard import guarded
+from pts.services import ingest_request
 
 
 @functions_framework.http
 @guarded(paths=("/",))
 def ingest(request):
-    require_method(request, "POST")
-    settings = get_settings()
-    principal = authorize(request, INGEST, function="ingest", settings=settings)
-    raws = decode_request(request.headers, read_body(request, settings.max_body_bytes), settings)
-    note_events(request, raws)
-    check_event_data(raws, settings)
-    envelopes = ingest_service.validate_all(raws, settings)
-    check_sources(principal, envelopes)
-    posted = mapped.map_all(envelopes, derive)  # CDEvents: the catalog events they map onto
-    stored = mapped.flatten(posted)
-    accepted = ingest_service.ingest(get_pool(settings), stored, **ingest_hooks(settings))
-    count_ingested([e.type for e in stored], [a.duplicate for a in accepted], settings)
-    return json_response(
-        {"accepted": len(posted), "events": mapped.answer(posted, accepted)}, status=202
-    )
+    return ingest_request.handle(request)
