@@ -25,8 +25,8 @@ from pts.db.pool import get_pool
 from pts.http.decode import decode_request
 from pts.http.guard import guarded, read_body, require_method
 from pts.http.problem import json_response
-from pts.services import ingest as ingest_service
-from pts.services.wiring import ingest_hooks
+from pts.usecases import ingest as ingest_service
+from pts.usecases.wiring import ingest_hooks
 
 @functions_framework.http
 @guarded

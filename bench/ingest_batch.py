@@ -23,7 +23,7 @@ from pts.db.pool import get_pool
 from pts.db.urls import to_conninfo, with_database
 from pts.domain.envelope import validate_event
 from pts.repositories.events import append
-from pts.services.ingest import ingest
+from pts.usecases.ingest import ingest
 
 
 def events(n: int, tag: str):

@@ -31,7 +31,7 @@ from pts.db.urls import to_conninfo, with_database
 from pts.domain.envelope import validate_event
 from pts.insights import queries
 from pts.insights.dora import four_keys
-from pts.services.ingest import ingest
+from pts.usecases.ingest import ingest
 
 INDEXES = ("ix_events_incident_environment", "ix_events_incident_id", "ix_events_change_commit",
            "ix_events_deployment_changes")

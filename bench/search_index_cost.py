@@ -24,7 +24,7 @@ from pts.db.migrate import upgrade
 from pts.db.pool import get_pool
 from pts.db.urls import to_conninfo, with_database
 from pts.domain.envelope import validate_event
-from pts.services.ingest import ingest
+from pts.usecases.ingest import ingest
 
 
 def events(n: int, tag: str):

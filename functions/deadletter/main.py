@@ -10,7 +10,7 @@ from pts.config import get_settings
 from pts.db.pool import get_pool
 from pts.http.guard import guarded, read_body, require_method
 from pts.http.observe import note_events
-from pts.services import deadletters
+from pts.usecases import deadletters
 
 
 @functions_framework.http

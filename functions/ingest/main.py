@@ -3,7 +3,7 @@
 import functions_framework
 
 from pts.http.guard import guarded
-from pts.services import ingest_request
+from pts.usecases import ingest_request
 
 
 @functions_framework.http

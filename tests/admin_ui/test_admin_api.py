@@ -8,7 +8,7 @@ from datetime import UTC, datetime
 
 from pts.demo.world import demo_events
 from pts.domain.catalog import model_for
-from pts.services import deadletters
+from pts.usecases import deadletters
 from tests.support.env import function_client
 
 

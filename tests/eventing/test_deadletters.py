@@ -9,7 +9,7 @@ from pts.cli import main
 from pts.config import get_settings
 from pts.db.pool import get_pool
 from pts.domain.timefmt import parse_rfc3339
-from pts.services import deadletters
+from pts.usecases import deadletters
 from tests.eventing.helpers import ce_headers
 
 

@@ -17,7 +17,7 @@ from pts.db.urls import to_conninfo
 from pts.domain.envelope import validate_event
 from pts.eventing import emit
 from pts.repositories import events as event_log
-from pts.services.ingest import Stored
+from pts.usecases.ingest import Stored
 from tests.support.env import function_client
 from tests.support.wait import wait_for
 

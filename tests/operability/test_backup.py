@@ -89,8 +89,8 @@ def test_a_backup_taken_while_events_arrive_is_consistent(db_url, owner_url, pg_
     from pts.config import get_settings
     from pts.db.pool import get_pool
     from pts.domain.envelope import validate_event
-    from pts.services.ingest import ingest
-    from pts.services.wiring import ingest_hooks
+    from pts.usecases.ingest import ingest
+    from pts.usecases.wiring import ingest_hooks
 
     monkeypatch.setenv("PTS_EMIT_MODE", "local")
     settings = get_settings()

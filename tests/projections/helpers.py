@@ -12,7 +12,7 @@ from pts.db.pool import get_pool
 from pts.domain.envelope import Envelope, validate_event
 from pts.projections.delivery import deliver
 from pts.projections.registry import PROJECTIONS
-from pts.services.ingest import ingest
+from pts.usecases.ingest import ingest
 
 VOLATILE = {"handled_at", "updated_at"}
 _ids = itertools.count(1)

@@ -168,7 +168,7 @@ def test_projection_parameters_400(search, db_url, url, parameter):
 def test_deadletters(search, db_url):
     from pts.config import get_settings
     from pts.db.pool import get_pool
-    from pts.services.deadletters import store
+    from pts.usecases.deadletters import store
 
     with get_pool(get_settings()).connection() as conn:
         for i in range(3):

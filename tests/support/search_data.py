@@ -72,7 +72,7 @@ def project(events: list[dict]) -> dict[str, int]:
     from pts.domain.envelope import validate_event
     from pts.projections.delivery import deliver
     from pts.projections.registry import PROJECTIONS
-    from pts.services.ingest import ingest
+    from pts.usecases.ingest import ingest
 
     pool = get_pool(get_settings())
     accepted = ingest(pool, [validate_event(raw) for raw in events])

@@ -17,8 +17,8 @@ from pts.config import Settings
 from pts.db.pool import get_pool
 from pts.http.guard import require_method
 from pts.http.problem import Problem, json_response
-from pts.services import deadletter_care as care
-from pts.services import deadletters
+from pts.usecases import deadletter_care as care
+from pts.usecases import deadletters
 
 ACTIONS = ("redrive", "discard")
 

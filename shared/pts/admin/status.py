@@ -14,7 +14,7 @@ from pts.http.problem import json_response
 def handle(request: flask.Request, settings: Settings) -> flask.Response:
     require_method(request, "GET")
     authorize(request, ADMIN, function="admin", settings=settings)
-    from pts.services.status import report
+    from pts.usecases.status import report
 
     with get_pool(settings).connection() as conn:
         doc = report(conn, settings)

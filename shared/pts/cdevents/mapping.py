@@ -13,7 +13,7 @@ from typing import Any
 from pts.cdevents import purl
 from pts.cdevents.models import CONTENT, parse_type
 from pts.domain.envelope import Envelope
-from pts.services.mapped import derived
+from pts.usecases.mapped import derived
 
 
 def _get(doc: Any, *path: str) -> Any:

@@ -49,8 +49,8 @@ def _one_line(text: str | None, width: int) -> str:
 
 
 def run_list(args) -> int:
-    from pts.services.deadletter_care import as_json
-    from pts.services.deadletters import list_letters
+    from pts.usecases.deadletter_care import as_json
+    from pts.usecases.deadletters import list_letters
 
     _, pool = _pool(args)
     with pool.connection() as conn:
@@ -78,8 +78,8 @@ def run_list(args) -> int:
 
 
 def run_redrive(args) -> int:
-    from pts.services import deadletters
-    from pts.services.deadletter_care import UnknownLetters, require_open
+    from pts.usecases import deadletters
+    from pts.usecases.deadletter_care import UnknownLetters, require_open
 
     settings, pool = _pool(args)
     with pool.connection() as conn, conn.transaction():
@@ -98,7 +98,7 @@ def run_redrive(args) -> int:
 
 
 def run_discard(args) -> int:
-    from pts.services.deadletter_care import UnknownLetters, discard
+    from pts.usecases.deadletter_care import UnknownLetters, discard
 
     _, pool = _pool(args)
     with pool.connection() as conn, conn.transaction():

@@ -18,7 +18,7 @@ def register(sub) -> None:
 
 def run(args) -> int:
     from pts.db.pool import get_pool
-    from pts.services.status import report
+    from pts.usecases.status import report
 
     settings = settings_from(args)
     with get_pool(settings).connection() as conn:
@@ -30,7 +30,7 @@ def run(args) -> int:
 
 def render(doc: dict) -> str:
     """The report as text."""
-    from pts.services.status import human_bytes as hb
+    from pts.usecases.status import human_bytes as hb
 
     v, m, log = doc["versions"], doc["migration"], doc["log"]
     lines = [

@@ -69,7 +69,7 @@ def list_deadletters(ctx: Context) -> dict[str, Any]:
 
 
 def _item(row: dict) -> dict:
-    from pts.services.deadletter_care import reason, state
+    from pts.usecases.deadletter_care import reason, state
 
     out = times(row, "received_at", "redriven_at", "discarded_at", "last_failed_at")
     out["reason"] = reason(row["error_data"])

@@ -13,9 +13,9 @@ from pts.domain.envelope import Envelope, validate_event
 from pts.http.decode import is_json_media, media_type, parse_json
 from pts.http.limits import check_event_data
 from pts.http.problem import Problem
-from pts.services import ingest as ingest_service
-from pts.services import mapped
-from pts.services.wiring import ingest_hooks
+from pts.usecases import ingest as ingest_service
+from pts.usecases import mapped
+from pts.usecases.wiring import ingest_hooks
 from pts.webhooks import argocd, flux, github, gitlab, harbor, registry, store
 from pts.webhooks.adapt import Adapted
 from pts.webhooks.verify import authenticate

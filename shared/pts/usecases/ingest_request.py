@@ -14,9 +14,9 @@ from pts.http.limits import check_event_data
 from pts.http.observe import note_events
 from pts.http.problem import json_response
 from pts.metrics.instruments import count_ingested
-from pts.services import ingest as ingest_service
-from pts.services import mapped
-from pts.services.wiring import ingest_hooks
+from pts.usecases import ingest as ingest_service
+from pts.usecases import mapped
+from pts.usecases.wiring import ingest_hooks
 
 
 def handle(request: flask.Request) -> flask.Response:

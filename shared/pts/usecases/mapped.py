@@ -12,7 +12,7 @@ from dataclasses import dataclass, field
 from pts.domain.envelope import Envelope, validate_event
 from pts.domain.timefmt import format_rfc3339
 from pts.http.problem import Problem
-from pts.services.ingest import Accepted
+from pts.usecases.ingest import Accepted
 
 
 @dataclass

@@ -15,7 +15,7 @@ import psycopg
 from psycopg.rows import dict_row
 
 from pts.domain.timefmt import format_rfc3339
-from pts.services.deadletters import COLUMNS, OPEN
+from pts.usecases.deadletters import COLUMNS, OPEN
 
 _BINARY = re.compile(r"[\x00-\x08\x0b\x0c\x0e-\x1f\x7f]")
 

@@ -2,7 +2,7 @@
 
 One letter per (event, subscriber) until it is discarded: a repeat delivery of an open letter
 changes nothing, and a redriven letter that fails again is reopened with its failure count
-and last error updated (pts.services.deadletter_care: reasons, checks, discard).
+and last error updated (pts.usecases.deadletter_care: reasons, checks, discard).
 Redrive re-emits the stored event (without the knativeerror* extensions): to a sink URL, or,
 without one, straight into the local broker's queue in the same database. Handlers are
 idempotent, so the subscribers that had already received it acknowledge the repeat.
