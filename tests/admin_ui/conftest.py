@@ -25,7 +25,7 @@ import pytest
 
 from pts import routing
 from tests.support.env import ROOT, TEST_TOKEN
-from tests.support.up import Served, environment, stop_postgres
+from tests.support.up import Served, environment, migrated_copy, stop_postgres
 from tests.support.up import up as pts_up
 
 CHROMIUM = os.environ.get("PTS_CHROMIUM", "/usr/bin/chromium")
@@ -121,7 +121,7 @@ def pts(chaos, demo_end):
     # Not pytest's tmp_path: the embedded server runs as its own user, and pytest's base
     # folder is private to root (as in tests/eventing/test_up_e2e.py).
     base = Path(tempfile.mkdtemp(prefix="pts-admin-ui-"))
-    data_dir = base / "data"
+    data_dir = migrated_copy(base / "data")
     up = pts_up(data_dir, env=environment({
         "PTS_ADMIN_TOKEN": TEST_TOKEN, "PTS_BROKER_ROUTES": json.dumps(routes),
         "PTS_BROKER_SUBSCRIBERS": json.dumps({"chaos": chaos.url}),

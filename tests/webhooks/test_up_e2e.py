@@ -8,7 +8,7 @@ import json
 
 import pytest
 
-from tests.support.up import Served, environment, pts
+from tests.support.up import Served, environment, migrated_copy, pts
 from tests.support.up import up as pts_up
 from tests.support.wait import wait_for
 
@@ -29,7 +29,7 @@ def _items(up: Served, path: str, count: int) -> list[dict]:
 
 @pytest.mark.slow
 def test_producers_reach_the_tables_under_pts_up(tmp_path):
-    data_dir = tmp_path / "data"
+    data_dir = migrated_copy(tmp_path / "data")
     up = pts_up(data_dir)
     try:
         made = pts("webhook", "create", "gh", "--kind", "github", "--json",
