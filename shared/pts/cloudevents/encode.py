@@ -25,13 +25,16 @@ def header_value(value: Any) -> str:
 
 def to_binary(event: Mapping[str, Any]) -> tuple[dict[str, str], bytes]:
     """Headers and body of the binary-mode HTTP message of event: each attribute a `ce-`
-    header, the data the body, `datacontenttype` the Content-Type (application/json when
-    the data is JSON and the event names no type)."""
+    header, the data the body, `datacontenttype` the Content-Type (when the event names
+    none: application/json for `data`, application/octet-stream for `data_base64`)."""
     headers = {f"ce-{name}": header_value(value) for name, value in event.items()
                if value is not None and name not in _NOT_HEADERS}
     content_type = event.get("datacontenttype")
     if event.get("data_base64") is not None:
         body = base64.b64decode(event["data_base64"])
+        # Bytes with no type of their own: without a Content-Type a receiver (ours too)
+        # would read the body as JSON.
+        content_type = content_type or "application/octet-stream"
     elif event.get("data") is not None:
         data = event["data"]
         if isinstance(data, str) and content_type and not is_json_media(content_type):
