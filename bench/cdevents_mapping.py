@@ -15,9 +15,9 @@ import json
 import statistics
 import time
 
-from pts.cdevents.mapping import derive
 from pts.config import get_settings
 from pts.usecases import mapped
+from pts.usecases.cdevents import derive
 from pts.usecases.ingest import Accepted, validate_all
 from pts.usecases.plain import decode_request
 

@@ -12,11 +12,11 @@ import uuid
 from collections.abc import Mapping
 from typing import Any
 
-from pts.cdevents.bare import from_bare_cdevent, is_bare_cdevent
 from pts.cloudevents.decode import check_length, decode_mode
 from pts.cloudevents.modes import BATCH, STRUCTURED, lowered, mode
 from pts.config import Settings
 from pts.domain.catalog import CATALOG, full_type
+from pts.domain.cdevents.bare import from_bare_cdevent, is_bare_cdevent
 from pts.http.jsonbody import check_size, media_type, parse_json
 from pts.http.problem import Problem
 
