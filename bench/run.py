@@ -68,8 +68,9 @@ def main() -> int:
     ap.add_argument("--only", default=",".join(FIGURES), help=f"comma list of {FIGURES}")
     ap.add_argument("--profile", action="store_true", help="py-spy the servers under load")
     ap.add_argument("--variant", action="append", default=[], metavar="NAME=VALUE",
-                    help="also measure single-event ingest with this setting, interleaved "
-                    "in the same run (an A/B; repeat for several settings at once)")
+                    help="also measure single-event ingest with this setting (or `pts serve` "
+                    "option: --threads=16), interleaved in the same run (an A/B; repeat for "
+                    "several changes at once)")
     args = ap.parse_args()
     if not shutil.which("wrk"):
         print("wrk is not installed (apt-get install wrk)", file=sys.stderr)

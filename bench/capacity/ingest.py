@@ -15,10 +15,14 @@ NOOP = Path(__file__).resolve().parents[1] / "noop" / "main.py"
 
 
 def serve(port: int, target: str, source: Path, url: str, log_dir: Path, workers: int,
-          env: dict | None = None, name: str | None = None) -> Server:
+          variant: dict | None = None, name: str | None = None) -> Server:
+    """`pts serve`; variant: settings (NAME=VALUE) and options (--threads=16) to change."""
+    variant = variant or {}
+    args = {"--workers": str(workers), **{k: v for k, v in variant.items() if k[:2] == "--"}}
+    env = {k: v for k, v in variant.items() if k[:2] != "--"}
     return Server(port, ["serve", "--target", target, "--source", str(source), "--host",
-                         "127.0.0.1", "--workers", str(workers)],
-                  {"DATABASE_URL": url, **(env or {})}, log_dir / f"{name or target}.log")
+                         "127.0.0.1", *[x for kv in args.items() for x in kv]],
+                  {"DATABASE_URL": url, **env}, log_dir / f"{name or target}.log")
 
 
 def _row(figure: str, base: float, runs: list) -> dict:
@@ -99,8 +103,10 @@ def batches(cfg, url: str, size: int) -> dict:
                    cfg.workers)
     try:
         base, pts = [], []
-        for _ in range(cfg.rounds):
+        for i in range(cfg.rounds):
             base.append(_copy_rate(url, 20_000 if cfg.quick else 60_000, size))
+            if i == 0:
+                cfg.profile_hook(f"ingest-batches-{size}", ingest)
             r = wrk(ingest.base + "/", "post.lua", ["batch", str(size), TOKEN],
                     seconds=cfg.seconds, connections=4)
             pts.append(r.rps * size if r.non2xx == 0 else 0.0)

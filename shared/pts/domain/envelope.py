@@ -85,8 +85,12 @@ class Envelope:
 
     def content_hash(self) -> str:
         """What makes two posts of the same (source, id) the same event."""
-        text = dumps(self.canonical(), sort_keys=True, separators=(",", ":"))
-        return hashlib.sha256(text.encode()).hexdigest()
+        digest = self.__dict__.get("_content_hash")
+        if digest is None:  # computed once: ingest asks for it at each step of a request
+            text = dumps(self.canonical(), sort_keys=True, separators=(",", ":"))
+            digest = hashlib.sha256(text.encode()).hexdigest()
+            object.__setattr__(self, "_content_hash", digest)
+        return digest
 
 
 def _str_field(data: Any, name: str) -> str | None:
