@@ -10,11 +10,11 @@ import psycopg
 import pytest
 
 from pts.config import get_settings
+from pts.db import eventlog as event_log
 from pts.db.pool import get_pool
 from pts.db.urls import to_conninfo
 from pts.domain.envelope import validate_event
 from pts.eventing import emit
-from pts.repositories import events as event_log
 from pts.usecases.group_commit import committer_for
 from pts.usecases.ingest import Stored
 from tests.support.env import function_client
