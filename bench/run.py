@@ -98,6 +98,10 @@ def main() -> int:
                 rows.append(ingest.batches(cfg, url, size))
         if "platform" in only:
             rows += platform.run(cfg, new_database(admin, "bench_platform"), size=1)
+            env = {k: v for k, v in cfg.variant.items() if k[:2] != "--"}
+            if env:
+                rows += platform.run(cfg, new_database(admin, "bench_platform_variant"),
+                                     size=1, variant=env)
             rows += platform.run(cfg, new_database(admin, "bench_platform_batch"), size=100)
         if "history" in only:
             rows += history.run(cfg, new_database(admin, "bench_history"))
