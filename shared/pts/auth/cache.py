@@ -45,7 +45,13 @@ class TokenCache:
         nothing may be cached now: the channel is down)."""
         now = time.monotonic()
         with self._lock:
-            if not self._listening(now):
+            reconnect = self._listener is None and now >= self._retry_at
+            if reconnect:
+                self._retry_at = now + RECONNECT_SECONDS
+        if reconnect:
+            self._listen()  # outside the lock: other requests go on without the cache
+        with self._lock:
+            if not self._listening():
                 return None, None
             entry = self._entries.get(digest)
             generation = self.generation
@@ -56,28 +62,31 @@ class TokenCache:
         (the lookup may predate the change that emptied it)."""
         now = time.monotonic()
         with self._lock:
-            if not self._listening(now) or generation != self.generation:
+            if not self._listening() or generation != self.generation:
                 return
             if len(self._entries) >= MAX_ENTRIES:
                 self._entries.clear()
             self._entries[digest] = (now + self.ttl, found)
 
-    def _listening(self, now: float) -> bool:
+    def _listen(self) -> None:
+        try:
+            conn = psycopg.connect(self.conninfo, autocommit=True, connect_timeout=2)
+            conn.execute(f"LISTEN {CHANNEL}")
+        except psycopg.Error as exc:
+            log.debug("token cache off: cannot listen (%s)", exc)
+            return
+        with self._lock:
+            if self._listener is None and self._retry_at != float("inf"):
+                self._listener = conn
+                self._invalidate()  # changes made while nobody listened
+                return
+        conn.close()
+
+    def _listening(self) -> bool:
         """Read pending notifications; False when the channel is down (cache emptied)."""
         conn = self._listener
         if conn is None:
-            if now < self._retry_at:
-                return False
-            self._retry_at = now + RECONNECT_SECONDS
-            try:
-                conn = psycopg.connect(self.conninfo, autocommit=True, connect_timeout=2)
-                conn.execute(f"LISTEN {CHANNEL}")
-            except psycopg.Error as exc:
-                log.debug("token cache off: cannot listen (%s)", exc)
-                return False
-            self._listener = conn
-            self._invalidate()  # changes made while nobody listened
-            return True
+            return False
         try:
             pg, notified = conn.pgconn, False
             # A server closing the connection sends a message, then EOF: read until the
