@@ -9,7 +9,7 @@ from pts.broker import policy, queue, triggers
 from pts.config import Settings
 from pts.eventing.cloudevent import is_cloudevent, to_binary
 from pts.eventing.http import Response, Sender, TransportError
-from pts.logsafe import escape
+from pts.logs import escape
 
 log = logging.getLogger(__name__)
 

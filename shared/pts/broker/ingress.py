@@ -24,7 +24,7 @@ from pts.http.guard import guarded, read_body, require_method
 from pts.http.limits import check_event_data
 from pts.http.observe import note_events
 from pts.http.problem import Problem, json_response
-from pts.logsafe import escape
+from pts.logs import escape
 
 log = logging.getLogger(__name__)
 

@@ -63,6 +63,6 @@ def warn_if_superuser(url: str, what: str = "DATABASE_URL") -> None:
         if su:
             import logging
 
-            logging.getLogger("pts").warning(
+            logging.getLogger(__name__).warning(
                 "%s connects as a superuser, which can disable the log's protection: give "
                 "the functions a role of their own (docs/security.md, two roles)", what)

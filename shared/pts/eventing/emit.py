@@ -17,7 +17,7 @@ from pts import routing
 from pts.config import Settings
 from pts.eventing.cloudevent import to_binary
 from pts.eventing.http import Sender, TransportError
-from pts.logsafe import escape
+from pts.logs import escape
 
 log = logging.getLogger(__name__)
 
