@@ -129,8 +129,10 @@ def run(args) -> int:
         answer = post(base + "/function/ingest", token, events[:args.batch])
     except Conflict:
         # A demo made at another hour is stored: run that one again (all duplicates).
-        if args.end is not None or (end := earlier_end(base, token)) is None:
+        earlier = None if args.end is not None else earlier_end(base, token)
+        if earlier is None:
             raise
+        end = earlier
         print(f"the demo ending {end.isoformat()} is already stored; posting it again")
         events = demo_events(end)
         answer = post(base + "/function/ingest", token, events[:args.batch])

@@ -33,10 +33,12 @@ def _create(request: flask.Request, pool) -> flask.Response:
     doc = read_json_object(request)
     name, kind, prefix = doc.get("name"), doc.get("kind"), doc.get("source_prefix")
     errors = store.check(name, kind, prefix)
-    if errors:
+    # (check refuses a name or kind that is no string: the isinstance tests only say so.)
+    if errors or not isinstance(name, str) or not isinstance(kind, str):
         raise Problem(422, "the webhook integration cannot be created", errors=errors)
     try:
-        secret, integration = store.create(pool, name, kind, prefix or None)
+        secret, integration = store.create(pool, name, kind,
+                                           prefix if isinstance(prefix, str) and prefix else None)
     except store.NameTaken as exc:
         raise Problem(409, str(exc)) from None
     return json_response({**integration.as_json(), "secret": secret}, status=201)

@@ -56,8 +56,8 @@ class NameTaken(Exception):
     """A live integration already has this name."""
 
 
-def check(name: str, kind: str, source_prefix: str | None) -> list[dict]:
-    """What is wrong with these values ([] when nothing)."""
+def check(name: object, kind: object, source_prefix: object) -> list[dict[str, str]]:
+    """What is wrong with these values, as a client sent them ([] when nothing)."""
     errors = []
     if not isinstance(name, str) or not NAME.match(name):
         errors.append({"field": "name", "message": "1 to 100 letters, digits, '.', '_' or '-', "
