@@ -3,9 +3,13 @@
 from __future__ import annotations
 
 import argparse
+import json
+from collections.abc import Callable, Sequence
 from pathlib import Path
+from typing import Any
 
 from pts.config import Settings, get_settings
+from pts.domain.timefmt import json_default
 
 
 class CommandError(Exception):
@@ -51,6 +55,30 @@ def print_table(rows: list[tuple]) -> None:
     widths = [max(len(row[i]) for row in rows) for i in range(len(rows[0]))]
     for row in rows:
         print("  ".join(cell.ljust(w) for cell, w in zip(row, widths, strict=True)).rstrip())
+
+
+def print_records(records: Sequence[Any], as_json: bool, header: tuple[str, ...],
+                  cells: Callable[[Any], tuple[str, ...]]) -> None:
+    """A listing: one JSON object a line (each record's as_json(), times in RFC 3339 with Z)
+    or a table of header and each record's cells."""
+    if as_json:
+        for r in records:
+            print(json.dumps(r.as_json(), default=json_default))
+    else:
+        print_table([header, *(cells(r) for r in records)])
+
+
+def management_pool(args: argparse.Namespace) -> Any:
+    """The pool of a short management command (token, webhook, demo): the embedded server's
+    "ready" line is noise here (pts.cli.main quiets alembic and the rest)."""
+    import logging
+
+    from pts.db.pool import get_pool
+
+    logging.getLogger("pts.db.embedded").setLevel(max(logging.WARNING, logging.root.level))
+    return get_pool(settings_from(args))
+
+
 def warn_if_superuser(url: str, what: str = "DATABASE_URL") -> None:
     """One warning when the functions would connect as a superuser (docs/security.md)."""
     import psycopg

@@ -13,7 +13,7 @@ import urllib.error
 import urllib.request
 from datetime import UTC, datetime, timedelta
 
-from pts.cli.commands import CommandError, add_database_options, settings_from
+from pts.cli.commands import CommandError, add_database_options, management_pool
 
 
 def register(sub) -> None:
@@ -38,13 +38,9 @@ def register(sub) -> None:
 def local_token(args) -> str:
     """A new token (ingest, read) named demo[-N], made in the database `pts up` uses (the
     same --data-dir / --database-url), for a first run with no token at hand."""
-    import logging
-
     from pts.auth import store
-    from pts.db.pool import get_pool
 
-    logging.getLogger("pts.db.embedded").setLevel(max(logging.WARNING, logging.root.level))
-    pool = get_pool(settings_from(args))
+    pool = management_pool(args)
     for n in range(1, 100):
         name = "demo" if n == 1 else f"demo-{n}"
         try:
