@@ -57,6 +57,22 @@ def print_table(rows: list[tuple]) -> None:
         print("  ".join(cell.ljust(w) for cell, w in zip(row, widths, strict=True)).rstrip())
 
 
+def add_list_and_revoke(actions: Any, list_: Callable[..., int], revoke: Callable[..., int],
+                        plural: str, a_row: str, never: str, name_help: str | None = None
+                        ) -> None:
+    """The `list [--all] [--json]` and `revoke NAME` actions of a command that manages named
+    secrets (token, webhook)."""
+    ls = actions.add_parser("list", help=f"list {plural} ({never})")
+    add_database_options(ls)
+    ls.add_argument("--all", action="store_true", help=f"include revoked {plural}")
+    ls.add_argument("--json", action="store_true", help="JSON lines instead of a table")
+    ls.set_defaults(func=list_)
+    r = actions.add_parser("revoke", help=f"revoke {a_row} by name")
+    add_database_options(r)
+    r.add_argument("name", help=name_help)
+    r.set_defaults(func=revoke)
+
+
 def print_records(records: Sequence[Any], as_json: bool, header: tuple[str, ...],
                   cells: Callable[[Any], tuple[str, ...]]) -> None:
     """A listing: one JSON object a line (each record's as_json(), times in RFC 3339 with Z)

@@ -14,6 +14,7 @@ import urllib.request
 from datetime import UTC, datetime, timedelta
 
 from pts.cli.commands import CommandError, add_database_options, management_pool
+from pts.domain.timefmt import format_rfc3339
 
 
 def register(sub) -> None:
@@ -129,7 +130,7 @@ def run(args) -> int:
         if earlier is None:
             raise
         end = earlier
-        print(f"the demo ending {end.isoformat()} is already stored; posting it again")
+        print(f"the demo ending {format_rfc3339(end)} is already stored; posting it again")
         events = demo_events(end)
         answer = post(base + "/function/ingest", token, events[:args.batch])
     new = duplicates = 0
@@ -141,7 +142,7 @@ def run(args) -> int:
                 duplicates += 1
             else:
                 new += 1
-    print(f"posted {len(events)} demo events ending {end.isoformat()}: {new} new, "
+    print(f"posted {len(events)} demo events ending {format_rfc3339(end)}: {new} new, "
           f"{duplicates} duplicates")
     print(f"open {base}/function/admin/ (the handlers need a few seconds to catch up)")
     return 0

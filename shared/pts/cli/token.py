@@ -10,6 +10,7 @@ import sys
 from pts.cli.commands import (
     CommandError,
     add_database_options,
+    add_list_and_revoke,
     management_pool,
     print_records,
     when,
@@ -32,16 +33,8 @@ def register(sub) -> None:
                    help="ingest only events whose source starts with this")
     c.set_defaults(func=create)
 
-    ls = tsub.add_parser("list", help="list tokens (never the tokens themselves)")
-    add_database_options(ls)
-    ls.add_argument("--all", action="store_true", help="include revoked tokens")
-    ls.add_argument("--json", action="store_true", help="JSON lines instead of a table")
-    ls.set_defaults(func=list_)
-
-    r = tsub.add_parser("revoke", help="revoke a token by name")
-    add_database_options(r)
-    r.add_argument("name", help="the token's name")
-    r.set_defaults(func=revoke)
+    add_list_and_revoke(tsub, list_, revoke, "tokens", "a token",
+                        "never the tokens themselves", "the token's name")
 
 
 def create(args) -> int:

@@ -9,6 +9,7 @@ import sys
 from pts.cli.commands import (
     CommandError,
     add_database_options,
+    add_list_and_revoke,
     management_pool,
     print_records,
     when,
@@ -33,16 +34,8 @@ def register(sub) -> None:
                    help='print {"name", "kind", "url", "secret"} as one JSON object')
     c.set_defaults(func=create)
 
-    ls = wsub.add_parser("list", help="list integrations (never their secrets)")
-    add_database_options(ls)
-    ls.add_argument("--all", action="store_true", help="include revoked integrations")
-    ls.add_argument("--json", action="store_true", help="JSON lines instead of a table")
-    ls.set_defaults(func=list_)
-
-    r = wsub.add_parser("revoke", help="revoke an integration by name")
-    add_database_options(r)
-    r.add_argument("name")
-    r.set_defaults(func=revoke)
+    add_list_and_revoke(wsub, list_, revoke, "integrations", "an integration",
+                        "never their secrets")
 
 
 def create(args) -> int:

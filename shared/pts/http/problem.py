@@ -53,7 +53,7 @@ def problem_response(problem: Problem) -> flask.Response:
     import flask
 
     resp = flask.Response(
-        dumps(problem.body(), default=str), status=problem.status, mimetype=PROBLEM_JSON
+        dumps(problem.body(), default=json_default), status=problem.status, mimetype=PROBLEM_JSON
     )
     for name, value in problem.headers.items():
         resp.headers[name] = value
