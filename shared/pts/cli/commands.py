@@ -9,7 +9,7 @@ from pathlib import Path
 from typing import Any
 
 from pts.config import Settings, get_settings
-from pts.domain.timefmt import json_default
+from pts.domain.timefmt import format_rfc3339, json_default
 
 
 class CommandError(Exception):
@@ -47,7 +47,7 @@ def settings_from(args: argparse.Namespace) -> Settings:
 
 def when(value) -> str:
     """A time for a table cell: RFC 3339 in UTC to the second, or '-'."""
-    return value.strftime("%Y-%m-%dT%H:%M:%SZ") if value else "-"
+    return format_rfc3339(value.replace(microsecond=0)) or "-" if value else "-"
 
 
 def print_table(rows: list[tuple]) -> None:
