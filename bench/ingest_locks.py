@@ -18,8 +18,8 @@ from unittest import mock
 
 from capacity.procs import embedded_server, new_database
 
+from pts.db import eventlog as event_log
 from pts.db.pool import get_pool
-from pts.repositories import events as event_log
 from pts.usecases.ingest import ingest
 
 NO_LOCKS = {"exclusive": [], "space": [], "key": []}
