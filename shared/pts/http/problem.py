@@ -48,6 +48,11 @@ class Problem(Exception):
         return out
 
 
+def problem_bytes(status: int, detail: str) -> bytes:
+    """The body of a plain problem, for answers written below Flask (WSGI, a raw socket)."""
+    return dumps(Problem(status, detail).body()).encode()
+
+
 def problem_response(problem: Problem) -> flask.Response:
     """A Flask response for a Problem."""
     import flask

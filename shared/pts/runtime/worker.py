@@ -14,7 +14,6 @@ from __future__ import annotations
 
 import contextlib
 import errno
-import json
 import selectors
 import time
 from functools import partial
@@ -23,14 +22,14 @@ from http import HTTPStatus
 from gunicorn import util as gunicorn_util
 from gunicorn.workers.gthread import TConn, ThreadWorker
 
+from pts.http.problem import problem_bytes
 from pts.runtime.reqbuf import COMPLETE, CONTINUE, MORE, RequestBuffer
 
 _READ = 64 * 1024
 
 
 def _answer(status: int, detail: str) -> bytes:
-    body = json.dumps({"type": "about:blank", "title": HTTPStatus(status).phrase,
-                       "status": status, "detail": detail}).encode()
+    body = problem_bytes(status, detail)
     return (f"HTTP/1.1 {status} {HTTPStatus(status).phrase}\r\n"
             "Content-Type: application/problem+json\r\n"
             f"Content-Length: {len(body)}\r\nConnection: close\r\n\r\n").encode() + body
