@@ -8,8 +8,10 @@ from typing import Any
 from pts.http.problem import Problem
 from pts.search import deployments
 from pts.search import schemas as s
+from pts.search.cells import SOME_SERVICES
+from pts.search.cells import keys as cell_keys
 from pts.search.db import fetch, reading, times
-from pts.search.environments import CELL_TIMES, NOW, finish
+from pts.search.environments import CELL_TIMES, finish, now_sql
 from pts.search.events import CURSOR, LIMIT
 from pts.search.keyset import Page, where_sql
 from pts.search.params import Param, parse_query
@@ -63,8 +65,9 @@ NAME = Param("name", "The service's name.")
 
 def _with_cells(conn, rows: list[dict]) -> list[dict]:
     cells: dict[str, list] = {r["service"]: [] for r in rows}
-    for cell in fetch(conn, f"SELECT * FROM ({NOW}) AS m WHERE service = ANY(%(names)s) "
-                      "ORDER BY environment", {"names": list(cells)}):
+    for cell in fetch(conn, f"SELECT * FROM ({now_sql(cell_keys(SOME_SERVICES))}) AS m "
+                      "ORDER BY environment, service",
+                      {"names": list(cells)}):
         cells[cell["service"]].append(times(finish(cell), *CELL_TIMES))
     return [{**times(r, *REGISTRY_TIMES), "environments": cells[r["service"]]} for r in rows]
 
