@@ -18,13 +18,12 @@ from pts.search.db import fetch
 # probes. `unstepped`: a cell whose deployments predate migration 0013 and whose timeline
 # the handler has not stored yet (it is folded from its deployments instead, below).
 AT = """
-SELECT c.service, c.environment,
-    st.current_deployment_id AS deployment_id, st.current_version AS version,
-    st.current_image AS image, st.current_image_digest AS image_digest,
+SELECT c.service, c.environment, st.current_version AS version, st.current_image AS image,
+    st.current_image_digest AS image_digest, st.current_deployment_id AS deployment_id,
     st.current_since AS since, sta.to_value AS state, sta.at AS state_since,
     hea.to_value AS health, hea.at AS health_since,
     ld.deployment_id AS last_deployment_id,
-    CASE WHEN ld.rolled_back_at <= %(at)s THEN ld.status
+    CASE WHEN ld.rolled_back_at <= %(at)s OR ld.deployment_id IS NULL THEN ld.status
          WHEN ld.finished_at IS NULL OR ld.finished_at > %(at)s THEN 'started'
          WHEN ld.rolled_back_at IS NOT NULL THEN 'succeeded'
          ELSE ld.status END AS last_deployment_status,
