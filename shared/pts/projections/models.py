@@ -63,7 +63,12 @@ class Deployment(SQLModel, table=True):
         Index("deployments_service_environment_first_event_at_idx", "service", "environment",
               "first_event_at"),
         Index("deployments_environment_finished_at_idx", "environment", "finished_at"),
-        Index("deployments_status_idx", "status"),
+        # Migration 0014 (search): the lists' order, alone, by status, by digest.
+        Index("deployments_first_event_at_deployment_id_idx", "first_event_at",
+              "deployment_id"),
+        Index("deployments_status_first_event_at_deployment_id_idx", "status",
+              "first_event_at", "deployment_id"),
+        Index("deployments_image_digest_idx", "image_digest"),
         # Migration 0009 (insights).
         Index("deployments_service_environment_finished_at_idx", "service", "environment",
               "finished_at"),
@@ -171,6 +176,9 @@ class ServiceTransition(SQLModel, table=True):
     __tablename__ = "service_transitions"
     __table_args__ = (
         Index("service_transitions_service_environment_at_idx", "service", "environment", "at"),
+        # Migration 0014: the last transition of one kind by a time (the matrix at a time).
+        Index("service_transitions_service_environment_kind_at_event_seq_idx", "service",
+              "environment", "kind", "at", "event_seq"),
     )
     service: str
     environment: str

@@ -32,7 +32,8 @@ s.item("Cell", CELL, "One service in one environment: current version, image, di
 s.listing("CellList", "Cell")
 
 # The current matrix over given cells (pts.search.cells): per cell what the deployments
-# made current, the service events' state and health, and the last deployment begun there.
+# made current, the service events' state and health, and the last deployment begun there,
+# each an index probe (LATERAL ... LIMIT 1 keeps it one: a hash join read whole tables).
 NOW = """
 SELECT c.service, c.environment, COALESCE(cd.version, se.version) AS version,
     COALESCE(cd.image, se.image) AS image, cd.image_digest, cd.deployment_id,
@@ -40,8 +41,10 @@ SELECT c.service, c.environment, COALESCE(cd.version, se.version) AS version,
     se.health, se.health_since, ld.deployment_id AS last_deployment_id,
     ld.status AS last_deployment_status, ld.last_event_at AS last_deployment_at
 FROM ({cells}) AS c
-LEFT JOIN current_deployments cd USING (service, environment)
-LEFT JOIN service_environments se USING (service, environment)
+LEFT JOIN LATERAL (SELECT * FROM current_deployments cd
+    WHERE cd.service = c.service AND cd.environment = c.environment LIMIT 1) AS cd ON true
+LEFT JOIN LATERAL (SELECT * FROM service_environments se
+    WHERE se.service = c.service AND se.environment = c.environment LIMIT 1) AS se ON true
 LEFT JOIN LATERAL (
     SELECT deployment_id, status, last_event_at FROM deployments d
     WHERE d.service = c.service AND d.environment = c.environment

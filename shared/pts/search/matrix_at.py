@@ -28,10 +28,10 @@ SELECT c.service, c.environment, st.current_version AS version, st.current_image
          WHEN ld.rolled_back_at IS NOT NULL THEN 'succeeded'
          ELSE ld.status END AS last_deployment_status,
     ld.first_event_at AS last_deployment_at,
-    st.at IS NULL AND EXISTS (SELECT 1 FROM current_deployments cd
-        WHERE cd.service = c.service AND cd.environment = c.environment)
-      AND NOT EXISTS (SELECT 1 FROM deployment_steps s
-        WHERE s.service = c.service AND s.environment = c.environment) AS unstepped
+    st.at IS NULL AND NOT EXISTS (SELECT 1 FROM deployment_steps s
+        WHERE s.service = c.service AND s.environment = c.environment)
+      AND EXISTS (SELECT 1 FROM current_deployments cd
+        WHERE cd.service = c.service AND cd.environment = c.environment) AS unstepped
 FROM ({cells}) AS c
 LEFT JOIN LATERAL (
     SELECT deployment_id, status, finished_at, rolled_back_at, first_event_at
