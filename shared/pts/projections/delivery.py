@@ -19,9 +19,9 @@ import flask
 import psycopg
 
 from pts.auth.broker import require_broker
+from pts.cloudevents.decode import decode_events
 from pts.config import get_settings
 from pts.db.pool import get_pool
-from pts.http.decode import BATCH, STRUCTURED, decode_request, media_type
 from pts.http.guard import read_body, require_method
 from pts.http.observe import note_events
 from pts.http.problem import Problem
@@ -31,12 +31,8 @@ from pts.projections.registry import PROJECTIONS
 
 
 def _events(request: flask.Request, limit: int) -> list[dict]:
-    binary = request.headers.get("ce-specversion") is not None
-    kind = media_type(request.content_type)
-    if not binary and kind not in (STRUCTURED, BATCH):
-        raise Problem(415, "send CloudEvents: binary mode (ce-* headers), structured mode "
-                      f"({STRUCTURED}) or a batch ({BATCH})")
-    raws = decode_request(request.headers, read_body(request, limit), get_settings())
+    raws = decode_events(request.headers, read_body(request, limit), get_settings(),
+                         refuse=415)
     note_events(request, raws)
     if not raws:
         raise Problem(400, "the batch holds no event")
@@ -81,12 +77,12 @@ def apply_events(conn: psycopg.Connection, projection: Projection,
     return problems, apply(conn, projection, good) if good else []
 
 
-def deliver(pool, projection: Projection, raw: dict) -> bool:
+def apply_delivered(pool, projection: Projection, raw: dict) -> bool:
     """Apply one delivered event from its stored copy; False when it is a repeat."""
-    return bool(deliver_batch(pool, projection, [raw]))
+    return bool(apply_delivered_batch(pool, projection, [raw]))
 
 
-def deliver_batch(pool, projection: Projection, raws: list[dict]) -> list[Fact]:
+def apply_delivered_batch(pool, projection: Projection, raws: list[dict]) -> list[Fact]:
     """Apply delivered events in one transaction, all or nothing: the first problem is
     raised (a batch's names the index of each event refused). Returns the new facts."""
     with pool.connection() as conn, conn.transaction():
@@ -107,5 +103,5 @@ def handle(request: flask.Request, name: str) -> flask.Response:
     settings = get_settings()
     require_broker(request, settings, function=name)
     raws = _events(request, settings.max_body_bytes)
-    deliver_batch(get_pool(settings), PROJECTIONS[name], raws)
+    apply_delivered_batch(get_pool(settings), PROJECTIONS[name], raws)
     return flask.Response(status=204)
