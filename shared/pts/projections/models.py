@@ -239,7 +239,8 @@ class ImageRun(SQLModel, table=True):
     """Where an image ran: service, environment, from, to (to_at null: still running)."""
 
     __tablename__ = "image_runs"
-    __table_args__ = (Index("image_runs_repository_digest_idx", "repository", "digest"),)
+    __table_args__ = (Index("image_runs_repository_digest_idx", "repository", "digest"),
+                      Index("image_runs_digest_idx", "digest"))  # migration 0014
     service: str = _key()
     environment: str = _key()
     image: str
