@@ -9,7 +9,8 @@ Each serves a query of pts.search found reading or sorting thousands of rows on 
 (first_event_at, deployment_id), alone, by status or by image digest; /images by digest
 finds where it ran; the matrix at a past time probes the last state and the last health
 transition of each cell. The status index of 0003 is a prefix of the new one and is
-dropped. Names are PostgreSQL's defaults, as 0003 explains (`pts replay` copies them with CREATE TABLE ... LIKE ... INCLUDING ALL).
+dropped. Names are PostgreSQL's defaults, as 0003 explains (`pts replay` copies them with
+CREATE TABLE ... LIKE ... INCLUDING ALL).
 """
 
 from alembic import op
