@@ -24,6 +24,7 @@ from pts.db import grants
 from pts.db.rows import scalar
 from pts.projections.engine import NotAccepted, Projection, apply, check
 from pts.projections.facts import Fact, load_pairs, load_range
+from pts.projections.rebuild import rebuild
 
 Progress = Callable[[int, int], None]
 
@@ -111,7 +112,12 @@ def _replay(conn: psycopg.Connection, projection: Projection, *, from_seq: int |
         for table in projection.tables:
             conn.execute(f"CREATE TABLE {schema}.{table} (LIKE public.{table} INCLUDING ALL)")
     try:
-        _batches(conn, projection, 0, batch, progress, schema, result, lock=False)
+        total = _count(conn, projection, 0)
+        progress(0, total)
+        with conn.transaction():
+            _use(conn, schema)
+            result.applied, result.skipped = rebuild(conn, projection)
+        progress(total, total)
         if before_swap:
             before_swap()
         with conn.transaction():
