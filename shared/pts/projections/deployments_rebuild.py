@@ -12,13 +12,13 @@ sequential fold over that environment's steps; it runs in Python over the deploy
 from __future__ import annotations
 
 from itertools import groupby
-from typing import Any
 
 import psycopg
 from psycopg.rows import dict_row
 
 from pts.projections import deployment_rules as rules
-from pts.projections.imagesql import parts
+from pts.projections.facts import Key, Row
+from pts.projections.imagesql import parse_distinct
 
 HANDLED = """
 INSERT INTO deployments_handled_events (source, id, seq, occurred_at, type, deployment_id,
@@ -28,9 +28,9 @@ SELECT e.source, e.id, e.seq, e.occurred_at, e.type, e.data->>'deployment_id',
 FROM platform_events e WHERE e.type = ANY(%s) AND e.seq NOT IN (SELECT seq FROM replay_skipped)
 """
 
-# Order of the fold: newest first for "the last value", oldest first for "the first".
+# Every aggregate reads a deployment's events newest first (one sort for all of them):
+# "the last value" is an array's first element, "the first value" its last.
 NEW = "ORDER BY t DESC, seq DESC"
-OLD = "ORDER BY t, seq"
 TERM = "kind IN ('succeeded', 'failed', 'cancelled') AND NOT rolled"
 
 
@@ -44,19 +44,21 @@ INSERT INTO deployments (deployment_id, service, environment, version, image,
     pipeline_url, actor, status, started_at, succeeded_at, succeeded_seq, finished_at,
     duration_seconds, reason, rolled_back_at, rolled_back_seq, rolled_back_to_version,
     event_seqs, first_event_at, last_event_at, is_rollback)
-SELECT f.deployment_id, f.service, f.environment, f.version, f.image, i.repository, i.tag,
+SELECT f.deployment_id, f.services[cardinality(f.services)],
+       f.environments[cardinality(f.environments)], f.version, f.image, i.repository, i.tag,
        i.digest, f.commit, f.pipeline_name, f.pipeline_run_id, f.pipeline_url, f.actor,
        f.status, f.started_at,
        CASE WHEN f.status IN ('succeeded', 'rolled_back') THEN f.succeeded_at END,
        CASE WHEN f.status IN ('succeeded', 'rolled_back') THEN f.succeeded_seq END,
        f.finished_at, extract(epoch FROM f.finished_at - f.started_at)::float8, f.reason,
-       f.rolled_back_at, f.rolled_back_seq, f.rolled_back_to_version, f.event_seqs,
-       f.first_event_at, f.last_event_at, f.status = 'rolled_back'
+       f.rolled_back_at, f.rolled_back_seq, f.rolled_back_to_version,
+       ARRAY(SELECT unnest(f.seqs) ORDER BY 1), f.first_event_at, f.last_event_at,
+       f.status = 'rolled_back'
 FROM (
     SELECT deployment_id,
-        (array_agg(d->>'service' {OLD}) FILTER (WHERE d->>'service' <> ''))[1] AS service,
-        (array_agg(d->>'environment' {OLD}) FILTER (WHERE d->>'environment' <> ''))[1]
-            AS environment,
+        array_agg(d->>'service' {NEW}) FILTER (WHERE d->>'service' <> '') AS services,
+        array_agg(d->>'environment' {NEW}) FILTER (WHERE d->>'environment' <> '')
+            AS environments,
         {_last("d->>'version'", "d->>'version' IS NOT NULL")} AS version,
         {_last("d->'image'", "d->>'image' IS NOT NULL")} AS image_json,
         {_last("d->>'image'", "d->>'image' IS NOT NULL")} AS image,
@@ -81,19 +83,19 @@ FROM (
         {_last("t", "kind = 'rolled_back'")} AS rolled_back_at,
         {_last("seq", "kind = 'rolled_back'")} AS rolled_back_seq,
         {_last("d->>'to_version'", "kind = 'rolled_back'")} AS rolled_back_to_version,
-        array_agg(seq ORDER BY seq) AS event_seqs, min(t) AS first_event_at,
-        max(t) AS last_event_at
+        array_agg(seq {NEW}) AS seqs, min(t) AS first_event_at, max(t) AS last_event_at
     FROM (
         SELECT h.deployment_id, h.seq, h.occurred_at AS t, e.data AS d,
                split_part(h.type, '.', 4) AS kind,
                -- a rolled_back event at or before this one: a terminal after it is ignored
                bool_or(h.type = 'dev.pts.deployment.rolled_back') OVER (
-                   PARTITION BY h.deployment_id ORDER BY h.occurred_at, h.seq) AS rolled
+                   PARTITION BY h.deployment_id ORDER BY h.occurred_at DESC, h.seq DESC
+                   ROWS BETWEEN CURRENT ROW AND UNBOUNDED FOLLOWING) AS rolled
         FROM deployments_handled_events h JOIN platform_events e ON e.seq = h.seq
     ) ev
     GROUP BY deployment_id
 ) f
-{parts("f.image_json", "i")}
+LEFT JOIN replay_images i ON i.image = f.image_json
 """
 
 TIMELINE = """
@@ -109,7 +111,7 @@ CURRENT_COLUMNS = ("service", "environment", "deployment_id", "version", "image"
                    "image_digest", "since")
 
 
-def _timelines(conn: psycopg.Connection) -> tuple[list[dict], list[tuple], list[tuple]]:
+def _timelines(conn: psycopg.Connection) -> tuple[list[Row], list[Key], list[Key]]:
     """Every environment's timeline: the deployments whose derived columns differ from a
     deployment that never ran, the steps, the current deployments."""
     derived, steps, currents = [], [], []
@@ -128,7 +130,7 @@ def _timelines(conn: psycopg.Connection) -> tuple[list[dict], list[tuple], list[
 
 
 def _copy(conn: psycopg.Connection, table: str, columns: tuple[str, ...],
-          rows: list[tuple[Any, ...]]) -> None:
+          rows: list[Key]) -> None:
     with conn.cursor() as cur, cur.copy(
             f"COPY {table} ({', '.join(columns)}) FROM STDIN") as copy:
         for row in rows:
@@ -142,6 +144,7 @@ DERIVED = ("deployment_id", "replaced_deployment_id", "replaced_version", "is_ro
 def rebuild(conn: psycopg.Connection, types: list[str]) -> None:
     """Fill the (empty) tables from the log's accepted events (not in replay_skipped)."""
     conn.execute(HANDLED, (types,))
+    parse_distinct(conn, types)
     conn.execute(ROWS)
     derived, steps, currents = _timelines(conn)
     _copy(conn, "deployment_steps", STEP_COLUMNS, steps)

@@ -19,7 +19,7 @@ import psycopg
 from pydantic import ValidationError
 
 from pts.domain.catalog import CATALOG
-from pts.projections.facts import Fact
+from pts.projections.facts import Fact, Key
 
 COMMON = ("source", "id", "seq", "occurred_at", "type")
 COMMON_TYPES = ("text", "text", "bigint", "timestamptz", "text")
@@ -43,7 +43,7 @@ class Projection:
     handled_columns: tuple[str, ...] = ()  # text columns besides COMMON
     tables: tuple[str, ...] = ()  # every table of the projection, the handled one included
 
-    def handled_row(self, fact: Fact) -> tuple:
+    def handled_row(self, fact: Fact) -> Key:
         """Values of handled_columns for one event: the keys it touches."""
         raise NotImplementedError
 

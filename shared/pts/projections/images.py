@@ -3,14 +3,17 @@
 from __future__ import annotations
 
 from collections import defaultdict
+from collections.abc import Iterator
+from typing import Any
 
 import psycopg
+from psycopg.rows import dict_row
 
 from pts.projections import image_rules as rules
 from pts.projections import store
 from pts.projections.deployments import facts_by_deployment
 from pts.projections.engine import Projection
-from pts.projections.facts import Fact, handled_facts
+from pts.projections.facts import Fact, Key, handled_facts
 from pts.projections.imageref import parse_image
 from pts.runtime.functions import DEPLOYMENT_TYPES, types_of
 
@@ -18,11 +21,11 @@ PUBLISHED = rules.PUBLISHED
 PAIRS_IN = "({}) IN (SELECT * FROM unnest(%s::text[], %s::text[]))"
 
 
-def _pair(fact: Fact) -> tuple:
+def _pair(fact: Fact) -> Key:
     return (fact.get("service"), fact.get("environment"))
 
 
-def _columns(keys: list[tuple]) -> tuple[list, list]:
+def _columns(keys: list[Key]) -> tuple[list[Any], list[Any]]:
     return [k[0] for k in keys], [k[1] for k in keys]
 
 
@@ -34,7 +37,7 @@ class Images(Projection):
                        "deployment_id")
     tables = ("images", "image_tags", "image_runs", "images_handled_events")
 
-    def handled_row(self, fact: Fact) -> tuple:
+    def handled_row(self, fact: Fact) -> Key:
         if fact.type == PUBLISHED:
             return (fact.get("service"), None, fact.get("repository"), fact.get("tag"),
                     fact.get("digest"), None)
@@ -43,7 +46,7 @@ class Images(Projection):
                 ref.repository if ref else None, ref.tag if ref else None,
                 ref.digest if ref else None, fact.get("deployment_id"))
 
-    def lock_keys(self, fact: Fact):
+    def lock_keys(self, fact: Fact) -> Iterator[str]:
         service, environment, repository, tag, digest, _ = self.handled_row(fact)
         if digest:
             yield f"image:{repository}@{digest}"
@@ -65,10 +68,13 @@ class Images(Projection):
         if not again:
             pairs |= self._moved_runs(conn, deployment)
         self._images(conn, digests)
-        self._tags(conn, tags)
+        if again:
+            self._tags(conn, tags)
+        else:
+            self._tag_windows(conn, [f for f in facts if f.type == PUBLISHED and f.get("tag")])
         self._runs(conn, sorted(pairs))
 
-    def _moved_runs(self, conn, new: list[Fact]) -> set[tuple]:
+    def _moved_runs(self, conn: psycopg.Connection, new: list[Fact]) -> set[Key]:
         """The (service, environment) whose runs these new deployment events change: those
         where the deployment's success (time, image) differs with and without them. Most
         do not (a `started` before its success, a failure that never succeeded)."""
@@ -89,7 +95,7 @@ class Images(Projection):
                     moved.add(pair)
         return moved
 
-    def _images(self, conn, digests: list[tuple]) -> None:
+    def _images(self, conn: psycopg.Connection, digests: list[Key]) -> None:
         if not digests:
             return
         where = PAIRS_IN.format("repository, digest")
@@ -105,7 +111,7 @@ class Images(Projection):
                       [rules.fold_image(r, d, published[(r, d)], first[(r, d)])
                        for r, d in digests])
 
-    def _tags(self, conn, tags: list[tuple]) -> None:
+    def _tags(self, conn: psycopg.Connection, tags: list[Key]) -> None:
         if not tags:
             return
         by_tag = defaultdict(list)
@@ -116,7 +122,36 @@ class Images(Projection):
         store.replace(conn, "image_tags", ("repository", "tag"), tags,
                       [row for r, t in tags for row in rules.fold_tag(r, t, by_tag[(r, t)])])
 
-    def _runs(self, conn, pairs: list[tuple]) -> None:
+    def _tag_windows(self, conn: psycopg.Connection, new: list[Fact]) -> None:
+        """Refold each tag from its earliest new publish on, starting from the assignment
+        in effect just before (one index probe): an in-order publish reads no history."""
+        starts: dict[tuple[str, str], tuple[Any, int]] = {}
+        for f in new:
+            key = (f.get("repository"), f.get("tag"))
+            starts[key] = min(starts.get(key, f.order), f.order)
+        if not starts:
+            return
+        keys = sorted(starts)
+        arrays = ([k[0] for k in keys], [k[1] for k in keys], [starts[k][0] for k in keys],
+                  [starts[k][1] for k in keys])
+        with conn.cursor(row_factory=dict_row) as cur:
+            base = {(r["repository"], r["tag"]): r
+                    for r in cur.execute(TAG_BEFORE, arrays).fetchall()}
+        by_tag = defaultdict(list)
+        for f in handled_facts(conn, self.handled_table, TAG_WINDOW, (*arrays, PUBLISHED)):
+            by_tag[(f.get("repository"), f.get("tag"))].append(f)
+        cuts = {k: (base[k]["from_at"], base[k]["event_seq"]) if k in base else starts[k]
+                for k in keys}
+        conn.execute("DELETE FROM image_tags t USING unnest(%s::text[], %s::text[], "
+                     "%s::timestamptz[], %s::bigint[]) AS w(r, g, at, seq) "
+                     "WHERE t.repository = w.r AND t.tag = w.g "
+                     "AND (t.from_at, t.event_seq) >= (w.at, w.seq)",
+                     ([k[0] for k in keys], [k[1] for k in keys],
+                      [cuts[k][0] for k in keys], [cuts[k][1] for k in keys]))
+        store.insert(conn, "image_tags", [row for k in keys for row in rules.fold_tag(
+            k[0], k[1], by_tag[k], base.get(k))])
+
+    def _runs(self, conn: psycopg.Connection, pairs: list[Key]) -> None:
         if not pairs:
             return
         by_pair = defaultdict(list)
@@ -128,5 +163,23 @@ class Images(Projection):
         store.replace(conn, "image_runs", ("service", "environment"), pairs,
                       [row for s, e in pairs for row in rules.fold_runs(s, e, by_pair[(s, e)])])
 
+
+# The assignment in effect just before each tag's window (from_at, event_seq order).
+TAG_BEFORE = """
+SELECT b.* FROM unnest(%s::text[], %s::text[], %s::timestamptz[], %s::bigint[])
+     AS w(repository, tag, at, seq)
+CROSS JOIN LATERAL (
+    SELECT * FROM image_tags t WHERE t.repository = w.repository AND t.tag = w.tag
+      AND (t.from_at, t.event_seq) < (w.at, w.seq)
+    ORDER BY t.from_at DESC, t.event_seq DESC LIMIT 1) AS b
+"""
+# = ANY(ARRAY(...)): the window's seqs first, then index probes.
+TAG_WINDOW = """
+h.seq = ANY(ARRAY(
+    SELECT x.seq FROM images_handled_events x
+    JOIN unnest(%s::text[], %s::text[], %s::timestamptz[], %s::bigint[])
+         AS w(repository, tag, at, seq) ON x.repository = w.repository AND x.tag = w.tag
+    WHERE (x.occurred_at, x.seq) >= (w.at, w.seq))) AND h.type = %s
+"""
 
 PROJECTION = Images()

@@ -15,7 +15,7 @@ from __future__ import annotations
 
 import psycopg
 
-from pts.projections.imagesql import parts
+from pts.projections.imagesql import parse_distinct
 
 PUBLISHED = "dev.pts.image.published"
 
@@ -29,7 +29,7 @@ SELECT e.source, e.id, e.seq, e.occurred_at, e.type, e.data->>'service',
        CASE WHEN e.type = '{PUBLISHED}' THEN e.data->>'digest' ELSE i.digest END,
        CASE WHEN e.type = '{PUBLISHED}' THEN NULL ELSE e.data->>'deployment_id' END
 FROM platform_events e
-{parts("CASE WHEN e.type <> '" + PUBLISHED + "' THEN e.data->'image' END", "i")}
+LEFT JOIN replay_images i ON e.type <> '{PUBLISHED}' AND i.image = e.data->'image'
 WHERE e.type = ANY(%s) AND e.seq NOT IN (SELECT seq FROM replay_skipped)
 """
 
@@ -107,7 +107,7 @@ FROM (SELECT m.*, lead(at) OVER (PARTITION BY service, environment ORDER BY at, 
                     AND (h.type = 'dev.pts.service.stopped'
                          OR (h.type = 'dev.pts.service.started' AND e.data->>'image' <> ''))
                  ) steps
-            {parts("steps.image", "i")}) m
+            LEFT JOIN replay_images i ON i.image = steps.image) m
       WHERE moved) r
 WHERE identity IS NOT NULL
 """
@@ -115,6 +115,7 @@ WHERE identity IS NOT NULL
 
 def rebuild(conn: psycopg.Connection, types: list[str]) -> None:
     """Fill the (empty) tables from the log's accepted events (not in replay_skipped)."""
+    parse_distinct(conn, types)
     conn.execute(HANDLED, (types,))
     for statement in (IMAGES, TAGS, RUNS):
         conn.execute(statement)

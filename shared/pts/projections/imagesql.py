@@ -4,6 +4,8 @@ that is not a non-empty string, or has no repository, is no reference (all colum
 
 from __future__ import annotations
 
+import psycopg
+
 
 def parts(expr: str, alias: str) -> str:
     """A LEFT JOIN LATERAL giving `alias`.ref (the text, when it parses), .repository, .tag,
@@ -27,3 +29,21 @@ LEFT JOIN LATERAL (
                       ) n) s) x
 ) {alias} ON true
 """
+
+
+DISTINCT = """
+CREATE TEMP TABLE replay_images ON COMMIT DROP AS
+SELECT x.image, i.ref, i.repository, i.tag, i.digest, i.identity
+FROM (SELECT DISTINCT data->'image' AS image FROM platform_events
+      WHERE type = ANY(%s) AND data ? 'image') x
+{parts}
+"""
+
+
+def parse_distinct(conn: psycopg.Connection, types: list[str]) -> None:
+    """Temp table replay_images (dropped at commit): every distinct `image` of the events of
+    these types, split once (image references repeat: one per version, not per event)."""
+    conn.execute("DROP TABLE IF EXISTS replay_images")
+    conn.execute(DISTINCT.format(parts=parts("x.image", "i")), (types,))
+    conn.execute("CREATE UNIQUE INDEX ON replay_images (image)")
+    conn.execute("ANALYZE replay_images")

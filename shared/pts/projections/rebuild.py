@@ -29,14 +29,27 @@ SCAN = ("SELECT seq, type, data::text, jsonb_typeof(data) = 'object' FROM platfo
         "WHERE type = ANY(%s)")
 
 
+# Verdicts by (type, data): the same document validates the same way (health events repeat
+# a lot; deployment events are read by all three projections). Bounded: cleared when full.
+_VERDICTS: dict[tuple[str, str], bool] = {}
+_KEEP = 200_000
+
+
 def _refused(type_: str, text: str, is_object: bool) -> bool:
     if not is_object:
         return True
-    try:
-        CATALOG[type_].model_validate_json(text)
-    except ValidationError:
-        return True
-    return False
+    key = (type_, text)
+    verdict = _VERDICTS.get(key)
+    if verdict is None:
+        try:
+            CATALOG[type_].model_validate_json(text)
+            verdict = False
+        except ValidationError:
+            verdict = True
+        if len(_VERDICTS) >= _KEEP:
+            _VERDICTS.clear()
+        _VERDICTS[key] = verdict
+    return verdict
 
 
 def skip_refused(conn: psycopg.Connection, types: list[str]) -> tuple[int, int]:
@@ -45,10 +58,10 @@ def skip_refused(conn: psycopg.Connection, types: list[str]) -> tuple[int, int]:
     conn.execute("DROP TABLE IF EXISTS replay_skipped")
     conn.execute("CREATE TEMP TABLE replay_skipped (seq bigint PRIMARY KEY) ON COMMIT DROP")
     total, skipped = 0, []
-    with conn.cursor(name="pts_replay_scan") as cur:  # server-side: streamed, not held
-        cur.itersize = 10_000
-        cur.execute(SCAN, (types,))
-        for seq, type_, text, is_object in cur:
+    with conn.cursor(name="pts_replay_scan") as scan:  # server-side: streamed, not held
+        scan.itersize = 10_000
+        scan.execute(SCAN, (types,))
+        for seq, type_, text, is_object in scan:
             total += 1
             if _refused(type_, text, is_object):
                 skipped.append((seq,))

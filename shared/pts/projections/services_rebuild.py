@@ -27,26 +27,34 @@ FROM services_handled_events h JOIN platform_events e ON e.seq = h.seq
 """
 NEW = "ORDER BY t DESC, seq DESC"
 
+# Seen times from the handled rows alone; the registry fields from the registry events.
 SERVICES = f"""
 INSERT INTO services (service, owner, repository, description, tier, registered_at,
                       registered_implicitly, decommissioned_at, first_seen_at, last_seen_at)
-SELECT s,
-    (array_agg(d->>'owner' {NEW}) FILTER (WHERE kind = 'registered'
-                                          AND d->>'owner' IS NOT NULL))[1],
-    (array_agg(d->>'repository' {NEW}) FILTER (WHERE kind = 'registered'
-                                               AND d->>'repository' IS NOT NULL))[1],
-    (array_agg(d->>'description' {NEW}) FILTER (WHERE kind = 'registered'
-                                                AND d->>'description' IS NOT NULL))[1],
-    (array_agg(d->>'tier' {NEW}) FILTER (WHERE kind = 'registered'
-                                         AND d->>'tier' IS NOT NULL))[1],
-    coalesce(min(t) FILTER (WHERE kind = 'registered'), min(t)),
-    NOT coalesce(bool_or(kind = 'registered'), false),
-    (array_agg(CASE WHEN kind = 'decommissioned' THEN t END {NEW})
-        FILTER (WHERE type IN ('dev.pts.service.registered',
-                               'dev.pts.service.decommissioned')))[1],
-    min(t), max(t)
-FROM ({EVENTS} WHERE h.service <> '') ev
-GROUP BY s
+SELECT s.service, r.owner, r.repository, r.description, r.tier,
+       coalesce(r.registered_at, s.first_seen), r.registered_at IS NULL,
+       r.decommissioned_at, s.first_seen, s.last_seen
+FROM (SELECT service, min(occurred_at) AS first_seen, max(occurred_at) AS last_seen
+      FROM services_handled_events WHERE service <> '' GROUP BY service) s
+LEFT JOIN (
+    SELECT s AS service,
+        (array_agg(d->>'owner' {NEW}) FILTER (WHERE kind = 'registered'
+                                              AND d->>'owner' IS NOT NULL))[1] AS owner,
+        (array_agg(d->>'repository' {NEW}) FILTER (WHERE kind = 'registered'
+                                                   AND d->>'repository' IS NOT NULL))[1]
+            AS repository,
+        (array_agg(d->>'description' {NEW}) FILTER (WHERE kind = 'registered'
+                                                    AND d->>'description' IS NOT NULL))[1]
+            AS description,
+        (array_agg(d->>'tier' {NEW}) FILTER (WHERE kind = 'registered'
+                                             AND d->>'tier' IS NOT NULL))[1] AS tier,
+        min(t) FILTER (WHERE kind = 'registered') AS registered_at,
+        (array_agg(CASE WHEN kind = 'decommissioned' THEN t END {NEW}))[1]
+            AS decommissioned_at
+    FROM ({EVENTS} WHERE h.service <> '' AND h.type IN ('dev.pts.service.registered',
+                                                      'dev.pts.service.decommissioned')) ev
+    GROUP BY s
+) r ON r.service = s.service
 """
 
 STATE_TYPES = "('dev.pts.service.started', 'dev.pts.service.stopped', " \
