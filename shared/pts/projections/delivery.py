@@ -82,12 +82,13 @@ def apply_events(conn: psycopg.Connection, projection: Projection,
     return problems, apply(conn, projection, good) if good else []
 
 
-def deliver(pool: ConnectionPool, projection: Projection, raw: Row) -> bool:
+def apply_delivered(pool: ConnectionPool, projection: Projection, raw: Row) -> bool:
     """Apply one delivered event from its stored copy; False when it is a repeat."""
-    return bool(deliver_batch(pool, projection, [raw]))
+    return bool(apply_delivered_batch(pool, projection, [raw]))
 
 
-def deliver_batch(pool: ConnectionPool, projection: Projection, raws: list[Row]) -> list[Fact]:
+def apply_delivered_batch(pool: ConnectionPool, projection: Projection,
+                          raws: list[Row]) -> list[Fact]:
     """Apply delivered events in one transaction, all or nothing: the first problem is
     raised (a batch's names the index of each event refused). Returns the new facts."""
     with pool.connection() as conn, conn.transaction():
@@ -108,5 +109,5 @@ def handle(request: flask.Request, name: str) -> flask.Response:
     settings = get_settings()
     require_broker(request, settings, function=name)
     raws = _events(request, settings.max_body_bytes)
-    deliver_batch(get_pool(settings), PROJECTIONS[name], raws)
+    apply_delivered_batch(get_pool(settings), PROJECTIONS[name], raws)
     return flask.Response(status=204)
