@@ -7,11 +7,10 @@ from collections.abc import Iterator
 from typing import Any
 
 import psycopg
-from psycopg.rows import dict_row
 
 from pts.domain.functions import DEPLOYMENT_TYPES, types_of
 from pts.projections import image_rules as rules
-from pts.projections import store
+from pts.projections import store, tag_window
 from pts.projections.deployments import facts_by_deployment
 from pts.projections.engine import Projection
 from pts.projections.facts import Fact, Key, handled_facts
@@ -71,7 +70,7 @@ class Images(Projection):
         if again:
             self._tags(conn, tags)
         else:
-            self._tag_windows(conn, [f for f in facts if f.type == PUBLISHED and f.get("tag")])
+            tag_window.refold(conn, [f for f in facts if f.type == PUBLISHED and f.get("tag")])
         self._runs(conn, sorted(pairs))
 
     def _moved_runs(self, conn: psycopg.Connection, new: list[Fact]) -> set[Key]:
@@ -122,35 +121,6 @@ class Images(Projection):
         store.replace(conn, "image_tags", ("repository", "tag"), tags,
                       [row for r, t in tags for row in rules.fold_tag(r, t, by_tag[(r, t)])])
 
-    def _tag_windows(self, conn: psycopg.Connection, new: list[Fact]) -> None:
-        """Refold each tag from its earliest new publish on, starting from the assignment
-        in effect just before (one index probe): an in-order publish reads no history."""
-        starts: dict[tuple[str, str], tuple[Any, int]] = {}
-        for f in new:
-            key = (f.get("repository"), f.get("tag"))
-            starts[key] = min(starts.get(key, f.order), f.order)
-        if not starts:
-            return
-        keys = sorted(starts)
-        arrays = ([k[0] for k in keys], [k[1] for k in keys], [starts[k][0] for k in keys],
-                  [starts[k][1] for k in keys])
-        with conn.cursor(row_factory=dict_row) as cur:
-            base = {(r["repository"], r["tag"]): r
-                    for r in cur.execute(TAG_BEFORE, arrays).fetchall()}
-        by_tag = defaultdict(list)
-        for f in handled_facts(conn, self.handled_table, TAG_WINDOW, (*arrays, PUBLISHED)):
-            by_tag[(f.get("repository"), f.get("tag"))].append(f)
-        cuts = {k: (base[k]["from_at"], base[k]["event_seq"]) if k in base else starts[k]
-                for k in keys}
-        conn.execute("DELETE FROM image_tags t USING unnest(%s::text[], %s::text[], "
-                     "%s::timestamptz[], %s::bigint[]) AS w(r, g, at, seq) "
-                     "WHERE t.repository = w.r AND t.tag = w.g "
-                     "AND (t.from_at, t.event_seq) >= (w.at, w.seq)",
-                     ([k[0] for k in keys], [k[1] for k in keys],
-                      [cuts[k][0] for k in keys], [cuts[k][1] for k in keys]))
-        store.insert(conn, "image_tags", [row for k in keys for row in rules.fold_tag(
-            k[0], k[1], by_tag[k], base.get(k))])
-
     def _runs(self, conn: psycopg.Connection, pairs: list[Key]) -> None:
         if not pairs:
             return
@@ -163,23 +133,5 @@ class Images(Projection):
         store.replace(conn, "image_runs", ("service", "environment"), pairs,
                       [row for s, e in pairs for row in rules.fold_runs(s, e, by_pair[(s, e)])])
 
-
-# The assignment in effect just before each tag's window (from_at, event_seq order).
-TAG_BEFORE = """
-SELECT b.* FROM unnest(%s::text[], %s::text[], %s::timestamptz[], %s::bigint[])
-     AS w(repository, tag, at, seq)
-CROSS JOIN LATERAL (
-    SELECT * FROM image_tags t WHERE t.repository = w.repository AND t.tag = w.tag
-      AND (t.from_at, t.event_seq) < (w.at, w.seq)
-    ORDER BY t.from_at DESC, t.event_seq DESC LIMIT 1) AS b
-"""
-# = ANY(ARRAY(...)): the window's seqs first, then index probes.
-TAG_WINDOW = """
-h.seq = ANY(ARRAY(
-    SELECT x.seq FROM images_handled_events x
-    JOIN unnest(%s::text[], %s::text[], %s::timestamptz[], %s::bigint[])
-         AS w(repository, tag, at, seq) ON x.repository = w.repository AND x.tag = w.tag
-    WHERE (x.occurred_at, x.seq) >= (w.at, w.seq))) AND h.type = %s
-"""
 
 PROJECTION = Images()

@@ -1,12 +1,13 @@
 """Rebuilding projections from the log while the system runs.
 
-Full rebuild: the projection's tables are copied empty into a shadow schema
-(CREATE TABLE ... LIKE ... INCLUDING ALL, so indexes and constraints come out with the same
-names), the log is applied to the copies in batches of committed transactions, then one
-swap transaction takes the projection's lock exclusively (live handler transactions hold it
-shared, so they finish first and new ones wait), applies what live handlers recorded in the
-meantime, drops the old tables and moves the new ones in. Readers see the old tables or the
-new ones, never a half-built one.
+Full rebuild: the projection's tables are copied empty, without keys and indexes, into a
+shadow schema (CREATE TABLE ... LIKE ... INCLUDING ALL EXCLUDING INDEXES); one transaction
+fills them from the whole log in sets (pts.projections.rebuild: a few SQL statements per
+projection) and then builds the keys and indexes with the public tables' names and
+definitions; then one swap transaction takes the projection's lock exclusively (live
+handler transactions hold it shared, so they finish first and new ones wait), applies what
+live handlers recorded in the meantime, drops the old tables and moves the new ones in.
+Readers see the old tables or the new ones, never a half-built one.
 
 `from_seq`: no copy; apply every log event from that seq on in place, in batches, as a live
 handler would (locks included), and recompute what each touches: deliveries that never
@@ -142,6 +143,8 @@ def _replay(conn: psycopg.Connection, projection: Projection, *, from_seq: int |
         total = _count(conn, projection, 0)
         progress(0, total)
         with conn.transaction():
+            # One snapshot for every statement: the events checked are the events built.
+            conn.execute("SET TRANSACTION ISOLATION LEVEL REPEATABLE READ")
             _use(conn, schema)
             result.applied, result.skipped = rebuild(conn, projection)
             for statement in indexes:
