@@ -97,7 +97,9 @@ def apply(
     """Apply checked events inside the caller's transaction; returns those not handled
     before (the others are repeats, acknowledged without acting). recompute_all also
     recomputes what the repeats touch (`pts replay --from`)."""
-    unique = list({(f.source, f.id): f for f in facts}.values())
+    # In log order: concurrent transactions insert their handled rows in the same order
+    # (events that take no key lock could otherwise deadlock on a repeated delivery).
+    unique = sorted({(f.source, f.id): f for f in facts}.values(), key=lambda f: f.seq)
     if not unique:
         return []
     if lock:
