@@ -7,6 +7,7 @@ from the log. Columns are only ever added, never renamed: the search function re
 from __future__ import annotations
 
 from datetime import datetime
+from typing import Any
 
 from sqlalchemy import BigInteger, Column, DateTime, Index, Text, false, func, text
 from sqlalchemy.dialects.postgresql import ARRAY
@@ -14,21 +15,21 @@ from sqlmodel import Field, SQLModel
 
 
 # Fresh Field objects per use (sa_type, not sa_column): a Column cannot be shared by tables.
-def _ts(nullable: bool = True, now: bool = False):
+def _ts(nullable: bool = True, now: bool = False) -> Any:
     kwargs = {"server_default": func.now()} if now else {}
     return Field(default=None, sa_type=DateTime(timezone=True), nullable=nullable,
                  sa_column_kwargs=kwargs)
 
 
-def _flag():
+def _flag() -> Any:
     return Field(default=False, sa_column_kwargs={"server_default": false()})
 
 
-def _key():
+def _key() -> Any:
     return Field(sa_type=Text, primary_key=True)
 
 
-def _seq(primary_key: bool = False):
+def _seq(primary_key: bool = False) -> Any:
     return Field(sa_type=BigInteger, primary_key=primary_key, nullable=False)
 
 
