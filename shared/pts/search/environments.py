@@ -89,7 +89,7 @@ def cells(conn, f: dict[str, Any], secret: str) -> tuple[list[dict], str | None]
     rows, next_cursor = page.run(conn, f"SELECT * FROM ({sql}) AS m{where_sql(conds)}",
                                  params, secret, lambda r: (r["environment"], r["service"]))
     for row in rows:
-        if row.pop("unstepped", False):
+        if row.pop("unstepped", False) and at is not None:  # only the matrix at a time has them
             matrix_at.fold_unstepped(conn, at, row)
     return [finish(r) for r in rows], next_cursor
 
