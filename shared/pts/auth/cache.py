@@ -2,7 +2,7 @@
 
 An entry lives `token_cache_seconds` at most. Every change to api_tokens (create, revoke,
 rescope, delete; not the audit's last-used writes) NOTIFYs `pts_tokens` at commit (migration
-0014); each process LISTENs on its own connection and, before trusting any entry, reads what
+0015); each process LISTENs on its own connection and, before trusting any entry, reads what
 arrived on it without waiting (a look at the socket, no round trip). A notification empties
 the whole cache: token changes are rare. When the listening connection is missing or broken,
 nothing is trusted until it is back. So a revocation is refused by every request that a

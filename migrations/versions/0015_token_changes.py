@@ -1,7 +1,7 @@
 """Tell the functions when api_tokens changes, so their caches of verified tokens drop it.
 
-Revision ID: 0014_token_changes
-Revises: 0013
+Revision ID: 0015_token_changes
+Revises: 0014_search_indexes
 Create Date: 2026-11-28
 
 Each function process keeps the tokens it has verified for a few seconds
@@ -13,8 +13,8 @@ NOTIFY's commit lock.
 
 from alembic import op
 
-revision = "0014_token_changes"
-down_revision = "0013"
+revision = "0015_token_changes"
+down_revision = "0014_search_indexes"
 branch_labels = None
 depends_on = None
 
