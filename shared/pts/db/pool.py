@@ -8,6 +8,7 @@ from __future__ import annotations
 
 import select
 import threading
+from collections.abc import Callable
 from typing import TYPE_CHECKING, Any
 
 import psycopg
@@ -26,6 +27,7 @@ if TYPE_CHECKING:  # SQLAlchemy is imported on first use: CLI commands rarely ne
 _lock = threading.Lock()
 _pools: dict[str, ConnectionPool] = {}
 _engines: dict[str, Engine] = {}
+_on_close: list[Callable[[ConnectionPool], None]] = []
 
 
 def _borrowing_pool(pg_pool: ConnectionPool):
@@ -156,13 +158,25 @@ def get_engine(settings: Settings | None = None) -> Engine:
         return _engines[url]
 
 
+def on_close(callback: Callable[[ConnectionPool], None]) -> None:
+    """Have callback(pool) called whenever one of these pools is closed (what is tied to a
+    pool, such as pts.auth.cache's listening connection, goes with it)."""
+    _on_close.append(callback)
+
+
+def _close(pool: ConnectionPool) -> None:
+    pool.close()
+    for callback in _on_close:
+        callback(pool)
+
+
 def close_all() -> None:
     """Close every pool of this process (tests, shutdown)."""
     with _lock:
         for engine in _engines.values():
             engine.dispose()
         for pool in _pools.values():
-            pool.close()
+            _close(pool)
         _engines.clear()
         _pools.clear()
 
@@ -175,4 +189,4 @@ def close_for(url: str) -> None:
             engine.dispose()
         pool = _pools.pop(url, None)
         if pool is not None:
-            pool.close()
+            _close(pool)
