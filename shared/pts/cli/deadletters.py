@@ -49,13 +49,15 @@ def _one_line(text: str | None, width: int) -> str:
 
 
 def run_list(args) -> int:
-    from pts.usecases.deadletter_care import as_json
-    from pts.usecases.deadletters import list_letters
+    from pts.search.deadletters import KEYSET, DeadLetterQuery, letters
+    from pts.search.pagination import Page
 
     _, pool = _pool(args)
+    # The search API's listing; built unchecked: the CLI's --limit has no upper bound.
+    query = DeadLetterQuery.model_construct(state="all" if args.all else "open",
+                                            limit=args.limit)
     with pool.connection() as conn:
-        rows = [as_json(r) for r in list_letters(conn, include_redriven=args.all,
-                                                 limit=args.limit)]
+        rows, _ = letters(conn, query, Page(KEYSET, query, secret="-"))
     if args.json:
         for row in rows:
             print(json.dumps(row, default=json_default))

@@ -6,30 +6,33 @@ from __future__ import annotations
 from datetime import datetime
 from typing import Any
 
+import psycopg
+from pydantic import Field
+
 from pts.projections.deployment_rules import environment_timeline
 from pts.projections.imageref import parse_image
-from pts.search import cursor
-from pts.search import schemas as s
+from pts.search.answers import answer, listing
 from pts.search.db import fetch, reading, times
-from pts.search.events import CURSOR, LIMIT
-from pts.search.keyset import Page, where_sql
-from pts.search.params import Param, parse_query
+from pts.search.pagination import Keyset, Page
+from pts.search.params import ListQuery, Text, Time
 from pts.search.routes import Context
 
-CELL = {
-    "service": s.TEXT, "environment": s.TEXT,
-    "version": s.TEXT_OR_NULL, "image": s.TEXT_OR_NULL, "image_digest": s.TEXT_OR_NULL,
-    "deployment_id": s.TEXT_OR_NULL,
-    "since": {**s.TIME_OR_NULL, "description": "Since when this version runs there."},
-    "state": s.TEXT_OR_NULL, "state_since": s.TIME_OR_NULL,
-    "health": s.TEXT_OR_NULL, "health_since": s.TIME_OR_NULL,
-    "last_deployment_id": s.TEXT_OR_NULL, "last_deployment_status": s.TEXT_OR_NULL,
-    "last_deployment_at": s.TIME_OR_NULL,
-}
+_TEXT = (str | None, Field())
+_TIME = (datetime | None, Field())
+Cell = answer("Cell", "One service in one environment: current version, image, digest, "
+              "state, health, and the last deployment there.", {
+                  "service": (str, Field()), "environment": (str, Field()),
+                  "version": _TEXT, "image": _TEXT, "image_digest": _TEXT,
+                  "deployment_id": _TEXT,
+                  "since": (datetime | None, Field(description="Since when this version "
+                                                   "runs there.")),
+                  "state": _TEXT, "state_since": _TIME, "health": _TEXT, "health_since": _TIME,
+                  "last_deployment_id": _TEXT, "last_deployment_status": _TEXT,
+                  "last_deployment_at": _TIME})
+CellList = listing("CellList", Cell)
+CELL = tuple(Cell.model_fields)
 CELL_TIMES = ("since", "state_since", "health_since", "last_deployment_at")
-s.item("Cell", CELL, "One service in one environment: current version, image, digest, "
-       "state, health, and the last deployment there.")
-s.listing("CellList", "Cell")
+KEYSET = Keyset("environments", ("environment", "service"), ("text", "text"))
 
 # The current matrix: every (service, environment) a deployment or a service event named.
 NOW = """
@@ -72,12 +75,13 @@ def finish(cell: dict[str, Any]) -> dict[str, Any]:
     return cell
 
 
-def cells_at(conn, at: datetime, conds: list[str], params: dict) -> list[dict[str, Any]]:
+def cells_at(conn: psycopg.Connection, at: datetime, conds: list[str],
+             params: dict[str, Any]) -> list[dict[str, Any]]:
     """The matrix as it was at `at`: deployments folded with the handlers' rules, each
     step counted only if it happened by then; state and health from their transitions."""
     extra = "".join(f" AND {c}" for c in conds)
     params = {**params, "at": at}
-    groups: dict[tuple[str, str], list[dict]] = {}
+    groups: dict[tuple[str, str], list[dict[str, Any]]] = {}
     for row in fetch(conn, DEPLOYMENTS_AT.format(extra=extra), params):
         if row["succeeded_at"] is not None and row["succeeded_at"] > at:
             row.update(succeeded_at=None, succeeded_seq=None)
@@ -106,45 +110,32 @@ def cells_at(conn, at: datetime, conds: list[str], params: dict) -> list[dict[st
     return [finish(cells[k]) for k in sorted(cells, key=lambda k: (k[1], k[0]))]
 
 
-PARAMS = [
-    Param("service", "Service, exactly."),
-    Param("environment", "Environment, exactly."),
-    Param("at", "The matrix as it was at this time, from the deployments (and state and "
-          "health from their transitions); default: now.", "time"),
-    LIMIT, CURSOR,
-]
+class EnvironmentQuery(ListQuery):
+    service: Text | None = Field(None, description="Service, exactly.")
+    environment: Text | None = Field(None, description="Environment, exactly.")
+    at: Time | None = Field(None, description="The matrix as it was at this time, from the "
+                            "deployments (and state and health from their transitions); "
+                            "default: now.")
 
 
-def cells(conn, f: dict[str, Any], secret: str) -> tuple[list[dict], str | None]:
-    """A page of the matrix (now, or at f["at"]) ordered by environment then service."""
+def cells(conn: psycopg.Connection, f: EnvironmentQuery,
+          secret: str) -> tuple[list[dict[str, Any]], str | None]:
+    """A page of the matrix (now, or at f.at) ordered by environment then service."""
     conds, params = [], {}
     for name in ("service", "environment"):
-        if f.get(name):
+        if getattr(f, name):
             conds.append(f"{name} = %({name})s")
-            params[name] = f[name]
-    page = Page("environments", f, ("environment", "service"), ("text", "text"),
-                descending=False)
-    if f.get("at") is None:
-        page.resume(secret, conds, params)
-        rows, next_cursor = page.run(conn, f"SELECT * FROM ({NOW}) AS m{where_sql(conds)}",
-                                     params, secret,
-                                     lambda r: (r["environment"], r["service"]))
+            params[name] = getattr(f, name)
+    page = Page(KEYSET, f, secret)
+    if f.at is None:
+        rows, next_cursor = page.run(conn, f"SELECT * FROM ({NOW}) AS m", conds, params)
         return [finish(r) for r in rows], next_cursor
     # History is recomputed in full, then paged the same way (keyset on the sort key).
-    rows = cells_at(conn, f["at"], conds, params)
-    if f.get("cursor"):
-        after = tuple(cursor.decode(secret, page.query_id, f["cursor"], (str, str)))
-        rows = [r for r in rows if (r["environment"], r["service"]) > after]
-    if len(rows) <= f["limit"]:
-        return rows, None
-    rows = rows[: f["limit"]]
-    last = rows[-1]
-    return rows, cursor.encode(secret, page.query_id, [last["environment"], last["service"]])
+    return page.of(cells_at(conn, f.at, conds, params))
 
 
-def list_environments(ctx: Context) -> dict[str, Any]:
+def list_environments(ctx: Context, f: EnvironmentQuery) -> dict[str, Any]:
     """The service x environment matrix, now or at a past time."""
-    f = parse_query(ctx.args, PARAMS)
     with reading(ctx.settings) as conn:
         rows, next_cursor = cells(conn, f, ctx.cursor_secret)
     return {"items": [times(r, *CELL_TIMES) for r in rows], "next_cursor": next_cursor}

@@ -1,4 +1,5 @@
-"""Dead letters: store what the deadletter function receives; list; redrive.
+"""Dead letters: store what the deadletter function receives; redrive (the listing:
+pts.search.deadletters).
 
 One letter per (event, subscriber) until it is discarded: a repeat delivery of an open letter
 changes nothing, and a redriven letter that fails again is reopened with its failure count
@@ -14,7 +15,6 @@ import logging
 from collections.abc import Callable
 
 import psycopg
-from psycopg.rows import dict_row
 
 from pts.config import Settings
 from pts.domain.jsonnum import dumps
@@ -59,16 +59,6 @@ def store(conn: psycopg.Connection, raw: dict) -> int | None:
         "code": code, "data": raw.get("knativeerrordata"), "trigger": raw.get("ptstrigger"),
     }).fetchone()
     return row[0] if row else None
-
-
-def list_letters(conn: psycopg.Connection, *, include_redriven: bool = False,
-                 limit: int = 100) -> list[dict]:
-    """Dead letters, newest first; by default only open ones (neither redriven nor
-    discarded)."""
-    where = "" if include_redriven else f"WHERE {OPEN}"
-    with conn.cursor(row_factory=dict_row) as cur:
-        return cur.execute(f"SELECT {COLUMNS} FROM dead_letters {where} "
-                           "ORDER BY received_at DESC, id DESC LIMIT %s", (limit,)).fetchall()
 
 
 def http_resender(url: str, settings: Settings) -> Callable[[dict, str | None], str | None]:
