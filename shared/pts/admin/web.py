@@ -16,12 +16,17 @@
 
 from __future__ import annotations
 
+from collections.abc import Callable
+from dataclasses import dataclass
+from typing import Any
 from urllib.parse import urlsplit
 
 import flask
+from werkzeug.exceptions import NotFound
+from werkzeug.routing import Map, Rule
 
-from pts.admin import deadletters, static
-from pts.auth import ADMIN, READ, authorize, store
+from pts.admin import deadletters, static, status
+from pts.auth import ADMIN, READ, Principal, authorize, store
 from pts.auth.scopes import parse_scopes
 from pts.config import Settings, get_settings
 from pts.db.pool import get_pool
@@ -48,7 +53,7 @@ def handle(request: flask.Request) -> flask.Response:
     settings = get_settings()
     path = request.path
     if path.startswith("/api/"):
-        return _api(request, path[len("/api/"):], settings)
+        return _api(request, path, settings)
     require_method(request, "GET", "HEAD")
     search = search_url(request, settings)
     origin = urlsplit(search)
@@ -63,39 +68,76 @@ def handle(request: flask.Request) -> flask.Response:
     return add_security_headers(resp, connect)
 
 
-def _api(request: flask.Request, route: str, settings: Settings) -> flask.Response:
-    if route == "whoami":
-        require_method(request, "GET")
-        who = authorize(request, READ, function=FUNCTION, settings=settings)
-        return json_response({"name": who.name, "scopes": list(who.scopes),
-                              "source_prefix": who.source_prefix})
-    if route == "tokens":
-        require_method(request, "GET", "POST")
-        authorize(request, ADMIN, function=FUNCTION, settings=settings)
-        pool = get_pool(settings)
-        if request.method == "GET":
-            return json_response({"tokens": [r.as_json() for r in store.list_tokens(pool)]})
-        return _create(request, pool, settings)
-    if route == "webhooks" or route.startswith("webhooks/"):
-        authorize(request, ADMIN, function=FUNCTION, settings=settings)
-        return webhooks_api.handle(request, route, get_pool(settings))
-    if route.startswith("tokens/"):
-        require_method(request, "DELETE")
-        authorize(request, ADMIN, function=FUNCTION, settings=settings)
-        record = store.revoke(get_pool(settings), route[len("tokens/"):])
-        if record is None:
-            raise Problem(404, "no live token of that name")
-        return flask.Response(status=204)
-    if route.startswith("deadletters/"):
-        return deadletters.handle(request, route, settings)
-    if route == "status":
-        from pts.admin import status
+@dataclass(frozen=True)
+class Api:
+    """One API route: its methods (checked first; None: the handler checks them, after the
+    scope) and the scope it needs."""
 
-        return status.handle(request, settings)
-    raise Problem(404, "no such API route")
+    handler: Callable[..., flask.Response]
+    methods: tuple[str, ...] | None
+    scope: str
 
 
-def _create(request: flask.Request, pool, settings: Settings) -> flask.Response:
+def _whoami(request: flask.Request, settings: Settings, who: Principal) -> flask.Response:
+    return json_response({"name": who.name, "scopes": list(who.scopes),
+                          "source_prefix": who.source_prefix})
+
+
+def _tokens(request: flask.Request, settings: Settings, who: Principal) -> flask.Response:
+    pool = get_pool(settings)
+    if request.method == "GET":
+        return json_response({"tokens": [r.as_json() for r in store.list_tokens(pool)]})
+    return _create(request, pool, settings)
+
+
+def _revoke(request: flask.Request, settings: Settings, who: Principal,
+            name: str) -> flask.Response:
+    if store.revoke(get_pool(settings), name) is None:
+        raise Problem(404, "no live token of that name")
+    return flask.Response(status=204)
+
+
+def _webhooks(request: flask.Request, settings: Settings, who: Principal,
+              name: str | None = None) -> flask.Response:
+    route = "webhooks" if name is None else f"webhooks/{name}"
+    return webhooks_api.handle(request, route, get_pool(settings))
+
+
+def _deadletter(request: flask.Request, settings: Settings, who: Principal, letter: str,
+                action: str) -> flask.Response:
+    return deadletters.act(settings, letter, action)
+
+
+def _status(request: flask.Request, settings: Settings, who: Principal) -> flask.Response:
+    return status.answer(settings)
+
+
+API = {
+    "/api/whoami": Api(_whoami, ("GET",), READ),
+    "/api/tokens": Api(_tokens, ("GET", "POST"), ADMIN),
+    "/api/tokens/<path:name>": Api(_revoke, ("DELETE",), ADMIN),
+    "/api/webhooks": Api(_webhooks, None, ADMIN),
+    "/api/webhooks/<path:name>": Api(_webhooks, None, ADMIN),
+    f"/api/deadletters/<letter>/<any({', '.join(deadletters.ACTIONS)}):action>":
+        Api(_deadletter, ("POST",), ADMIN),
+    "/api/status": Api(_status, ("GET",), ADMIN),
+}
+URLS = Map([Rule(rule, endpoint=rule) for rule in API], merge_slashes=False)
+
+
+def _api(request: flask.Request, path: str, settings: Settings) -> flask.Response:
+    try:
+        rule, values = URLS.bind("admin").match(path, "GET")
+    except NotFound:
+        raise Problem(404, "no such API route") from None
+    api = API[rule]
+    if api.methods is not None:
+        require_method(request, *api.methods)
+    who = authorize(request, api.scope, function=FUNCTION, settings=settings)
+    return api.handler(request, settings, who, **values)
+
+
+def _create(request: flask.Request, pool: Any, settings: Settings) -> flask.Response:
     doc = read_json_object(request)
     name, prefix = doc.get("name"), doc.get("source_prefix")
     errors = []

@@ -32,7 +32,7 @@ Event = answer("Event", "One event of the log: every CloudEvents attribute and w
 EventList = listing("EventList", Event)
 
 _KEY = "[^.\\u0000]+"  # a key of a data path: no dot, no NUL
-DATA = {"style": "form", "explode": True,
+DATA: dict[str, Any] = {"style": "form", "explode": True,
         "description": "`data.<path>=<value>` parameters: match inside the event data.",
         "schema": {"type": "object", "propertyNames": {
             "maxLength": 1024, "pattern": f"^data[.]{_KEY}([.]{_KEY})*$"},

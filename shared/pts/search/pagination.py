@@ -110,14 +110,14 @@ class Page:
 def _fits(value: Any, cast: str) -> bool:
     """Whether PostgreSQL can cast value to cast (so a forged key is a 400, not a 500)."""
     if cast == "timestamptz":
-        if not _TIME.fullmatch(value):
+        if not isinstance(value, str) or not _TIME.fullmatch(value):
             return False
         try:
             return datetime.fromisoformat(value).tzinfo is not None
         except ValueError:
             return False
     if cast == "bigint":
-        return -(2**63) <= value < 2**63
+        return isinstance(value, int) and -(2**63) <= value < 2**63
     return True
 
 

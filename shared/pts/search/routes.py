@@ -93,9 +93,10 @@ class Routes:
     def match(self, path: str) -> tuple[Route, dict[str, str]] | None:
         try:
             index, values = self.map.bind("search").match("/" + path.strip("/"), "GET")
+            route = self.routes[index]
         except NotFound:
             return None
-        return self.routes[index], values
+        return route, {k: str(v) for k, v in values.items()}
 
 
 def dispatch(request: flask.Request, routes: Routes) -> flask.Response:

@@ -38,7 +38,7 @@ ServiceDetail = answer("ServiceDetail", "One service with its recent transitions
                            **REGISTRY, "environments": ENVIRONMENTS,
                            "transitions": (list[Transition], Field(  # type: ignore[valid-type]
                                description=f"The {RECENT} most recent, newest first.")),
-                           "deployments": (list[deployments.Deployment],  # type: ignore[name-defined]
+                           "deployments": (list[deployments.Deployment],  # type: ignore[valid-type]
                                            Field(description=f"The {RECENT} most recent, "
                                                  "newest first."))})
 KEYSET = Keyset("services", ("n.service",), ("text",))
