@@ -4,7 +4,7 @@ Run: uv run python bench/handlers_throughput.py [--deployments 300]
 
 One service in one environment accumulates history: per deployment a started, a succeeded
 and a health change. Each event is delivered to every handler that takes it, through
-pts.projections.delivery.deliver (what the HTTP entry point calls), first in log order (the
+pts.projections.delivery.apply_delivered (what the HTTP entry point calls), first in log order (the
 usual case), then again into emptied tables in a scrambled order.
 Baseline, measured in the same run: the least any delivery does, a transaction that reads
 the event from the log by (source, id) and records one row (a durable commit). The ratio
@@ -39,7 +39,7 @@ def main() -> None:
 
     from pts.config import get_settings
     from pts.db.pool import get_pool
-    from pts.projections.delivery import deliver
+    from pts.projections.delivery import apply_delivered
     from pts.projections.facts import load_one
     from pts.projections.registry import PROJECTIONS
     from pts.projections.replay import replay
@@ -73,7 +73,7 @@ def main() -> None:
 
     def run(order, label):
         clear()
-        times = [timed(lambda e=e, h=h: deliver(pool, PROJECTIONS[h], e)) for e, h in order]
+        times = [timed(lambda e=e, h=h: apply_delivered(pool, PROJECTIONS[h], e)) for e, h in order]
         q = len(times) // 4
         first, last = statistics.median(times[:q]), statistics.median(times[-q:])
         print(f"{label:<10} {len(times)} deliveries: median {statistics.median(times)*1e3:6.2f}"

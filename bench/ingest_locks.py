@@ -21,10 +21,10 @@ from unittest import mock
 
 import psycopg
 
+from pts.db import eventlog as event_log
 from pts.db.migrate import upgrade
 from pts.db.pool import get_pool
 from pts.db.urls import to_conninfo, with_database
-from pts.repositories import events as event_log
 from pts.usecases.ingest import ingest
 
 NO_LOCKS = {"exclusive": [], "space": [], "key": []}

@@ -21,7 +21,7 @@ def _url() -> str:
 
 def _metadata():
     """The models, so that `alembic check` and autogenerate compare them with the database."""
-    from pts.db.schema import METADATA, include_object
+    from pts.schema import METADATA, include_object
 
     return {"target_metadata": METADATA, "include_object": include_object,
             "compare_type": True, "compare_server_default": True}

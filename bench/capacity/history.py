@@ -1,5 +1,5 @@
 """Cost of one delivery as the history of one key grows (100 -> 100,000 events), through
-the handlers' own entry (pts.projections.delivery.deliver, what the HTTP path calls).
+the handlers' own entry (pts.projections.delivery.apply_delivered, what the HTTP path calls).
 
 services: health changes of one (service, environment); deployments: deployments (started,
 then succeeded) of one (service, environment). The history is written straight into the log
@@ -52,12 +52,12 @@ def _grow(conn, sql: str, tag: str, lo: int, hi: int, projection) -> None:
 
 
 def _time(pool, projection, conn, tag: str, numbers: list[int]) -> float:
-    from pts.projections.delivery import deliver
+    from pts.projections.delivery import apply_delivered
 
     times = []
     for n in numbers:
         start = time.perf_counter()
-        deliver(pool, projection, {"source": "/bench/history", "id": f"{tag}{n}"})
+        apply_delivered(pool, projection, {"source": "/bench/history", "id": f"{tag}{n}"})
         times.append(time.perf_counter() - start)
     return statistics.median(times)
 

@@ -1,5 +1,5 @@
 """Which handler function receives which event types, derived from the function table
-(pts.runtime.functions, each function's `types`).
+(pts.domain.functions, each function's `types`).
 
 A filter is an exact CloudEvents type, or a prefix when it ends with a dot
 (`dev.pts.platform.`). The local broker's triggers, the Knative Triggers in deploy/knative/
@@ -10,14 +10,14 @@ from __future__ import annotations
 
 from dataclasses import dataclass
 
-from pts.runtime.functions import FUNCTIONS
+from pts.domain.functions import FUNCTIONS
 
 # handler function -> the types (or prefixes, ending with ".") it receives.
 ROUTES: dict[str, tuple[str, ...]] = {fn.name: fn.types for fn in FUNCTIONS if fn.types}
 
 
 @dataclass(frozen=True)
-class Route:
+class Trigger:
     """One trigger: a handler and one exact type or prefix."""
 
     handler: str
@@ -40,10 +40,10 @@ class Route:
         return f"{self.handler}-{tail}" + ("-prefix" if self.is_prefix else "")
 
 
-def routes(table: dict[str, tuple[str, ...]] | None = None) -> list[Route]:
+def triggers(table: dict[str, tuple[str, ...]] | None = None) -> list[Trigger]:
     """Every (handler, filter) pair, in declaration order."""
     table = ROUTES if table is None else table
-    return [Route(h, f) for h, filters in table.items() for f in filters]
+    return [Trigger(h, f) for h, filters in table.items() for f in filters]
 
 
 def handlers() -> list[str]:
@@ -54,8 +54,8 @@ def handlers() -> list[str]:
 def subscribers(event_type: str, table: dict[str, tuple[str, ...]] | None = None) -> list[str]:
     """The handlers that receive an event of this type (each once)."""
     out: list[str] = []
-    for route in routes(table):
-        if route.matches(event_type) and route.handler not in out:
-            out.append(route.handler)
+    for trigger in triggers(table):
+        if trigger.matches(event_type) and trigger.handler not in out:
+            out.append(trigger.handler)
     return out
 

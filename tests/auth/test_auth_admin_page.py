@@ -5,9 +5,9 @@ from __future__ import annotations
 import pytest
 
 from pts.admin import static
+from pts.domain.functions import FUNCTIONS
 from pts.domain.timefmt import parse_rfc3339
 from pts.runtime.app import build_app
-from pts.runtime.functions import FUNCTIONS
 from tests.auth.helpers import bearer
 from tests.support.env import function_client
 

@@ -9,7 +9,7 @@ import pytest
 from pts.auth import audit, store
 from pts.config import get_settings
 from pts.db.pool import get_pool
-from pts.runtime.functions import FUNCTIONS
+from pts.domain.functions import FUNCTIONS
 from tests.auth.helpers import bearer, deployment
 from tests.support.env import TEST_TOKEN, function_client
 

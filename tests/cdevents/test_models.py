@@ -12,7 +12,7 @@ import pytest
 from pydantic import ValidationError
 from referencing import Registry, Resource
 
-from pts.cdevents.models import CONTENT, model_for_type, parse_type
+from pts.domain.cdevents.models import CONTENT, model_for_type, parse_type
 from tests.conftest import conformance_dir
 
 from .helpers import examples, schema_path, stems

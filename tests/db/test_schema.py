@@ -7,7 +7,7 @@ import pytest
 from sqlalchemy.dialects import postgresql
 from sqlalchemy.schema import CreateIndex
 
-from pts.db.schema import METADATA, UNREFLECTABLE_INDEXES, schema_diff
+from pts.schema import METADATA, UNREFLECTABLE_INDEXES, schema_diff
 
 
 def test_the_migrated_database_is_what_the_models_declare(db_url):

@@ -13,7 +13,7 @@ import yaml
 from pts import routing
 from pts.deploy import knative, openfaas
 from pts.deploy.stack import STACK, functions
-from pts.runtime.functions import FUNCTIONS
+from pts.domain.functions import FUNCTIONS
 from tests.support.env import conformance_dir
 
 ROOT = Path(__file__).resolve().parents[2]
@@ -99,12 +99,12 @@ def test_triggers_are_the_routing_declaration():
             got.append((spec["subscriber"]["ref"]["name"], expr["prefix"]["type"]))
         else:
             got.append((spec["subscriber"]["ref"]["name"], spec["filter"]["attributes"]["type"]))
-    assert got == [(r.handler, r.filter) for r in routing.routes()]
+    assert got == [(r.handler, r.filter) for r in routing.triggers()]
     assert len({t["metadata"]["name"] for t in triggers}) == len(triggers)
 
 
 def test_prefix_routes_become_prefix_filters(crd_schema):
-    t = knative.trigger(routing.Route("services", "dev.pts.platform."), "pts")
+    t = knative.trigger(routing.Trigger("services", "dev.pts.platform."), "pts")
     assert t["spec"]["filters"] == [{"prefix": {"type": "dev.pts.platform."}}]
     assert "filter" not in t["spec"]
     jsonschema.Draft4Validator(crd_schema("Trigger", "v1")).validate(t)

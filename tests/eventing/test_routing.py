@@ -6,12 +6,12 @@ from pts import routing
 from pts.broker import triggers
 from pts.config import get_settings
 from pts.domain.catalog import CATALOG
-from pts.runtime.functions import FUNCTIONS
+from pts.domain.functions import FUNCTIONS
 
 
 def test_routes_name_the_handlers_and_known_types():
     assert set(routing.handlers()) == {"deployments", "services", "images"}
-    for route in routing.routes():
+    for route in routing.triggers():
         assert route.is_prefix or route.filter in CATALOG, route
         assert route.filter.startswith("dev.pts.")
 
@@ -22,7 +22,7 @@ def test_exact_and_prefix_matching():
     assert routing.subscribers("dev.pts.deployment.started.x", table) == []
     assert routing.subscribers("dev.pts.platform.note", table) == ["b"]
     assert routing.subscribers("dev.pts.platformx", table) == []
-    assert routing.Route("b", "dev.pts.platform.").name == "b-platform-prefix"
+    assert routing.Trigger("b", "dev.pts.platform.").name == "b-platform-prefix"
 
 
 def test_catalog_types_reach_the_agreed_handlers():

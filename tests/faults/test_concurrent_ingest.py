@@ -13,10 +13,10 @@ from concurrent.futures import ThreadPoolExecutor
 import psycopg
 import pytest
 
+from pts.db import eventlog as event_log
 from pts.db.urls import to_conninfo
 from pts.domain.envelope import validate_event
 from pts.eventing import emit
-from pts.repositories import events as event_log
 from pts.usecases.ingest import Stored
 from tests.support.env import function_client
 from tests.support.wait import wait_for

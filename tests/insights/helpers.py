@@ -9,7 +9,7 @@ import json
 
 from pts.config import get_settings
 from pts.db.pool import get_pool
-from pts.projections.delivery import deliver
+from pts.projections.delivery import apply_delivered
 from pts.projections.registry import PROJECTIONS
 from tests.conftest import function_client
 
@@ -57,7 +57,7 @@ def post(events: list[dict], order: list[dict] | None = None) -> None:
     for raw in order or events:
         for projection in PROJECTIONS.values():
             if raw["type"] in projection.types:
-                deliver(pool, projection, raw)
+                apply_delivered(pool, projection, raw)
 
 
 def get(path: str, status: int = 200, **params):

@@ -28,7 +28,7 @@ def up(db_url, tmp_path):
 @pytest.fixture(autouse=True)
 def _fresh_gauges(monkeypatch):
     """Each scrape of a test reads the database (no per-process cache between scrapes)."""
-    from pts.metrics.database import forget
+    from pts.usecases.gauges import forget
 
     monkeypatch.setenv("PTS_METRICS_CACHE_SECONDS", "0")
     forget()

@@ -29,7 +29,7 @@ def test_the_documented_metrics_are_the_exported_ones(db_url, monkeypatch):
     monkeypatch.delenv("PROMETHEUS_MULTIPROC_DIR", raising=False)
     from prometheus_client.parser import text_string_to_metric_families
 
-    from pts.metrics.expose import render
+    from pts.runtime.metrics import render
 
     families = {f.name for f in text_string_to_metric_families(render()[0].decode())
                 if f.name.startswith("pts_")}

@@ -16,7 +16,7 @@ from .helpers import batch, post_json, samples, value, wait_for
 
 
 def _scrape() -> dict:
-    from pts.metrics.expose import render
+    from pts.runtime.metrics import render
 
     body, content_type = render()
     assert content_type.startswith("text/plain")

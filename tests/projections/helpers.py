@@ -10,7 +10,7 @@ from psycopg.rows import dict_row
 from pts.config import get_settings
 from pts.db.pool import get_pool
 from pts.domain.envelope import Envelope, validate_event
-from pts.projections.delivery import deliver
+from pts.projections.delivery import apply_delivered
 from pts.projections.registry import PROJECTIONS
 from pts.usecases.ingest import ingest
 
@@ -46,7 +46,7 @@ def deliver_all(events: list[dict], names: list[str] | None = None) -> None:
     for raw in events:
         for name in handlers_for(raw["type"]):
             if names is None or name in names:
-                deliver(pool, PROJECTIONS[name], raw)
+                apply_delivered(pool, PROJECTIONS[name], raw)
 
 
 def tables(conn, names: list[str] | None = None) -> dict[str, list[dict]]:

@@ -6,7 +6,7 @@ from concurrent.futures import ThreadPoolExecutor
 
 from pts.config import get_settings
 from pts.db.pool import get_pool
-from pts.projections.delivery import deliver
+from pts.projections.delivery import apply_delivered
 from pts.projections.registry import PROJECTIONS
 
 from .helpers import deliver_all, handlers_for, log, tables
@@ -20,7 +20,7 @@ def test_parallel_deliveries_with_repeats_equal_in_order_processing(sql, db_url)
     jobs = [(e, h) for e in events for h in handlers_for(e["type"])] * 2
     random.Random(7).shuffle(jobs)
     with ThreadPoolExecutor(8) as workers:
-        list(workers.map(lambda job: deliver(pool, PROJECTIONS[job[1]], job[0]), jobs))
+        list(workers.map(lambda job: apply_delivered(pool, PROJECTIONS[job[1]], job[0]), jobs))
     live = tables(sql)
     for t in live:
         sql.execute(f"DELETE FROM {t}")

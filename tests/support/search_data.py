@@ -70,7 +70,7 @@ def project(events: list[dict]) -> dict[str, int]:
     from pts.config import get_settings
     from pts.db.pool import get_pool
     from pts.domain.envelope import validate_event
-    from pts.projections.delivery import deliver
+    from pts.projections.delivery import apply_delivered
     from pts.projections.registry import PROJECTIONS
     from pts.usecases.ingest import ingest
 
@@ -79,7 +79,7 @@ def project(events: list[dict]) -> dict[str, int]:
     for raw in events:
         for projection in PROJECTIONS.values():
             if raw["type"] in projection.types:
-                deliver(pool, projection, raw)
+                apply_delivered(pool, projection, raw)
     return {a.id: a.seq for a in accepted}
 
 

@@ -4,7 +4,7 @@ from __future__ import annotations
 
 import pytest
 
-from pts.cdevents import purl
+from pts.domain.cdevents import purl
 from pts.webhooks.adapt import image_repository, timestamp
 from pts.webhooks.flux import commit_of, revision_of
 

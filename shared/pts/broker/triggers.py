@@ -16,7 +16,7 @@ def table(settings: Settings) -> dict[str, tuple[str, ...]]:
 def is_active(handler: str, settings: Settings) -> bool:
     """A trigger is active when its handler has a URL override or is an installed function
     (a handler that does not exist yet receives nothing, rather than 404s)."""
-    from pts.runtime.functions import FUNCTIONS
+    from pts.domain.functions import FUNCTIONS
 
     return handler in settings.broker_subscribers or any(f.name == handler for f in FUNCTIONS)
 

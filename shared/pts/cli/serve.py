@@ -30,8 +30,8 @@ def build(target: str, source: str):
     from functions_framework import create_app
     from werkzeug.middleware.dispatcher import DispatcherMiddleware
 
-    from pts.metrics.expose import metrics_app
     from pts.runtime.app import _healthz, _readyz
+    from pts.runtime.metrics import metrics_app
 
     return DispatcherMiddleware(create_app(target, source), {
         "/_/health": _healthz, "/healthz": _healthz, "/readyz": _readyz,
@@ -53,7 +53,7 @@ def run(args) -> int:
     if args.workers > 1 and not os.environ.get("PROMETHEUS_MULTIPROC_DIR"):
         import tempfile
 
-        from pts.metrics.expose import prepare_multiprocess
+        from pts.runtime.metrics import prepare_multiprocess
 
         # Several workers: each writes its counters there; /metrics sums them.
         prepare_multiprocess(Path(tempfile.mkdtemp(prefix="pts-metrics-")))

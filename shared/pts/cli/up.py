@@ -37,7 +37,7 @@ def _worker_exit(server, worker) -> None:  # noqa: ARG001 - gunicorn's hook sign
 
 
 def _child_exit(server, worker) -> None:  # noqa: ARG001 - gunicorn's hook (in the arbiter)
-    from pts.metrics.expose import worker_exited
+    from pts.runtime.metrics import worker_exited
 
     worker_exited(worker.pid)
 
@@ -53,7 +53,7 @@ def run(args) -> int:
     from pts.runtime.server import BUFFERING_WORKER, Server
     from pts.runtime.supervise import Supervisor
     settings = settings_from(args)
-    from pts.metrics.expose import prepare_multiprocess
+    from pts.runtime.metrics import prepare_multiprocess
 
     # Before any worker imports prometheus_client: each worker writes its counters there and
     # /metrics sums them. Emptied at every start (the totals restart, as counters may).

@@ -1,6 +1,6 @@
 """SQLModel tables of eventing (migration 0002): emission state, the local broker's queue,
 dead letters. Run-time code reads and writes them with SQL (pts.eventing, pts.broker.queue,
-pts.usecases.deadletters); these models declare them (pts.db.schema checks them)."""
+pts.usecases.deadletters); these models declare them (pts.schema checks them)."""
 
 from __future__ import annotations
 

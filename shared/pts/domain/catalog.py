@@ -15,7 +15,7 @@ from pts.domain.timefmt import parse_rfc3339
 
 PREFIX = "dev.pts."
 PLATFORM_PREFIX = "dev.pts.platform."
-# CDEvents (and their custom events): always taken; pts.cdevents validates and maps them.
+# CDEvents (and their custom events): always taken; pts.domain.cdevents validates and maps them.
 CDEVENTS_PREFIXES = ("dev.cdevents.", "dev.cdeventsx.")
 
 Name = Annotated[str, StringConstraints(min_length=1, max_length=256, strip_whitespace=False)]
@@ -232,7 +232,7 @@ def model_for(type_: str,
     if type_.startswith(PLATFORM_PREFIX) and len(type_) > len(PLATFORM_PREFIX):
         return PlatformData
     if type_.startswith(CDEVENTS_PREFIXES):
-        from pts.cdevents.models import model_for_type
+        from pts.domain.cdevents.models import model_for_type
 
         return model_for_type(type_)
     if not type_.startswith(PREFIX) and any(type_.startswith(p) for p in foreign_types):

@@ -17,9 +17,9 @@ from urllib.parse import unquote_to_bytes
 
 from werkzeug.datastructures import Headers
 
-from pts.cdevents.bare import from_bare_cdevent, is_bare_cdevent
 from pts.config import Settings
 from pts.domain.catalog import CATALOG, full_type
+from pts.domain.cdevents.bare import from_bare_cdevent, is_bare_cdevent
 from pts.domain.jsonnum import NumberError, loads
 from pts.http.problem import Problem
 

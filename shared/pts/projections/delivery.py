@@ -81,12 +81,12 @@ def apply_events(conn: psycopg.Connection, projection: Projection,
     return problems, apply(conn, projection, good) if good else []
 
 
-def deliver(pool, projection: Projection, raw: dict) -> bool:
+def apply_delivered(pool, projection: Projection, raw: dict) -> bool:
     """Apply one delivered event from its stored copy; False when it is a repeat."""
-    return bool(deliver_batch(pool, projection, [raw]))
+    return bool(apply_delivered_batch(pool, projection, [raw]))
 
 
-def deliver_batch(pool, projection: Projection, raws: list[dict]) -> list[Fact]:
+def apply_delivered_batch(pool, projection: Projection, raws: list[dict]) -> list[Fact]:
     """Apply delivered events in one transaction, all or nothing: the first problem is
     raised (a batch's names the index of each event refused). Returns the new facts."""
     with pool.connection() as conn, conn.transaction():
@@ -107,5 +107,5 @@ def handle(request: flask.Request, name: str) -> flask.Response:
     settings = get_settings()
     require_broker(request, settings, function=name)
     raws = _events(request, settings.max_body_bytes)
-    deliver_batch(get_pool(settings), PROJECTIONS[name], raws)
+    apply_delivered_batch(get_pool(settings), PROJECTIONS[name], raws)
     return flask.Response(status=204)

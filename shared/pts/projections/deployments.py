@@ -8,12 +8,12 @@ from itertools import groupby
 import psycopg
 from psycopg.rows import dict_row
 
+from pts.domain.functions import types_of
 from pts.projections import deployment_rules as rules
 from pts.projections import deployment_window as window
 from pts.projections import store
 from pts.projections.engine import Projection
 from pts.projections.facts import Fact, handled_facts
-from pts.runtime.functions import types_of
 
 GROUP = ("service", "environment")
 

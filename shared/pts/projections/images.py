@@ -6,13 +6,13 @@ from collections import defaultdict
 
 import psycopg
 
+from pts.domain.functions import DEPLOYMENT_TYPES, types_of
 from pts.projections import image_rules as rules
 from pts.projections import store
 from pts.projections.deployments import facts_by_deployment
 from pts.projections.engine import Projection
 from pts.projections.facts import Fact, handled_facts
 from pts.projections.imageref import parse_image
-from pts.runtime.functions import DEPLOYMENT_TYPES, types_of
 
 PUBLISHED = rules.PUBLISHED
 PAIRS_IN = "({}) IN (SELECT * FROM unnest(%s::text[], %s::text[]))"

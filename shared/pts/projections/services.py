@@ -6,12 +6,12 @@ from collections import defaultdict
 
 import psycopg
 
+from pts.domain.functions import types_of
 from pts.projections import service_rules as rules
 from pts.projections import service_window as window
 from pts.projections import store
 from pts.projections.engine import Projection
 from pts.projections.facts import Fact, handled_facts
-from pts.runtime.functions import types_of
 
 SERVICE = "dev.pts.service."
 REGISTRY_TYPES = [SERVICE + "registered", SERVICE + "decommissioned"]

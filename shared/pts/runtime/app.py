@@ -9,8 +9,8 @@ from typing import TYPE_CHECKING
 
 from werkzeug.middleware.dispatcher import DispatcherMiddleware
 
-from pts.metrics.expose import metrics_app
-from pts.runtime.functions import FUNCTIONS, Function
+from pts.domain.functions import FUNCTIONS, Function
+from pts.runtime.metrics import metrics_app
 
 if TYPE_CHECKING:
     from _typeshed.wsgi import WSGIApplication

@@ -8,9 +8,9 @@ from dataclasses import dataclass
 import psycopg
 
 from pts.config import Settings
+from pts.db import eventlog as event_log
 from pts.domain.envelope import Envelope, FieldError, validate_event
 from pts.http.problem import Problem
-from pts.repositories import events as event_log
 
 
 @dataclass(frozen=True)

@@ -5,7 +5,6 @@ from __future__ import annotations
 import flask
 
 from pts.auth import INGEST, authorize, check_sources
-from pts.cdevents.mapping import derive
 from pts.config import get_settings
 from pts.db.pool import get_pool
 from pts.http.decode import decode_request
@@ -16,6 +15,7 @@ from pts.http.problem import json_response
 from pts.metrics.instruments import count_ingested
 from pts.usecases import ingest as ingest_service
 from pts.usecases import mapped
+from pts.usecases.cdevents import derive
 from pts.usecases.wiring import ingest_hooks
 
 

@@ -35,7 +35,7 @@ def _iso(value: datetime | None) -> str | None:
 def report(conn, settings: Settings, largest: int = 8) -> dict:
     """The whole report, read in conn's transaction."""
     from pts.db.revision import current_revisions, head_revisions
-    from pts.metrics.database import read
+    from pts.usecases.gauges import read
 
     gauges = read(conn)
     current = sorted(current_revisions(conn))
@@ -70,7 +70,7 @@ def report(conn, settings: Settings, largest: int = 8) -> dict:
 
 
 def _with_all(pending: dict) -> dict:
-    from pts.metrics.database import subscribers
+    from pts.usecases.gauges import subscribers
 
     return {name: pending.get(name, (0, 0.0)) for name in sorted(set(subscribers())
                                                                   | set(pending))}

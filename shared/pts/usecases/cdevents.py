@@ -10,8 +10,8 @@ from __future__ import annotations
 
 from typing import Any
 
-from pts.cdevents import purl
-from pts.cdevents.models import CONTENT, parse_type
+from pts.domain.cdevents import purl
+from pts.domain.cdevents.models import CONTENT, parse_type
 from pts.domain.envelope import Envelope
 from pts.usecases.mapped import derived
 

@@ -36,7 +36,7 @@ def render() -> tuple[bytes, str]:
     from prometheus_client import CONTENT_TYPE_LATEST, REGISTRY, CollectorRegistry, generate_latest
 
     from pts.metrics import instruments  # noqa: F401 - the counters exist from the first scrape
-    from pts.metrics.database import DatabaseCollector
+    from pts.usecases.gauges import DatabaseCollector
 
     registry = CollectorRegistry(auto_describe=False)
     if os.environ.get(ENV):
