@@ -17,15 +17,16 @@
 from __future__ import annotations
 
 from collections.abc import Callable
-from dataclasses import dataclass
+from dataclasses import dataclass, field
 from typing import Any
 from urllib.parse import urlsplit
 
 import flask
+from pydantic import BaseModel
 from werkzeug.exceptions import NotFound
 from werkzeug.routing import Map, Rule
 
-from pts.admin import deadletters, static, status
+from pts.admin import answers, deadletters, static, status
 from pts.auth import ADMIN, READ, Principal, authorize, store
 from pts.auth.scopes import parse_scopes
 from pts.config import Settings, get_settings
@@ -71,11 +72,12 @@ def handle(request: flask.Request) -> flask.Response:
 @dataclass(frozen=True)
 class Api:
     """One API route: its methods (checked first; None: the handler checks them, after the
-    scope) and the scope it needs."""
+    scope), the scope it needs, and its answers by status (pts.admin.answers)."""
 
     handler: Callable[..., flask.Response]
     methods: tuple[str, ...] | None
     scope: str
+    answers: dict[str, type[BaseModel]] = field(default_factory=dict)
 
 
 def _whoami(request: flask.Request, settings: Settings, who: Principal) -> flask.Response:
@@ -113,14 +115,16 @@ def _status(request: flask.Request, settings: Settings, who: Principal) -> flask
 
 
 API = {
-    "/api/whoami": Api(_whoami, ("GET",), READ),
-    "/api/tokens": Api(_tokens, ("GET", "POST"), ADMIN),
+    "/api/whoami": Api(_whoami, ("GET",), READ, {"GET 200": answers.Whoami}),
+    "/api/tokens": Api(_tokens, ("GET", "POST"), ADMIN, {
+        "GET 200": answers.TokenList, "POST 201": answers.CreatedToken}),
     "/api/tokens/<path:name>": Api(_revoke, ("DELETE",), ADMIN),
-    "/api/webhooks": Api(_webhooks, None, ADMIN),
+    "/api/webhooks": Api(_webhooks, None, ADMIN, {
+        "GET 200": answers.WebhookList, "POST 201": answers.CreatedWebhook}),
     "/api/webhooks/<path:name>": Api(_webhooks, None, ADMIN),
     f"/api/deadletters/<letter>/<any({', '.join(deadletters.ACTIONS)}):action>":
-        Api(_deadletter, ("POST",), ADMIN),
-    "/api/status": Api(_status, ("GET",), ADMIN),
+        Api(_deadletter, ("POST",), ADMIN, {"POST 200": answers.DeadLetter}),
+    "/api/status": Api(_status, ("GET",), ADMIN, {"GET 200": answers.Status}),
 }
 URLS = Map([Rule(rule, endpoint=rule) for rule in API], merge_slashes=False)
 
