@@ -126,12 +126,12 @@ API = {
         Api(_deadletter, ("POST",), ADMIN, {"POST 200": answers.DeadLetter}),
     "/api/status": Api(_status, ("GET",), ADMIN, {"GET 200": answers.Status}),
 }
-URLS = Map([Rule(rule, endpoint=rule) for rule in API], merge_slashes=False)
+URLS = Map([Rule(rule, endpoint=rule) for rule in API], merge_slashes=False).bind("admin")
 
 
 def _api(request: flask.Request, path: str, settings: Settings) -> flask.Response:
     try:
-        rule, values = URLS.bind("admin").match(path, "GET")
+        rule, values = URLS.match(path, "GET")
     except NotFound:
         raise Problem(404, "no such API route") from None
     api = API[rule]

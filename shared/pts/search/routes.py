@@ -13,7 +13,7 @@ from typing import Any
 import flask
 from pydantic import BaseModel
 from werkzeug.exceptions import NotFound
-from werkzeug.routing import Map, Rule
+from werkzeug.routing import Map, MapAdapter, Rule
 
 from pts.auth import READ, authorize
 from pts.config import Settings, get_settings
@@ -82,17 +82,19 @@ class Routes:
 
     routes: list[Route]
     map: Map = field(init=False)
+    adapter: MapAdapter = field(init=False)
 
     def __post_init__(self) -> None:
         self.map = Map([Rule(r.rule, endpoint=i) for i, r in enumerate(self.routes)],
                        strict_slashes=False, merge_slashes=False)
+        self.adapter = self.map.bind("search")  # matching only reads it: shared by threads
 
     def __iter__(self) -> Iterator[Route]:
         return iter(self.routes)
 
     def match(self, path: str) -> tuple[Route, dict[str, str]] | None:
         try:
-            index, values = self.map.bind("search").match("/" + path.strip("/"), "GET")
+            index, values = self.adapter.match("/" + path.strip("/"), "GET")
             route = self.routes[index]
         except NotFound:
             return None
