@@ -49,15 +49,13 @@ def _one_line(text: str | None, width: int) -> str:
 
 
 def run_list(args) -> int:
-    from pts.search.deadletters import KEYSET, DeadLetterQuery, letters
-    from pts.search.pagination import Page
+    from pts.search.letters import KEYSET, letters
+    from pts.search.pagination import Page, Slice
 
     _, pool = _pool(args)
-    # The search API's listing; built unchecked: the CLI's --limit has no upper bound.
-    query = DeadLetterQuery.model_construct(state="all" if args.all else "open",
-                                            limit=args.limit)
-    with pool.connection() as conn:
-        rows, _ = letters(conn, query, Page(KEYSET, query, secret="-"))
+    with pool.connection() as conn:  # the search API's listing (no cursor is made: one page)
+        rows, _ = letters(conn, Page(KEYSET, Slice(args.limit), secret=""),
+                          "all" if args.all else "open")
     if args.json:
         for row in rows:
             print(json.dumps(row, default=json_default))

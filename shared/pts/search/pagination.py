@@ -8,18 +8,39 @@ import re
 from collections.abc import Callable, Sequence
 from dataclasses import dataclass
 from datetime import datetime
-from typing import Any
+from typing import Any, Protocol
 
 import psycopg
 
 from pts.search import cursor
 from pts.search.db import fetch
-from pts.search.params import ListQuery
 
 Row = dict[str, Any]
 _TYPES: dict[str, type] = {"bigint": int, "text": str, "timestamptz": str}
 _TIME = re.compile(r"[0-9]{4}-[0-9]{2}-[0-9]{2}[ T][0-9]{2}:[0-9]{2}:[0-9]{2}(\.[0-9]{1,6})?"
                    r"[+-][0-9]{2}:[0-9]{2}")
+
+
+class Paged(Protocol):
+    """What a page is cut by: a size, a cursor, and the filters the cursor is bound to
+    (a pts.search.params.ListQuery, or a `Slice`)."""
+
+    @property
+    def limit(self) -> int: ...
+    @property
+    def cursor(self) -> str | None: ...
+    def filters(self) -> dict[str, Any]: ...
+
+
+@dataclass(frozen=True)
+class Slice:
+    """The first `limit` items, no filter (for callers without a query string: the CLI)."""
+
+    limit: int
+    cursor: None = None
+
+    def filters(self) -> dict[str, Any]:
+        return {}
 
 
 @dataclass(frozen=True)
@@ -45,7 +66,7 @@ class Page:
     """One request's page of a list: its size, and where it resumes (the cursor, refused
     with 400 unless this API made it for the same query)."""
 
-    def __init__(self, keyset: Keyset, query: ListQuery, secret: str):
+    def __init__(self, keyset: Keyset, query: Paged, secret: str):
         self.keyset, self.limit, self.secret = keyset, query.limit, secret
         self.query_id = cursor.fingerprint(keyset.route, query.filters())
         self.after: list[Any] | None = None

@@ -82,33 +82,35 @@ def parse_query(model: type[Q], args: MultiDict[str, str],
                 path: Mapping[str, str] | None = None) -> Q:
     """The model filled from the query string and path values; Problem 400 listing every
     unknown, repeated or malformed parameter (and inverted ranges)."""
-    values: dict[str, Any] = dict(path or {})
-    data: dict[str, str] = {}
+    values: dict[str, Any] = dict(path) if path else {}
+    data: dict[str, str] | None = {} if model.DATA_FILTERS else None
     errors: list[dict[str, str]] = []
+    in_path = model.PATH
     for name in args:
         given = args.getlist(name)
         if len(given) > 1:
             errors.append({"parameter": name, "message": "given more than once"})
-        elif name in model.PATH:
+        elif name in in_path:
             errors.append({"parameter": name, "message": "unknown parameter"})
-        elif model.DATA_FILTERS and name.startswith(DATA_PREFIX):
+        elif data is not None and name.startswith(DATA_PREFIX):
             try:
                 data[data_path(name)] = check_text(given[0]) if given[0] else ""
             except ValueError as exc:
                 errors.append({"parameter": name, "message": str(exc)})
         else:
             values[name] = given[0]
-    if model.DATA_FILTERS:
+    if data is not None:
         values["data"] = data
     try:
         query = model.model_validate(values)
     except ValidationError as exc:
         errors += [_error(e) for e in exc.errors(include_url=False, include_input=False)]
-        query = None
-    if errors or query is None:
+        raise bad_request(errors) from None
+    if errors:
         raise bad_request(errors)
     for low, high in model.RANGES:
-        check_range(query, low, high)
+        if low in values and high in values:
+            check_range(query, low, high)
     return query
 
 

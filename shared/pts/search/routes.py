@@ -7,7 +7,7 @@ from __future__ import annotations
 import re
 from collections.abc import Callable, Iterator
 from dataclasses import dataclass, field
-from functools import cached_property
+from functools import cached_property, lru_cache
 from typing import Any
 
 import flask
@@ -76,7 +76,7 @@ class Route:
         return [Param(n) for n in self.query.PATH]
 
 
-@dataclass
+@dataclass(eq=False)
 class Routes:
     """The routes and their werkzeug Map (built once)."""
 
@@ -93,12 +93,18 @@ class Routes:
         return iter(self.routes)
 
     def match(self, path: str) -> tuple[Route, dict[str, str]] | None:
+        """The route of a request path and its path values, or None."""
+        found = self._match(path)
+        return None if found is None else (found[0], dict(found[1]))
+
+    @lru_cache(maxsize=4096)  # noqa: B019 - one table per process, never freed anyway
+    def _match(self, path: str) -> tuple[Route, tuple[tuple[str, str], ...]] | None:
+        # werkzeug's matcher costs more than the rest of routing: repeated paths skip it.
         try:
             index, values = self.adapter.match("/" + path.strip("/"), "GET")
-            route = self.routes[index]
         except NotFound:
             return None
-        return route, {k: str(v) for k, v in values.items()}
+        return self.routes[index], tuple((k, str(v)) for k, v in values.items())
 
 
 def dispatch(request: flask.Request, routes: Routes) -> flask.Response:
