@@ -28,7 +28,8 @@ def letters(conn: psycopg.Connection, page: Page, state: str = "open", *,
     """A page of the letters in state (open, redriven, discarded, all) matching every
     filter (`type`, `source`, `subscriber` exactly; dead-lettered at or after since),
     newest first, as the APIs show them; and the next page's cursor."""
-    conds, params = [STATES[state]], {}
+    conds: list[str] = [STATES[state]]
+    params: dict[str, Any] = {}
     for name, value in exactly.items():
         if value:
             conds.append(f"{_COLUMN[name]} = %({name})s")
