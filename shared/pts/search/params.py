@@ -7,7 +7,7 @@ from __future__ import annotations
 import re
 from collections.abc import Mapping
 from datetime import datetime
-from typing import Annotated, Any, ClassVar, TypeVar
+from typing import Annotated, Any, ClassVar, TypeVar, get_args
 
 from pydantic import BaseModel, BeforeValidator, ConfigDict, Field, ValidationError
 from werkzeug.datastructures import MultiDict
@@ -104,7 +104,8 @@ def parse_query(model: type[Q], args: MultiDict[str, str],
     try:
         query = model.model_validate(values)
     except ValidationError as exc:
-        errors += [_error(e) for e in exc.errors(include_url=False, include_input=False)]
+        errors += [_error(model, e)
+                   for e in exc.errors(include_url=False, include_input=False)]
         raise bad_request(errors) from None
     if errors:
         raise bad_request(errors)
@@ -120,9 +121,19 @@ _MESSAGES = {"extra_forbidden": "unknown parameter", "missing": "required",
              "string_pattern_mismatch": "contains a NUL character"}
 
 
-def _error(e: Any) -> dict[str, str]:
+def _error(model: type[Query], e: Any) -> dict[str, str]:
+    """A pydantic error as `{parameter, message}`, worded as the API always has."""
     name = str(e["loc"][0]) if e["loc"] else ""
     message = _MESSAGES.get(e["type"]) or str(e["msg"]).removeprefix("Value error, ")
+    field = next((f for n, f in model.model_fields.items() if name in (n, f.alias)), None)
+    if e["type"] in ("greater_than_equal", "less_than_equal") and field is not None:
+        low = next((m.ge for m in field.metadata if hasattr(m, "ge")), None)
+        high = next((m.le for m in field.metadata if hasattr(m, "le")), None)
+        message = f"expected an integer from {low} to {high}"
+    elif e["type"] == "literal_error" and field is not None:
+        values = [a for arg in get_args(field.annotation) for a in (get_args(arg) or [arg])
+                  if isinstance(a, str)]
+        message = f"expected one of {', '.join(values)}"
     return {"parameter": name, "message": message}
 
 
