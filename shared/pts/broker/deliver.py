@@ -6,8 +6,10 @@ import base64
 import logging
 
 from pts.broker import policy, queue, triggers
+from pts.cloudevents.decode import decode_checked
+from pts.cloudevents.encode import to_binary
+from pts.cloudevents.modes import is_cloudevent
 from pts.config import Settings
-from pts.eventing.cloudevent import is_cloudevent, to_binary
 from pts.eventing.http import Response, Sender, TransportError
 from pts.logsafe import escape
 
@@ -74,7 +76,7 @@ def settle(pool, d: queue.Delivery, url: str | None, resp: Response | None, erro
     lettered or failed); returns the new status."""
     status = None if resp is None else resp.status
     if resp is not None and not error:  # delivered: attempt() had an answer
-        reply = _reply(resp)
+        reply = _reply(resp, settings)
         # DEBUG: the handler's own request line already says it (one line per request).
         log.debug("delivered %s %s to %s: HTTP %s (attempt %d)", escape(d.event.get("type")),
                   escape(d.event.get("id")), escape(url), status, d.attempts)
@@ -105,19 +107,15 @@ def settle(pool, d: queue.Delivery, url: str | None, resp: Response | None, erro
         return "dead_lettered" if dead else "failed"
 
 
-def _reply(resp: Response | None) -> dict | None:
+def _reply(resp: Response | None, settings: Settings) -> dict | None:
     """A CloudEvent reply in the answer, as an event dict; None when the body is empty."""
     if resp is None or not resp.body:
         return None
-    from pts.config import get_settings
-    from pts.domain.envelope import validate_attributes
-    from pts.http.decode import decode_request
-
     try:
-        raws = decode_request(resp.headers, resp.body, get_settings())
+        events = decode_checked(resp.headers, resp.body, settings)
     except Exception:  # noqa: BLE001 - a malformed reply is dropped, not a failed delivery
-        raws = []
-    if len(raws) != 1 or not isinstance(raws[0], dict) or validate_attributes(raws[0])[1]:
+        events = []
+    if len(events) != 1:
         log.warning("dropping a reply that is not one valid CloudEvent")
         return None
-    return {k: v for k, v in raws[0].items() if v is not None}
+    return events[0]

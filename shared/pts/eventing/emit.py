@@ -14,8 +14,9 @@ from typing import Any
 import psycopg
 
 from pts import routing
+from pts.cloudevents.encode import to_binary
+from pts.cloudevents.event import to_json
 from pts.config import Settings
-from pts.eventing.cloudevent import to_binary
 from pts.eventing.http import Sender, TransportError
 from pts.logsafe import escape
 
@@ -54,7 +55,7 @@ def record_local(conn: psycopg.Connection, stored: list, settings: Settings) -> 
     from pts.broker.ingress import enqueue_events
 
     # No NOTIFY when this process runs a dispatcher: ingest wakes it after the commit.
-    enqueue_events(conn, [outgoing(s.envelope.canonical(), s.seq, settings) for s in stored],
+    enqueue_events(conn, [outgoing(to_json(s.envelope), s.seq, settings) for s in stored],
                    settings, notify=not settings.broker_dispatch)
     conn.execute(RECORD_EMITTED, ([s.seq for s in stored],))
 
@@ -166,7 +167,7 @@ def emit_stored(pool, settings: Settings, stored: list) -> None:
     if not stored or not configured(settings):
         return  # pending in the outbox until a sink is configured and the relay runs
     try:
-        outcomes = send(((s.seq, s.envelope.canonical()) for s in stored), settings, pool)
+        outcomes = send(((s.seq, to_json(s.envelope)) for s in stored), settings, pool)
         failed = [o for o in outcomes if not o.ok]
         if failed:
             log.warning("emission of %d of %d events failed: %s", len(failed), len(outcomes),

@@ -16,9 +16,9 @@ from collections.abc import Callable
 
 import psycopg
 
+from pts.cloudevents.encode import to_binary
 from pts.config import Settings
 from pts.domain.jsonnum import dumps
-from pts.eventing.cloudevent import to_binary
 from pts.eventing.http import Sender, TransportError
 
 log = logging.getLogger(__name__)

@@ -10,7 +10,7 @@ from urllib.parse import parse_qs
 from pts.config import Settings
 from pts.db.pool import get_pool
 from pts.domain.envelope import Envelope, validate_event
-from pts.http.decode import is_json_media, media_type, parse_json
+from pts.http.jsonbody import is_json_media, media_type, parse_json
 from pts.http.limits import check_event_data
 from pts.http.problem import Problem
 from pts.usecases import ingest as ingest_service
