@@ -94,12 +94,16 @@ class Routes:
 
     def match(self, path: str) -> tuple[Route, dict[str, str]] | None:
         """The route of a request path and its path values, or None."""
-        found = self._match(path)
+        # werkzeug's matcher costs more than the rest of routing: repeated paths skip it
+        # (short ones only, so that the cache stays small whatever clients send).
+        found = self._cached(path) if len(path) <= 200 else self._match(path)
         return None if found is None else (found[0], dict(found[1]))
 
-    @lru_cache(maxsize=4096)  # noqa: B019 - one table per process, never freed anyway
+    @lru_cache(maxsize=2048)  # noqa: B019 - one table per process, never freed anyway
+    def _cached(self, path: str) -> tuple[Route, tuple[tuple[str, str], ...]] | None:
+        return self._match(path)
+
     def _match(self, path: str) -> tuple[Route, tuple[tuple[str, str], ...]] | None:
-        # werkzeug's matcher costs more than the rest of routing: repeated paths skip it.
         try:
             index, values = self.adapter.match("/" + path.strip("/"), "GET")
         except NotFound:
