@@ -3,13 +3,9 @@
 - GET /                    the page (public: it holds no data; it asks for a token)
 - GET /<file>              its script and style
 - GET /api/whoami          the calling token's name and scopes (scope read)
-- GET /api/tokens          live tokens (scope admin)
-- POST /api/tokens         create one: {"name", "scopes", "source_prefix"} (scope admin)
-- DELETE /api/tokens/NAME  revoke one (scope admin)
-- GET /api/webhooks        live webhook integrations (scope admin)
-- POST /api/webhooks       create one: {"name", "kind", "source_prefix"} -> 201 with its
-                           secret, shown once (scope admin)
-- DELETE /api/webhooks/NAME  revoke one (scope admin)
+- GET|POST /api/tokens, DELETE /api/tokens/NAME       tokens (scope admin;
+                                                       pts.admin.credentials)
+- GET|POST /api/webhooks, DELETE /api/webhooks/NAME   webhook integrations (the same)
 - POST /api/deadletters/ID/redrive|discard   dead-letter care (pts.admin.deadletters)
 - GET /api/status          what `pts status` prints, as JSON (scope admin; pts.admin.status)
 """
@@ -18,7 +14,7 @@ from __future__ import annotations
 
 from collections.abc import Callable
 from dataclasses import dataclass, field
-from typing import Any
+from functools import partial
 from urllib.parse import urlsplit
 
 import flask
@@ -26,15 +22,13 @@ from pydantic import BaseModel
 from werkzeug.exceptions import NotFound
 from werkzeug.routing import Map, Rule
 
-from pts.admin import answers, deadletters, static, status
-from pts.auth import ADMIN, READ, Principal, authorize, store
-from pts.auth.scopes import parse_scopes
+from pts.admin import answers, credentials, deadletters, static, status
+from pts.auth import ADMIN, READ, Principal, authorize
 from pts.config import Settings, get_settings
 from pts.db.pool import get_pool
-from pts.http.guard import read_json_object, require_method
+from pts.http.guard import require_method
 from pts.http.problem import Problem, json_response
 from pts.http.secure import add_security_headers
-from pts.webhooks import admin_api as webhooks_api
 
 FUNCTION = "admin"
 
@@ -85,24 +79,10 @@ def _whoami(request: flask.Request, settings: Settings, who: Principal) -> flask
                           "source_prefix": who.source_prefix})
 
 
-def _tokens(request: flask.Request, settings: Settings, who: Principal) -> flask.Response:
-    pool = get_pool(settings)
-    if request.method == "GET":
-        return json_response({"tokens": [r.as_json() for r in store.list_tokens(pool)]})
-    return _create(request, pool, settings)
-
-
-def _revoke(request: flask.Request, settings: Settings, who: Principal,
-            name: str) -> flask.Response:
-    if store.revoke(get_pool(settings), name) is None:
-        raise Problem(404, "no live token of that name")
-    return flask.Response(status=204)
-
-
-def _webhooks(request: flask.Request, settings: Settings, who: Principal,
-              name: str | None = None) -> flask.Response:
-    route = "webhooks" if name is None else f"webhooks/{name}"
-    return webhooks_api.handle(request, route, get_pool(settings))
+def _credentials(request: flask.Request, settings: Settings, who: Principal,
+                 collection: str, name: str | None = None) -> flask.Response:
+    route = collection if name is None else f"{collection}/{name}"
+    return credentials.handle(request, route, get_pool(settings))
 
 
 def _deadletter(request: flask.Request, settings: Settings, who: Principal, letter: str,
@@ -116,12 +96,13 @@ def _status(request: flask.Request, settings: Settings, who: Principal) -> flask
 
 API = {
     "/api/whoami": Api(_whoami, ("GET",), READ, {"GET 200": answers.Whoami}),
-    "/api/tokens": Api(_tokens, ("GET", "POST"), ADMIN, {
+    # Tokens and webhooks: pts.admin.credentials checks the method, after the scope.
+    "/api/tokens": Api(partial(_credentials, collection="tokens"), None, ADMIN, {
         "GET 200": answers.TokenList, "POST 201": answers.CreatedToken}),
-    "/api/tokens/<path:name>": Api(_revoke, ("DELETE",), ADMIN),
-    "/api/webhooks": Api(_webhooks, None, ADMIN, {
+    "/api/webhooks": Api(partial(_credentials, collection="webhooks"), None, ADMIN, {
         "GET 200": answers.WebhookList, "POST 201": answers.CreatedWebhook}),
-    "/api/webhooks/<path:name>": Api(_webhooks, None, ADMIN),
+    f"/api/<any({', '.join(credentials.KINDS)}):collection>/<path:name>":
+        Api(_credentials, None, ADMIN),
     f"/api/deadletters/<letter>/<any({', '.join(deadletters.ACTIONS)}):action>":
         Api(_deadletter, ("POST",), ADMIN, {"POST 200": answers.DeadLetter}),
     "/api/status": Api(_status, ("GET",), ADMIN, {"GET 200": answers.Status}),
@@ -139,25 +120,3 @@ def _api(request: flask.Request, path: str, settings: Settings) -> flask.Respons
         require_method(request, *api.methods)
     who = authorize(request, api.scope, function=FUNCTION, settings=settings)
     return api.handler(request, settings, who, **values)
-
-
-def _create(request: flask.Request, pool: Any, settings: Settings) -> flask.Response:
-    doc = read_json_object(request)
-    name, prefix = doc.get("name"), doc.get("source_prefix")
-    errors = []
-    scopes: list[str] = []
-    if not isinstance(name, str) or not name.strip() or len(name) > 200:
-        errors.append({"field": "name", "message": "a non-empty string of at most 200"})
-    if prefix is not None and (not isinstance(prefix, str) or len(prefix) > 4096):
-        errors.append({"field": "source_prefix", "message": "a string"})
-    try:
-        scopes = parse_scopes([s for s in doc.get("scopes") or [] if isinstance(s, str)])
-    except (ValueError, TypeError) as exc:
-        errors.append({"field": "scopes", "message": str(exc)})
-    if errors or not isinstance(name, str):  # a name that is no string is one of errors
-        raise Problem(422, "the token cannot be created", errors=errors)
-    try:
-        token, record = store.create(pool, name, scopes, prefix or None)
-    except store.NameTaken as exc:
-        raise Problem(409, str(exc)) from None
-    return json_response({"token": token, **record.as_json()}, status=201)

@@ -22,7 +22,7 @@ from pts.config import Settings
 from pts.db.pool import database_url, get_pool
 from pts.db.urls import to_conninfo
 from pts.eventing.http import Sender
-from pts.logsafe import escape
+from pts.logs import escape
 
 log = logging.getLogger(__name__)
 

@@ -18,7 +18,7 @@ from pts.broker import deliver, queue, triggers
 from pts.config import Settings
 from pts.eventing.http import Response
 
-log = logging.getLogger("pts.broker")
+log = logging.getLogger(__name__)
 
 PROBLEM = {"Content-Type": "application/problem+json"}
 

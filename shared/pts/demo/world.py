@@ -74,7 +74,7 @@ class World:
 
         mean = SERVICES[name][3]
         at = start + timedelta(hours=self.rng.uniform(2, 30))
-        minor, previous = 0, {}
+        minor, previous = 0, dict[str, str]()
         while at < self.end:
             minor += 1
             release = Release(self, name, f"1.{minor}.0", at, previous)

@@ -18,7 +18,7 @@ from pts.cloudevents.encode import to_binary
 from pts.cloudevents.event import to_json
 from pts.config import Settings
 from pts.eventing.http import Sender, TransportError
-from pts.logsafe import escape
+from pts.logs import escape
 
 log = logging.getLogger(__name__)
 

@@ -18,7 +18,7 @@ from psycopg_pool import PoolTimeout
 from werkzeug.exceptions import HTTPException, MethodNotAllowed
 
 from pts.http.problem import Problem, problem_response
-from pts.logsafe import escape
+from pts.logs import escape
 
 log = logging.getLogger(__name__)
 

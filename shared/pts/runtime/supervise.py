@@ -9,7 +9,7 @@ import sys
 import time
 from pathlib import Path
 
-log = logging.getLogger("pts.up")
+log = logging.getLogger(__name__)
 
 ATTEMPTS = 5
 FIRST_DELAY = 0.5  # seconds; doubles after each failed attempt
