@@ -10,9 +10,6 @@ from typing import Any
 import psycopg
 from psycopg.rows import dict_row
 
-# Imported as the function loads: the first request that needs the cursor key would
-# otherwise import SQLModel (seconds on a busy machine) while its clients wait.
-import pts.db.secrets  # noqa: F401
 from pts.config import Settings
 from pts.db.pool import get_pool
 from pts.domain.timefmt import format_rfc3339

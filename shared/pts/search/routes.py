@@ -34,6 +34,9 @@ class Context:
     @cached_property
     def cursor_secret(self) -> str:
         """The key that seals this installation's cursors."""
+        # pts.db.secrets is imported with this module, as the function loads (not in
+        # pts.search.db, which the CLI's dead-letter listing loads without SQLModel): else
+        # the first request would import SQLModel (seconds on a busy machine).
         return search_cursor_secret(self.settings)
 
 
