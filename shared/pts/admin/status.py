@@ -9,13 +9,12 @@ from pts.config import Settings
 from pts.db.pool import get_pool
 from pts.http.guard import require_method
 from pts.http.problem import json_response
+from pts.usecases.status import report
 
 
 def handle(request: flask.Request, settings: Settings) -> flask.Response:
     require_method(request, "GET")
     authorize(request, ADMIN, function="admin", settings=settings)
-    from pts.usecases.status import report
-
     with get_pool(settings).connection() as conn:
         doc = report(conn, settings)
         conn.rollback()

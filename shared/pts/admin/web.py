@@ -20,7 +20,7 @@ from urllib.parse import urlsplit
 
 import flask
 
-from pts.admin import deadletters, static
+from pts.admin import deadletters, static, status
 from pts.auth import ADMIN, READ, authorize, store
 from pts.auth.scopes import parse_scopes
 from pts.config import Settings, get_settings
@@ -89,8 +89,6 @@ def _api(request: flask.Request, route: str, settings: Settings) -> flask.Respon
     if route.startswith("deadletters/"):
         return deadletters.handle(request, route, settings)
     if route == "status":
-        from pts.admin import status
-
         return status.handle(request, settings)
     raise Problem(404, "no such API route")
 

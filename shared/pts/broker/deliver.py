@@ -6,9 +6,11 @@ import base64
 import logging
 
 from pts.broker import policy, queue, triggers
-from pts.config import Settings
+from pts.config import Settings, get_settings
+from pts.domain.envelope import validate_attributes
 from pts.eventing.cloudevent import is_cloudevent, to_binary
 from pts.eventing.http import Response, Sender, TransportError
+from pts.http.decode import decode_request
 from pts.logsafe import escape
 
 log = logging.getLogger(__name__)
@@ -109,10 +111,6 @@ def _reply(resp: Response | None) -> dict | None:
     """A CloudEvent reply in the answer, as an event dict; None when the body is empty."""
     if resp is None or not resp.body:
         return None
-    from pts.config import get_settings
-    from pts.domain.envelope import validate_attributes
-    from pts.http.decode import decode_request
-
     try:
         raws = decode_request(resp.headers, resp.body, get_settings())
     except Exception:  # noqa: BLE001 - a malformed reply is dropped, not a failed delivery

@@ -17,6 +17,8 @@ import logging
 from pts.broker import deliver, queue, triggers
 from pts.config import Settings
 from pts.eventing.http import Response
+from pts.projections.delivery import apply_events
+from pts.projections.registry import PROJECTIONS
 
 log = logging.getLogger("pts.broker")
 
@@ -26,8 +28,6 @@ PROBLEM = {"Content-Type": "application/problem+json"}
 def handles(handler: str, settings: Settings) -> bool:
     """Whether this dispatcher applies the handler's deliveries itself: a projection handler
     served by this same `pts up` (no URL override) while `broker_in_process` is on."""
-    from pts.projections.registry import PROJECTIONS
-
     return (settings.broker_in_process and handler in PROJECTIONS
             and handler not in settings.broker_subscribers
             and triggers.subscriber_url(handler, settings) is not None)
@@ -39,9 +39,6 @@ def url(handler: str, settings: Settings) -> str:
 
 def apply_batch(pool, handler: str, batch: list[queue.Delivery], settings: Settings) -> None:
     """Apply claimed deliveries of one handler; record every outcome."""
-    from pts.projections.delivery import apply_events
-    from pts.projections.registry import PROJECTIONS
-
     where = url(handler, settings)
     try:
         with pool.connection() as conn, conn.transaction():

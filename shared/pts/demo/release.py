@@ -3,9 +3,13 @@
 from __future__ import annotations
 
 from datetime import datetime, timedelta
+from typing import TYPE_CHECKING
 
-from pts.demo.world import ACTORS, ENVIRONMENTS, REGISTRY, World, sha
+from pts.demo.platform import ACTORS, ENVIRONMENTS, REGISTRY, sha
 from pts.domain.timefmt import format_rfc3339
+
+if TYPE_CHECKING:
+    from pts.demo.world import World
 
 REASONS = {
     "failed": ("readiness probe failed after 300s", "image pull back-off",

@@ -17,6 +17,7 @@ import psycopg
 from psycopg_pool import PoolTimeout
 from werkzeug.exceptions import HTTPException, MethodNotAllowed
 
+from pts.db.health import any_down
 from pts.http.problem import Problem, problem_response
 from pts.logsafe import escape
 
@@ -43,8 +44,6 @@ def error_response(exc: BaseException) -> flask.Response:
         detail = "no such path under this function" if exc.code == 404 else exc.description
         return problem_response(Problem(exc.code, detail or exc.name, headers=headers))
     if isinstance(exc, psycopg.OperationalError | PoolTimeout):
-        from pts.db.health import any_down
-
         if not any_down():  # once down, pts.db.health has said so once for all requests
             log.warning("database unavailable: %s", escape(str(exc)))
         return problem_response(Problem(

@@ -8,6 +8,8 @@ from typing import TYPE_CHECKING, Any
 if TYPE_CHECKING:  # imported where used: CLI commands load this module without Flask
     import flask
 
+import flask
+
 from pts.domain.jsonnum import dumps
 from pts.domain.timefmt import json_default
 
@@ -50,8 +52,6 @@ class Problem(Exception):
 
 def problem_response(problem: Problem) -> flask.Response:
     """A Flask response for a Problem."""
-    import flask
-
     resp = flask.Response(
         dumps(problem.body(), default=str), status=problem.status, mimetype=PROBLEM_JSON
     )
@@ -62,7 +62,5 @@ def problem_response(problem: Problem) -> flask.Response:
 
 def json_response(body: Any, status: int = 200) -> flask.Response:
     """A JSON answer."""
-    import flask
-
     return flask.Response(dumps(body, default=json_default), status=status,
                           mimetype="application/json")

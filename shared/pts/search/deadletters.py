@@ -10,6 +10,7 @@ from pts.search.events import CURSOR, LIMIT
 from pts.search.keyset import Page, where_sql
 from pts.search.params import Param, parse_query
 from pts.search.routes import Context
+from pts.usecases.deadletter_care import reason, state
 
 FIELDS = {
     "id": s.INT, "received_at": s.TIME, "event_source": s.TEXT, "event_id": s.TEXT,
@@ -69,8 +70,6 @@ def list_deadletters(ctx: Context) -> dict[str, Any]:
 
 
 def _item(row: dict) -> dict:
-    from pts.usecases.deadletter_care import reason, state
-
     out = times(row, "received_at", "redriven_at", "discarded_at", "last_failed_at")
     out["reason"] = reason(row["error_data"])
     out["state"] = state(row)

@@ -11,6 +11,7 @@ import flask
 
 from pts.auth import READ, authorize
 from pts.config import Settings, get_settings
+from pts.db.secrets import search_cursor_secret
 from pts.http.problem import Problem, json_response
 from pts.search.params import Param, bad_request
 
@@ -30,8 +31,6 @@ class Context:
     @property
     def cursor_secret(self) -> str:
         """The key that seals this installation's cursors."""
-        from pts.db.secrets import search_cursor_secret
-
         return search_cursor_secret(self.settings)
 
 
