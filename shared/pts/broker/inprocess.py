@@ -17,6 +17,7 @@ import logging
 from pts.broker import deliver, queue, triggers
 from pts.config import Settings
 from pts.eventing.http import Response
+from pts.http.errors import as_problem
 from pts.projections.delivery import apply_events
 from pts.projections.registry import PROJECTIONS
 
@@ -53,7 +54,7 @@ def apply_batch(pool, handler: str, batch: list[queue.Delivery], settings: Setti
         return
     refused = [(d, p) for d, p in zip(batch, problems, strict=True) if p is not None]
     log.info("delivered %d events to %s in one batch", len(batch) - len(refused), handler)
-    for d, p in refused:
+    for d, p in ((d, as_problem(r)) for d, r in refused):
         body = json.dumps({"title": p.title, "status": p.status, "detail": p.detail}).encode()
         deliver.settle(pool, d, where, Response(p.status, PROBLEM, body), f"HTTP {p.status}",
                        settings)

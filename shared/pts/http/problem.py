@@ -3,10 +3,7 @@
 from __future__ import annotations
 
 from http import HTTPStatus
-from typing import TYPE_CHECKING, Any
-
-if TYPE_CHECKING:  # imported where used: CLI commands load this module without Flask
-    import flask
+from typing import Any
 
 import flask
 

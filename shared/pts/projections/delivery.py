@@ -21,6 +21,7 @@ import psycopg
 from pts.auth.broker import require_broker
 from pts.config import get_settings
 from pts.db.pool import get_pool
+from pts.domain.errors import Invalid
 from pts.http.decode import BATCH, STRUCTURED, decode_request, media_type
 from pts.http.guard import read_body, require_method
 from pts.http.observe import note_events
@@ -49,27 +50,27 @@ def _events(request: flask.Request, limit: int) -> list[dict]:
     return raws
 
 
-def _verify(projection: Projection, raw: dict, fact: Fact | None) -> Problem | None:
+def _verify(projection: Projection, raw: dict, fact: Fact | None) -> Invalid | None:
     """Why the stored event cannot be applied as delivered, or None."""
     if fact is None:
-        return Problem(422, "no event with this source and id is in the log",
+        return Invalid("no event with this source and id is in the log",
                        errors=[{"field": "id", "message": "not in the log"}])
     if raw.get("type") not in (None, fact.type):
-        return Problem(422, f"the log holds this event as {fact.type}, not {raw['type']}",
+        return Invalid(f"the log holds this event as {fact.type}, not {raw['type']}",
                        errors=[{"field": "type", "message": "differs from the log"}])
     seq = raw.get("ptsseq")
     if seq is not None and str(seq) != str(fact.seq):
-        return Problem(422, f"the log holds this event at seq {fact.seq}, not {seq}",
+        return Invalid(f"the log holds this event at seq {fact.seq}, not {seq}",
                        errors=[{"field": "ptsseq", "message": "differs from the log"}])
     try:
         check(projection, fact)
     except NotAccepted as exc:
-        return Problem(422, exc.detail, errors=[{"field": exc.field, "message": exc.detail}])
+        return Invalid(exc.detail, errors=[{"field": exc.field, "message": exc.detail}])
     return None
 
 
 def apply_events(conn: psycopg.Connection, projection: Projection,
-                 raws: list[dict]) -> tuple[list[Problem | None], list[Fact]]:
+                 raws: list[dict]) -> tuple[list[Invalid | None], list[Fact]]:
     """In the caller's transaction: read the delivered events' stored copies in one
     statement, apply every acceptable one in one go. Returns the problem of each event
     (None: applied or a repeat) and the facts that were new."""
@@ -95,7 +96,7 @@ def apply_delivered_batch(pool, projection: Projection, raws: list[dict]) -> lis
         if len(raws) == 1 and refused:
             raise refused[0][1]
         if refused:
-            raise Problem(422, f"{len(refused)} of {len(raws)} events cannot be applied; "
+            raise Invalid(f"{len(refused)} of {len(raws)} events cannot be applied; "
                           "nothing was applied",
                           errors=[{"index": i, **e} for i, p in refused for e in (p.errors or [])])
         return new

@@ -12,6 +12,7 @@ import flask
 from pts.config import Settings, get_settings
 from pts.db.pool import get_pool
 from pts.domain.envelope import Envelope, validate_event
+from pts.domain.errors import Invalid, NotFound
 from pts.http.decode import is_json_media, media_type, parse_json
 from pts.http.guard import read_body, require_method
 from pts.http.limits import check_event_data
@@ -80,7 +81,7 @@ def original(adapted: Adapted, source: str, body: bytes, payload: dict,
     check_event_data([raw], settings)
     result = validate_event(raw, foreign_types=(adapted.type,))
     if not isinstance(result, Envelope):
-        raise Problem(422, "the delivery cannot be stored as an event",
+        raise Invalid("the delivery cannot be stored as an event",
                       errors=[{"field": e.field, "message": e.message} for e in result])
     return result
 
@@ -104,7 +105,7 @@ def receive(name: str, headers: dict[str, str], body: bytes, settings: Settings,
     pool = get_pool(settings)
     creds = store.lookup(pool, name)
     if creds is None:
-        raise Problem(404, f"no webhook integration named {name!r} (pts webhook list)")
+        raise NotFound(f"no webhook integration named {name!r} (pts webhook list)")
     authenticate(creds, headers, body, remote)
     integration = creds.integration
     payload = decode(headers, body, integration.kind, settings)
