@@ -3,6 +3,9 @@
 from __future__ import annotations
 
 import hashlib
+import random
+from datetime import datetime
+from typing import Protocol
 
 SOURCE = "/pts/demo"
 ENVIRONMENTS = ("dev", "staging", "prod")
@@ -21,3 +24,12 @@ SERVICES = {
 def sha(*parts: object, length: int = 40) -> str:
     """A stable hex digest of parts: commits, digests and ids that never change."""
     return hashlib.sha256("/".join(map(str, parts)).encode()).hexdigest()[:length]
+
+
+class Timeline(Protocol):
+    """Where a release writes its events (pts.demo.world.World), and its random source."""
+
+    rng: random.Random
+
+    def emit(self, at: datetime, type_: str, key: str, data: dict,
+             subject: str | None = None) -> None: ...
