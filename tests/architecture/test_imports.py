@@ -106,3 +106,20 @@ def test_each_entry_point_is_one_thin_call(main):
     (entry,) = [n for n in ast.parse(source).body if isinstance(n, ast.FunctionDef)]
     assert len(entry.body) == 1 and isinstance(entry.body[0], ast.Return)
     assert isinstance(entry.body[0].value, ast.Call)
+
+
+# Settings come from pts.config (built once per process, passed on); these read the
+# environment themselves, and pts.cli sets it for the workers it starts.
+READS_ENVIRONMENT = {
+    "logs.py": "PTS_LOG_FORMAT: logging starts before the settings, to report their errors",
+    "runtime/metrics.py": "PROMETHEUS_MULTIPROC_DIR: prometheus_client's own variable",
+    "backup.py": "hands pg_dump and pg_restore the environment, minus PG* variables",
+}
+
+
+def test_only_config_reads_the_environment():
+    found = sorted(str(p.relative_to(PACKAGE)) for p in PACKAGE.rglob("*.py")
+                   if ("os.environ" in (text := p.read_text(encoding="utf-8"))
+                       or "getenv(" in text)
+                   and p.relative_to(PACKAGE).parts[0] not in ("config.py", "cli"))
+    assert found == sorted(READS_ENVIRONMENT)

@@ -6,7 +6,7 @@ import base64
 import logging
 
 from pts.broker import policy, queue, triggers
-from pts.config import Settings, get_settings
+from pts.config import Settings
 from pts.domain.envelope import validate_attributes
 from pts.eventing.cloudevent import is_cloudevent, to_binary
 from pts.eventing.http import Response, Sender, TransportError
@@ -76,7 +76,7 @@ def settle(pool, d: queue.Delivery, url: str | None, resp: Response | None, erro
     lettered or failed); returns the new status."""
     status = None if resp is None else resp.status
     if resp is not None and not error:  # delivered: attempt() had an answer
-        reply = _reply(resp)
+        reply = _reply(resp, settings)
         # DEBUG: the handler's own request line already says it (one line per request).
         log.debug("delivered %s %s to %s: HTTP %s (attempt %d)", escape(d.event.get("type")),
                   escape(d.event.get("id")), escape(url), status, d.attempts)
@@ -107,12 +107,12 @@ def settle(pool, d: queue.Delivery, url: str | None, resp: Response | None, erro
         return "dead_lettered" if dead else "failed"
 
 
-def _reply(resp: Response | None) -> dict | None:
+def _reply(resp: Response | None, settings: Settings) -> dict | None:
     """A CloudEvent reply in the answer, as an event dict; None when the body is empty."""
     if resp is None or not resp.body:
         return None
     try:
-        raws = decode_request(resp.headers, resp.body, get_settings())
+        raws = decode_request(resp.headers, resp.body, settings)
     except Exception:  # noqa: BLE001 - a malformed reply is dropped, not a failed delivery
         raws = []
     if len(raws) != 1 or not isinstance(raws[0], dict) or validate_attributes(raws[0])[1]:

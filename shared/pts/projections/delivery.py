@@ -19,7 +19,7 @@ import flask
 import psycopg
 
 from pts.auth.broker import require_broker
-from pts.config import get_settings
+from pts.config import Settings, get_settings
 from pts.db.pool import get_pool
 from pts.domain.errors import Invalid
 from pts.http.decode import BATCH, STRUCTURED, decode_request, media_type
@@ -31,13 +31,13 @@ from pts.projections.facts import Fact, load_pairs
 from pts.projections.registry import PROJECTIONS
 
 
-def _events(request: flask.Request, limit: int) -> list[dict]:
+def _events(request: flask.Request, settings: Settings) -> list[dict]:
     binary = request.headers.get("ce-specversion") is not None
     kind = media_type(request.content_type)
     if not binary and kind not in (STRUCTURED, BATCH):
         raise Problem(415, "send CloudEvents: binary mode (ce-* headers), structured mode "
                       f"({STRUCTURED}) or a batch ({BATCH})")
-    raws = decode_request(request.headers, read_body(request, limit), get_settings())
+    raws = decode_request(request.headers, read_body(request, settings.max_body_bytes), settings)
     note_events(request, raws)
     if not raws:
         raise Problem(400, "the batch holds no event")
@@ -107,6 +107,6 @@ def handle(request: flask.Request, name: str) -> flask.Response:
     require_method(request, "POST")
     settings = get_settings()
     require_broker(request, settings, function=name)
-    raws = _events(request, settings.max_body_bytes)
+    raws = _events(request, settings)
     apply_delivered_batch(get_pool(settings), PROJECTIONS[name], raws)
     return flask.Response(status=204)
