@@ -22,7 +22,7 @@ BASELINE = '''
 import functions_framework
 from pts.config import get_settings
 from pts.db.pool import get_pool
-from pts.http.decode import decode_request
+from pts.usecases.plain import decode_request
 from pts.http.guard import guarded, read_body, require_method
 from pts.http.problem import json_response
 from pts.usecases import ingest as ingest_service

@@ -16,10 +16,10 @@ import statistics
 import time
 
 from pts.config import get_settings
-from pts.http.decode import decode_request
 from pts.usecases import mapped
 from pts.usecases.cdevents import derive
 from pts.usecases.ingest import Accepted, validate_all
+from pts.usecases.plain import decode_request
 
 OCI = "pkg:oci/api@sha256%3A" + "a" * 64 + "?repository_url=registry.local/team/api&tag=1.4.2"
 

@@ -18,11 +18,11 @@ from pathlib import Path
 
 import psycopg
 
-from pts.db.eventlog import append
 from pts.db.migrate import upgrade
 from pts.db.pool import get_pool
 from pts.db.urls import to_conninfo, with_database
 from pts.domain.envelope import validate_event
+from pts.eventlog import append
 from pts.usecases.ingest import ingest
 
 

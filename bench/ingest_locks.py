@@ -21,7 +21,7 @@ from unittest import mock
 
 import psycopg
 
-from pts.db import eventlog as event_log
+from pts import eventlog as event_log
 from pts.db.migrate import upgrade
 from pts.db.pool import get_pool
 from pts.db.urls import to_conninfo, with_database

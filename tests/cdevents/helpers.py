@@ -10,6 +10,8 @@ from pathlib import Path
 from psycopg.rows import dict_row
 
 from pts import routing
+from pts.cloudevents.encode import to_binary
+from pts.cloudevents.event import to_json
 from tests.conftest import CONFORMANCE, conformance_dir, function_client
 
 
@@ -40,10 +42,10 @@ def unique(event: dict, stem: str) -> dict:
 def binary(event: dict) -> tuple[dict, bytes]:
     """A CDEvent as a binary-mode CloudEvent, as its CloudEvents binding prescribes."""
     ctx = event["context"]
-    headers = {"ce-specversion": "1.0", "ce-id": ctx["id"], "ce-source": ctx["source"],
-               "ce-type": ctx["type"], "ce-time": ctx.get("timestamp"),
-               "ce-subject": event["subject"].get("id"), "Content-Type": "application/json"}
-    return {k: v for k, v in headers.items() if v is not None}, json.dumps(event).encode()
+    return to_binary({"specversion": "1.0", "id": ctx["id"], "source": ctx["source"],
+                      "type": ctx["type"], "time": ctx.get("timestamp"),
+                      "subject": event["subject"].get("id"),
+                      "datacontenttype": "application/json", "data": event})
 
 
 def structured(event: dict) -> dict:
@@ -56,16 +58,14 @@ def deliver_log(sql, after: int = 0) -> int:
     """POST every logged event after seq `after` to each handler that takes its type (binary
     mode, as the broker does); every answer must be 204. Returns the last seq."""
     with sql.cursor(row_factory=dict_row) as cur:
-        rows = cur.execute("SELECT seq, source, id, type FROM platform_events WHERE seq > %s "
-                           "ORDER BY seq", (after,)).fetchall()
+        rows = cur.execute("SELECT * FROM platform_events WHERE seq > %s ORDER BY seq",
+                           (after,)).fetchall()
     clients = {}
     for row in rows:
         for handler in routing.subscribers(row["type"]):
             client = clients.setdefault(handler, function_client(handler))
-            headers = {"ce-specversion": "1.0", "ce-id": row["id"], "ce-source": row["source"],
-                       "ce-type": row["type"], "ce-ptsseq": str(row["seq"]),
-                       "Content-Type": "application/json"}
-            resp = client.post("/", headers=headers, data=b"{}")
+            headers, body = to_binary({**to_json(row), "ptsseq": row["seq"]})
+            resp = client.post("/", headers=headers, data=body)
             assert resp.status_code == 204, (handler, row, resp.get_data(as_text=True))
         after = row["seq"]
     return after

@@ -2,6 +2,8 @@
 
 from __future__ import annotations
 
+from pts.cloudevents.encode import to_binary
+
 
 def deployment(i: int = 1, **data) -> dict:
     """A plain-JSON deployment.started event."""
@@ -10,8 +12,8 @@ def deployment(i: int = 1, **data) -> dict:
 
 
 def ce_headers(i: int = 1, type_: str = "dev.pts.deployment.started", **extra) -> dict:
-    """Binary-mode headers of a test CloudEvent."""
-    return {"ce-specversion": "1.0", "ce-id": f"e-{i}", "ce-source": "/test",
-            "ce-type": type_, "Content-Type": "application/json",
-            **{f"ce-{k}": v for k, v in extra.items()}}
+    """Binary-mode headers of a test CloudEvent (with JSON data), written by the codec."""
+    headers, _ = to_binary({"specversion": "1.0", "id": f"e-{i}", "source": "/test",
+                            "type": type_, "datacontenttype": "application/json", **extra})
+    return headers
 

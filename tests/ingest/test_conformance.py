@@ -14,7 +14,7 @@ from datetime import UTC, datetime
 import pytest
 import yaml
 
-from pts.http.decode import encode_header_value
+from pts.cloudevents.percent import encode as encode_header_value
 from tests.ingest.helpers import count, stored_events
 from tests.support.env import conformance_dir
 

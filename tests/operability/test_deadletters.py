@@ -8,18 +8,19 @@ import json
 import pytest
 
 from pts.cli import main
+from pts.cloudevents.encode import to_binary
 from tests.conftest import function_client
 
 from .helpers import deployment, wait_for
 
 
 def _dead_letter(i: int, answer: bytes = b"boom: image unknown", code: str = "422") -> int:
-    headers = {"ce-specversion": "1.0", "ce-id": f"e-{i}", "ce-source": "/test",
-               "ce-type": "dev.pts.deployment.started", "Content-Type": "application/json",
-               "ce-knativeerrordest": "http://h/function/deployments",
-               "ce-knativeerrorcode": code, "ce-ptstrigger": "deployments",
-               "ce-knativeerrordata": base64.b64encode(answer).decode()}
-    resp = function_client("deadletter").post("/", headers=headers, data=b'{"n": 1}')
+    headers, body = to_binary({
+        "specversion": "1.0", "id": f"e-{i}", "source": "/test",
+        "type": "dev.pts.deployment.started", "data": {"n": 1},
+        "knativeerrordest": "http://h/function/deployments", "knativeerrorcode": code,
+        "ptstrigger": "deployments", "knativeerrordata": base64.b64encode(answer).decode()})
+    resp = function_client("deadletter").post("/", headers=headers, data=body)
     assert resp.status_code == 204
 
 

@@ -2,7 +2,7 @@
 
 import json
 
-from pts.http.decode import BATCH
+from pts.cloudevents.modes import BATCH
 from tests.support.env import function_client
 
 from .helpers import event, log, one, rows

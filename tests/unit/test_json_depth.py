@@ -1,6 +1,6 @@
 import pytest
 
-from pts.http.decode import _depth
+from pts.http.jsonbody import _depth
 
 
 @pytest.mark.parametrize("text, depth", [

@@ -6,11 +6,11 @@ import base64
 import logging
 
 from pts.broker import policy, queue, triggers
+from pts.cloudevents.decode import decode_checked
+from pts.cloudevents.encode import to_binary
+from pts.cloudevents.modes import is_cloudevent
 from pts.config import Settings
-from pts.domain.envelope import validate_attributes
-from pts.eventing.cloudevent import is_cloudevent, to_binary
 from pts.eventing.http import Response, Sender, TransportError
-from pts.http.decode import decode_request
 from pts.logsafe import escape
 
 log = logging.getLogger(__name__)
@@ -112,10 +112,10 @@ def _reply(resp: Response | None, settings: Settings) -> dict | None:
     if resp is None or not resp.body:
         return None
     try:
-        raws = decode_request(resp.headers, resp.body, settings)
+        events = decode_checked(resp.headers, resp.body, settings)
     except Exception:  # noqa: BLE001 - a malformed reply is dropped, not a failed delivery
-        raws = []
-    if len(raws) != 1 or not isinstance(raws[0], dict) or validate_attributes(raws[0])[1]:
+        events = []
+    if len(events) != 1:
         log.warning("dropping a reply that is not one valid CloudEvent")
         return None
-    return {k: v for k, v in raws[0].items() if v is not None}
+    return events[0]

@@ -9,6 +9,7 @@ from __future__ import annotations
 import psycopg
 
 from pts.broker.ingress import accept, enqueue_events
+from pts.cloudevents.event import to_json
 from pts.config import Settings
 from pts.eventing.emit import Outcome, outgoing
 
@@ -23,7 +24,7 @@ def record_local(conn: psycopg.Connection, stored: list, settings: Settings) -> 
     if not stored:
         return
     # No NOTIFY when this process runs a dispatcher: ingest wakes it after the commit.
-    enqueue_events(conn, [outgoing(s.envelope.canonical(), s.seq, settings) for s in stored],
+    enqueue_events(conn, [outgoing(to_json(s.envelope), s.seq, settings) for s in stored],
                    settings, notify=not settings.broker_dispatch)
     conn.execute(RECORD_EMITTED, ([s.seq for s in stored],))
 

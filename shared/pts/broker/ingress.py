@@ -15,39 +15,16 @@ import flask
 from pts.auth import ADMIN, authorize
 from pts.auth.broker import sent_by_broker
 from pts.broker import queue, triggers
+from pts.cloudevents.decode import decode_checked
 from pts.config import get_settings
 from pts.db.pool import get_pool
-from pts.domain.envelope import validate_attributes
-from pts.http.decode import BATCH, STRUCTURED, decode_request, media_type
 from pts.http.errors import install
 from pts.http.guard import guarded, read_body, require_method
-from pts.http.limits import check_event_data
 from pts.http.observe import note_events
-from pts.http.problem import Problem, json_response
+from pts.http.problem import json_response
 from pts.logsafe import escape
 
 log = logging.getLogger(__name__)
-
-
-def decode_cloudevents(headers, body: bytes, settings) -> list[dict]:
-    """The CloudEvents of a request, each checked against the CloudEvents attributes."""
-    lower = {k.lower(): v for k, v in headers.items()}
-    if "ce-specversion" not in lower and media_type(lower.get("content-type")) not in (
-            STRUCTURED, BATCH):
-        raise Problem(400, "not a CloudEvent: send binary mode (ce-* headers), "
-                      f"{STRUCTURED} or {BATCH}")
-    raws = decode_request(headers, body, settings)
-    check_event_data(raws, settings)  # what PostgreSQL cannot store is refused, not a 500
-    errors = []
-    for index, raw in enumerate(raws):
-        if not isinstance(raw, dict):
-            errors.append({"index": index, "field": "", "message": "an event is a JSON object"})
-            continue
-        for e in validate_attributes(raw)[1]:
-            errors.append({"index": index, "field": e.field, "message": e.message})
-    if errors:
-        raise Problem(400, "invalid CloudEvents; nothing was queued", errors=errors)
-    return [{k: v for k, v in raw.items() if v is not None} for raw in raws]
 
 
 def enqueue_events(conn, events: list[dict], settings, *, notify: bool = True) -> int:
@@ -83,7 +60,7 @@ def broker(request: flask.Request) -> flask.Response:
     settings = get_settings()
     _authorize(request, settings)
     body = read_body(request, settings.max_body_bytes)
-    events = decode_cloudevents(request.headers, body, settings)
+    events = decode_checked(request.headers, body, settings)
     note_events(request, events)
     deliveries = accept(get_pool(settings), events, settings)
     return json_response({"accepted": len(events), "deliveries": deliveries}, status=202)

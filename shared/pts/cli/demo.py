@@ -14,6 +14,7 @@ import urllib.request
 from datetime import UTC, datetime, timedelta
 
 from pts.cli.commands import CommandError, add_database_options, settings_from
+from pts.cloudevents.encode import to_batch
 
 
 def register(sub) -> None:
@@ -75,10 +76,9 @@ def end_time(raw: str | None) -> datetime:
 
 def post(url: str, token: str, events: list[dict]) -> dict:
     """POST one batch; the ingest answer, or CommandError with the problem's detail."""
-    req = urllib.request.Request(
-        url, data=json.dumps(events).encode(), method="POST",
-        headers={"Content-Type": "application/cloudevents-batch+json",
-                 "Authorization": f"Bearer {token}"})
+    headers, body = to_batch(events)
+    req = urllib.request.Request(url, data=body, method="POST",
+                                 headers={**headers, "Authorization": f"Bearer {token}"})
     try:
         with urllib.request.urlopen(req, timeout=60) as resp:
             return json.loads(resp.read())

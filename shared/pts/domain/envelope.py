@@ -8,7 +8,6 @@ from __future__ import annotations
 
 import base64
 import binascii
-import hashlib
 import re
 from dataclasses import dataclass, field
 from datetime import datetime
@@ -17,8 +16,7 @@ from typing import Any
 from pydantic import ValidationError
 
 from pts.domain import catalog
-from pts.domain.jsonnum import dumps
-from pts.domain.timefmt import format_rfc3339, parse_rfc3339
+from pts.domain.timefmt import parse_rfc3339
 
 CORE = ("id", "source", "type", "specversion", "subject", "time", "datacontenttype", "dataschema")
 _EXTENSION_NAME = re.compile(r"^[a-z0-9]{1,64}$")
@@ -45,7 +43,8 @@ class FieldError:
 
 @dataclass(frozen=True)
 class Envelope:
-    """A valid event, ready to be stored."""
+    """A valid event, ready to be stored (its CloudEvents JSON form and content hash:
+    pts.cloudevents.event)."""
 
     id: str
     source: str
@@ -66,27 +65,6 @@ class Envelope:
     @property
     def environment(self) -> str | None:
         return _str_field(self.data, "environment")
-
-    def canonical(self) -> dict[str, Any]:
-        """The event as a JSON object in CloudEvents' JSON format, time in UTC."""
-        out: dict[str, Any] = {"specversion": self.specversion, "id": self.id,
-                               "source": self.source, "type": self.type}
-        for name in ("subject", "datacontenttype", "dataschema"):
-            if getattr(self, name) is not None:
-                out[name] = getattr(self, name)
-        if self.time is not None:
-            out["time"] = format_rfc3339(self.time)
-        out.update(self.extensions)
-        if self.data_base64 is not None:
-            out["data_base64"] = self.data_base64
-        elif self.data is not None:
-            out["data"] = self.data
-        return out
-
-    def content_hash(self) -> str:
-        """What makes two posts of the same (source, id) the same event."""
-        text = dumps(self.canonical(), sort_keys=True, separators=(",", ":"))
-        return hashlib.sha256(text.encode()).hexdigest()
 
 
 def _str_field(data: Any, name: str) -> str | None:

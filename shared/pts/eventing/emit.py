@@ -15,9 +15,10 @@ from typing import Any
 import psycopg
 
 from pts import routing
+from pts.cloudevents.encode import to_binary
+from pts.cloudevents.event import to_json
 from pts.config import Settings
 from pts.db.health import any_down
-from pts.eventing.cloudevent import to_binary
 from pts.eventing.http import Sender, TransportError
 from pts.logsafe import escape
 
@@ -144,7 +145,7 @@ def emit_stored(pool, settings: Settings, stored: list) -> None:
     if not stored or not configured(settings):
         return  # pending in the outbox until a sink is configured and the relay runs
     try:
-        outcomes = send(((s.seq, s.envelope.canonical()) for s in stored), settings)
+        outcomes = send(((s.seq, to_json(s.envelope)) for s in stored), settings)
         failed = [o for o in outcomes if not o.ok]
         if failed:
             log.warning("emission of %d of %d events failed: %s", len(failed), len(outcomes),

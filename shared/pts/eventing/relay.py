@@ -12,9 +12,9 @@ from dataclasses import dataclass
 
 from psycopg.rows import dict_row
 
+from pts.cloudevents.event import to_json
 from pts.config import Settings
 from pts.eventing import emit
-from pts.eventing.cloudevent import from_row
 
 log = logging.getLogger(__name__)
 
@@ -58,7 +58,7 @@ def relay_once(pool, settings: Settings, *, budget: float = 30.0,
                                            "limit": settings.relay_batch}).fetchall()
             if not rows:
                 break
-            outcomes = emit.send(((r["seq"], from_row(r)) for r in rows), settings, local)
+            outcomes = emit.send(((r["seq"], to_json(r)) for r in rows), settings, local)
             emit.save(conn, outcomes)
         result.batches += 1
         ok = sum(o.ok for o in outcomes)

@@ -1,5 +1,6 @@
 """Limits on what a request may carry, beyond body size, batch length and JSON depth
-(pts.http.decode): header count and size; string length and depth of event data."""
+(pts.http.jsonbody, pts.cloudevents.decode): header count and size; string length and
+depth of event data."""
 
 from __future__ import annotations
 

@@ -19,10 +19,10 @@ import flask
 import psycopg
 
 from pts.auth.broker import require_broker
+from pts.cloudevents.decode import decode_events
 from pts.config import Settings, get_settings
 from pts.db.pool import get_pool
 from pts.domain.errors import Invalid
-from pts.http.decode import BATCH, STRUCTURED, decode_request, media_type
 from pts.http.guard import read_body, require_method
 from pts.http.observe import note_events
 from pts.http.problem import Problem
@@ -32,12 +32,8 @@ from pts.projections.registry import PROJECTIONS
 
 
 def _events(request: flask.Request, settings: Settings) -> list[dict]:
-    binary = request.headers.get("ce-specversion") is not None
-    kind = media_type(request.content_type)
-    if not binary and kind not in (STRUCTURED, BATCH):
-        raise Problem(415, "send CloudEvents: binary mode (ce-* headers), structured mode "
-                      f"({STRUCTURED}) or a batch ({BATCH})")
-    raws = decode_request(request.headers, read_body(request, settings.max_body_bytes), settings)
+    raws = decode_events(request.headers, read_body(request, settings.max_body_bytes), settings,
+                         refuse=415)
     note_events(request, raws)
     if not raws:
         raise Problem(400, "the batch holds no event")

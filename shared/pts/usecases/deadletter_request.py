@@ -6,7 +6,7 @@ from __future__ import annotations
 import flask
 
 from pts.auth import require_broker
-from pts.broker.ingress import decode_cloudevents
+from pts.cloudevents.decode import decode_checked
 from pts.config import get_settings
 from pts.db.pool import get_pool
 from pts.http.guard import read_body, require_method
@@ -20,7 +20,7 @@ def handle(request: flask.Request) -> flask.Response:
     settings = get_settings()
     require_broker(request, settings, function="deadletter")
     body = read_body(request, settings.max_body_bytes)
-    events = decode_cloudevents(request.headers, body, settings)
+    events = decode_checked(request.headers, body, settings)
     note_events(request, events)
     with get_pool(settings).connection() as conn, conn.transaction():
         for event in events:

@@ -17,9 +17,9 @@ import psycopg
 from psycopg.rows import dict_row
 
 from pts.broker import queue, triggers
+from pts.cloudevents.encode import to_binary
 from pts.config import Settings
 from pts.domain.jsonnum import dumps
-from pts.eventing.cloudevent import to_binary
 from pts.eventing.http import Sender, TransportError
 
 log = logging.getLogger(__name__)

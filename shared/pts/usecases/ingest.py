@@ -7,8 +7,9 @@ from dataclasses import dataclass
 
 import psycopg
 
+from pts import eventlog as event_log
+from pts.cloudevents.event import content_hash
 from pts.config import Settings
-from pts.db import eventlog as event_log
 from pts.domain.envelope import Envelope, FieldError, validate_event
 from pts.domain.errors import Conflict, Invalid, Malformed
 
@@ -68,10 +69,10 @@ def _unique(envelopes: list[Envelope]) -> list[Envelope]:
     for index, env in enumerate(envelopes):
         key = (env.source, env.id)
         first = seen.setdefault(key, env)
-        if first is not env and first.content_hash() != env.content_hash():
+        if first is not env and content_hash(first) != content_hash(env):
             raise Conflict(f"events share source {env.source!r} and id {env.id!r} but "
                            "differ", errors=[{"index": index, "field": "id",
-                                              "message": "same (source, id), other content"}])
+                                             "message": "same (source, id), other content"}])
     return list(seen.values())
 
 
@@ -87,7 +88,7 @@ def _store(pool, envelopes: list[Envelope], unique: list[Envelope],
         appended = event_log.append(conn, unique)
         conflicts = [
             (i, e) for i, e in enumerate(envelopes)
-            if appended[(e.source, e.id)].content_hash != e.content_hash()
+            if appended[(e.source, e.id)].content_hash != content_hash(e)
         ]
         if conflicts:
             raise Conflict(

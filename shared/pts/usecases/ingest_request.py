@@ -7,7 +7,6 @@ import flask
 from pts.auth import INGEST, authorize, check_sources
 from pts.config import get_settings
 from pts.db.pool import get_pool
-from pts.http.decode import decode_request
 from pts.http.guard import read_body, require_method
 from pts.http.limits import check_event_data
 from pts.http.observe import note_events
@@ -16,6 +15,7 @@ from pts.metrics.instruments import count_ingested
 from pts.usecases import ingest as ingest_service
 from pts.usecases import mapped
 from pts.usecases.cdevents import derive
+from pts.usecases.plain import decode_request
 from pts.usecases.wiring import ingest_hooks
 
 

@@ -13,8 +13,8 @@ from pts.config import Settings, get_settings
 from pts.db.pool import get_pool
 from pts.domain.envelope import Envelope, validate_event
 from pts.domain.errors import Invalid, NotFound
-from pts.http.decode import is_json_media, media_type, parse_json
 from pts.http.guard import read_body, require_method
+from pts.http.jsonbody import is_json_media, media_type, parse_json
 from pts.http.limits import check_event_data
 from pts.http.problem import Problem, json_response
 from pts.usecases import ingest as ingest_service

@@ -16,6 +16,7 @@ from dataclasses import dataclass
 
 import psycopg
 
+from pts.cloudevents.event import content_hash
 from pts.domain.envelope import Envelope
 from pts.domain.jsonnum import dumps
 from pts.domain.timefmt import format_rfc3339
@@ -95,7 +96,7 @@ def _row(index: int, env: Envelope) -> dict:
         "time": format_rfc3339(env.time), "datacontenttype": env.datacontenttype,
         "dataschema": env.dataschema, "extensions": env.extensions, "data": env.data,
         "data_base64": env.data_base64, "service": env.service,
-        "environment": env.environment, "content_hash": env.content_hash(),
+        "environment": env.environment, "content_hash": content_hash(env),
     }
 
 

@@ -1,0 +1,40 @@
+"""An event in CloudEvents' JSON format, from a validated Envelope or a stored row: the one
+place that writes it, so that what is hashed, emitted, relayed and delivered agree."""
+
+from __future__ import annotations
+
+import hashlib
+from collections.abc import Mapping
+from typing import Any
+
+from pts.domain.envelope import Envelope
+from pts.domain.jsonnum import dumps
+from pts.domain.timefmt import format_rfc3339
+
+_OPTIONAL = ("subject", "datacontenttype", "dataschema")
+
+
+def to_json(event: Envelope | Mapping[str, Any]) -> dict[str, Any]:
+    """The event as a JSON object in CloudEvents' JSON format, time in UTC. event: an
+    Envelope, or a mapping of the log's columns (a platform_events row)."""
+    e: Mapping[str, Any] = vars(event) if isinstance(event, Envelope) else event
+    out: dict[str, Any] = {"specversion": e["specversion"], "id": e["id"],
+                           "source": e["source"], "type": e["type"]}
+    for name in _OPTIONAL:
+        if e.get(name) is not None:
+            out[name] = e[name]
+    if e.get("time") is not None:
+        out["time"] = format_rfc3339(e["time"])
+    out.update(e.get("extensions") or {})
+    if e.get("data_base64") is not None:
+        out["data_base64"] = e["data_base64"]
+    elif e.get("data") is not None:
+        out["data"] = e["data"]
+    return out
+
+
+def content_hash(event: Envelope) -> str:
+    """What makes two posts of the same (source, id) the same event: the hash of its JSON
+    form, keys sorted (so the spelling of its time, or the order of keys, do not count)."""
+    text = dumps(to_json(event), sort_keys=True, separators=(",", ":"))
+    return hashlib.sha256(text.encode()).hexdigest()
