@@ -3,12 +3,13 @@
 from __future__ import annotations
 
 from http import HTTPStatus
-from typing import Any
-
-import flask
+from typing import TYPE_CHECKING, Any
 
 from pts.domain.jsonnum import dumps
 from pts.domain.timefmt import json_default
+
+if TYPE_CHECKING:
+    import flask
 
 PROBLEM_JSON = "application/problem+json"
 
@@ -49,6 +50,8 @@ class Problem(Exception):
 
 def problem_response(problem: Problem) -> flask.Response:
     """A Flask response for a Problem."""
+    import flask  # on use: the CLI loads this module (through pts.auth, the codec) without Flask
+
     resp = flask.Response(
         dumps(problem.body(), default=str), status=problem.status, mimetype=PROBLEM_JSON
     )
@@ -59,5 +62,7 @@ def problem_response(problem: Problem) -> flask.Response:
 
 def json_response(body: Any, status: int = 200) -> flask.Response:
     """A JSON answer."""
+    import flask
+
     return flask.Response(dumps(body, default=json_default), status=status,
                           mimetype="application/json")
