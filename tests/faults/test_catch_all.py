@@ -7,7 +7,7 @@ import logging
 
 import pytest
 
-from pts.logsafe import escape
+from pts.logs import escape
 from tests.support.env import function_client
 
 pytestmark = pytest.mark.faults

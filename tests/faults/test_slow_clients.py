@@ -123,6 +123,13 @@ def test_a_request_that_does_not_arrive_in_time_gets_408(data):
             s.sendall(body[i:i + 10])
         assert read_all(s, timeout=10).startswith(b"HTTP/1.1 202 ")
         s.close()
+        # What gunicorn cannot parse as HTTP it answers itself: problem+json too, no HTML.
+        s = socket.create_connection(("127.0.0.1", up.port), timeout=5)
+        s.sendall(b"NOT HTTP\r\n\r\n")
+        answer = read_all(s, timeout=10)
+        s.close()
+        assert answer.startswith(b"HTTP/1.1 400 ") and b"application/problem+json" in answer
+        assert answer.split(b"\r\n\r\n", 1)[1].startswith(b'{"type": "about:blank"'), answer
     finally:
         up.stop()
 

@@ -121,7 +121,7 @@ def test_pts_up_with_two_workers_sums_their_counters(up, sql):
     log = server.log.read_text()
     assert "WARNING" not in log, log
     # One line per request: three ingest requests, eighteen handler deliveries.
-    lines = [line for line in log.splitlines() if " pts.request: " in line]
+    lines = [line for line in log.splitlines() if " pts.http.observe: " in line]
     assert sum(" ingest POST / 202 " in line for line in lines) == 3
     assert len(lines) == 3 + 18, lines
 

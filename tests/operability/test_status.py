@@ -6,6 +6,7 @@ import json
 
 from pts.cli import main
 from tests.conftest import function_client
+from tests.support.times import assert_times_are_rfc3339
 
 from .helpers import batch, post_json
 from .test_deadletters import _dead_letter
@@ -30,6 +31,7 @@ def test_pts_status_reports_the_backlog(db_url, sql, monkeypatch, capsys):
     capsys.readouterr()
     assert main(["status", "--json", "--database-url", db_url]) == 0
     doc = json.loads(capsys.readouterr().out)
+    assert_times_are_rfc3339(doc, at_least=2)  # the log's first and last received_at
     assert doc["migration"]["up_to_date"] and doc["migration"]["current"] == doc["migration"][
         "head"]
     assert doc["log"]["events"] == 8 and doc["log"]["bytes"] > 0
@@ -56,6 +58,7 @@ def test_status_over_http_needs_the_admin_scope(db_url, monkeypatch, make_token)
     resp = function_client("admin").get("/api/status")
     assert resp.status_code == 200
     assert resp.get_json()["subscribers"]["images"]["pending"] == 4
+    assert_times_are_rfc3339(resp.get_json(), at_least=2)
     reader = function_client("admin", token=make_token("reader", "read"))
     assert reader.get("/api/status").status_code == 403
     assert function_client("admin", token=None).get("/api/status").status_code == 401

@@ -36,6 +36,7 @@ def test_purl_parts():
     ({"kustomize.toolkit.fluxcd.io/revision": f"main/{SHA}"}, f"main/{SHA}", SHA),
     ({"helm.toolkit.fluxcd.io/Revision": "1.2.3"}, "1.2.3", None),
     ({"summary": "x"}, None, None),
+    ({"chart.revision": 7}, "7", None),  # a number is read as its text, never passed on raw
 ])
 def test_flux_revisions_by_key_suffix(metadata, revision, commit):
     assert revision_of(metadata) == revision

@@ -13,6 +13,7 @@ import pts.webhooks.models  # noqa: F401  (registers the table)
 from pts.cli import main
 from pts.db.migrate import downgrade, upgrade
 from tests.conftest import function_client
+from tests.support.times import assert_times_are_rfc3339
 
 from . import helpers as h
 
@@ -65,6 +66,7 @@ def test_cli_list_and_revoke(capsys, db_url):
     assert len(_run(capsys, db_url, "list")[1].splitlines()) == 1
     _, out, _ = _run(capsys, db_url, "list", "--all", "--json")
     assert json.loads(out)["revoked_at"] is not None
+    assert_times_are_rfc3339(json.loads(out), at_least=2)  # created_at, revoked_at
     assert _run(capsys, db_url, "revoke", "gl")[0] == 2
 
 
@@ -77,6 +79,7 @@ def test_admin_api_matches_the_cli(db_url, make_token, sql):
     assert created["url"] == "/function/webhooks/argo" and created["secret"].startswith("whs_")
     listed = admin.get("/api/webhooks").get_json()["webhooks"]
     assert [w["name"] for w in listed] == ["argo"] and "secret" not in listed[0]
+    assert_times_are_rfc3339([created, listed], at_least=2)
     assert listed[0]["source_prefix"] == "/argocd/prod/"
     assert admin.post("/api/webhooks", json={"name": "argo", "kind": "flux"}).status_code == 409
     bad = admin.post("/api/webhooks", json={"name": "", "kind": "jenkins"})

@@ -3,13 +3,9 @@
 - GET /                    the page (public: it holds no data; it asks for a token)
 - GET /<file>              its script and style
 - GET /api/whoami          the calling token's name and scopes (scope read)
-- GET /api/tokens          live tokens (scope admin)
-- POST /api/tokens         create one: {"name", "scopes", "source_prefix"} (scope admin)
-- DELETE /api/tokens/NAME  revoke one (scope admin)
-- GET /api/webhooks        live webhook integrations (scope admin)
-- POST /api/webhooks       create one: {"name", "kind", "source_prefix"} -> 201 with its
-                           secret, shown once (scope admin)
-- DELETE /api/webhooks/NAME  revoke one (scope admin)
+- GET|POST /api/tokens, DELETE /api/tokens/NAME       tokens (scope admin;
+                                                       pts.admin.credentials)
+- GET|POST /api/webhooks, DELETE /api/webhooks/NAME   webhook integrations (the same)
 - POST /api/deadletters/ID/redrive|discard   dead-letter care (pts.admin.deadletters)
 - GET /api/status          what `pts status` prints, as JSON (scope admin; pts.admin.status)
 """
@@ -20,15 +16,13 @@ from urllib.parse import urlsplit
 
 import flask
 
-from pts.admin import deadletters, static, status
-from pts.auth import ADMIN, READ, authorize, store
-from pts.auth.scopes import parse_scopes
+from pts.admin import credentials, deadletters, static, status
+from pts.auth import ADMIN, READ, authorize
 from pts.config import Settings, get_settings
 from pts.db.pool import get_pool
-from pts.http.guard import read_json_object, require_method
+from pts.http.guard import require_method
 from pts.http.problem import Problem, json_response
 from pts.http.secure import add_security_headers
-from pts.webhooks import admin_api as webhooks_api
 
 FUNCTION = "admin"
 
@@ -69,47 +63,12 @@ def _api(request: flask.Request, route: str, settings: Settings) -> flask.Respon
         who = authorize(request, READ, function=FUNCTION, settings=settings)
         return json_response({"name": who.name, "scopes": list(who.scopes),
                               "source_prefix": who.source_prefix})
-    if route == "tokens":
-        require_method(request, "GET", "POST")
+    if route.partition("/")[0] in credentials.KINDS:
         authorize(request, ADMIN, function=FUNCTION, settings=settings)
-        pool = get_pool(settings)
-        if request.method == "GET":
-            return json_response({"tokens": [r.as_json() for r in store.list_tokens(pool)]})
-        return _create(request, pool, settings)
-    if route == "webhooks" or route.startswith("webhooks/"):
-        authorize(request, ADMIN, function=FUNCTION, settings=settings)
-        return webhooks_api.handle(request, route, get_pool(settings))
-    if route.startswith("tokens/"):
-        require_method(request, "DELETE")
-        authorize(request, ADMIN, function=FUNCTION, settings=settings)
-        record = store.revoke(get_pool(settings), route[len("tokens/"):])
-        if record is None:
-            raise Problem(404, "no live token of that name")
-        return flask.Response(status=204)
+        return credentials.handle(request, route, get_pool(settings))
     if route.startswith("deadletters/"):
         return deadletters.handle(request, route, settings)
     if route == "status":
         return status.handle(request, settings)
     raise Problem(404, "no such API route")
 
-
-def _create(request: flask.Request, pool, settings: Settings) -> flask.Response:
-    doc = read_json_object(request)
-    name, prefix = doc.get("name"), doc.get("source_prefix")
-    errors = []
-    scopes: list[str] = []
-    if not isinstance(name, str) or not name.strip() or len(name) > 200:
-        errors.append({"field": "name", "message": "a non-empty string of at most 200"})
-    if prefix is not None and (not isinstance(prefix, str) or len(prefix) > 4096):
-        errors.append({"field": "source_prefix", "message": "a string"})
-    try:
-        scopes = parse_scopes([s for s in doc.get("scopes") or [] if isinstance(s, str)])
-    except (ValueError, TypeError) as exc:
-        errors.append({"field": "scopes", "message": str(exc)})
-    if errors or not isinstance(name, str):  # a name that is no string is one of errors
-        raise Problem(422, "the token cannot be created", errors=errors)
-    try:
-        token, record = store.create(pool, name, scopes, prefix or None)
-    except store.NameTaken as exc:
-        raise Problem(409, str(exc)) from None
-    return json_response({"token": token, **record.as_json()}, status=201)

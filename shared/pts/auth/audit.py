@@ -12,7 +12,7 @@ import threading
 import time
 from collections import Counter
 
-from pts.logsafe import escape
+from pts.logs import escape
 
 log = logging.getLogger(__name__)
 

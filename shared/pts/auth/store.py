@@ -2,12 +2,14 @@
 
 from __future__ import annotations
 
-from dataclasses import dataclass
+from dataclasses import asdict, dataclass
 from datetime import datetime
 
-import psycopg
-
+from pts.auth.named import NamedTable, NameTaken
 from pts.auth.tokens import hash_token, new_token
+
+__all__ = ["NameTaken", "TokenRecord", "create", "list_tokens", "lookup", "register_admin",
+           "revoke"]
 
 ADMIN_TOKEN_NAME = "PTS_ADMIN_TOKEN"
 _COLUMNS = "id, name, scopes, source_prefix, created_at, last_used_at, last_used_by, revoked_at"
@@ -38,34 +40,23 @@ class TokenRecord:
     revoked_at: datetime | None
 
     def as_json(self) -> dict:
-        return {"id": self.id, "name": self.name, "scopes": list(self.scopes),
-                "source_prefix": self.source_prefix, "created_at": self.created_at,
-                "last_used_at": self.last_used_at, "last_used_by": self.last_used_by,
-                "revoked_at": self.revoked_at}
+        return {**asdict(self), "scopes": list(self.scopes)}
 
 
 def _record(row) -> TokenRecord:
     return TokenRecord(row[0], row[1], tuple(row[2]), *row[3:8])
 
 
-class NameTaken(Exception):
-    """A live token already has this name."""
+TABLE = NamedTable("api_tokens", _COLUMNS, _record, "token")
 
 
 def create(pool, name: str, scopes: list[str], source_prefix: str | None = None,
            token: str | None = None) -> tuple[str, TokenRecord]:
-    """A new token (or the given one) stored by hash; returns the token and its record."""
+    """A new token (or the given one) stored by hash; returns the token and its record.
+    NameTaken when a live token has the name."""
     token = token or new_token()
-    try:
-        with pool.connection() as conn:
-            row = conn.execute(
-                f"INSERT INTO api_tokens (name, token_hash, scopes, source_prefix) "
-                f"VALUES (%s, %s, %s, %s) RETURNING {_COLUMNS}",
-                (name, hash_token(token), scopes, source_prefix),
-            ).fetchone()
-    except psycopg.errors.UniqueViolation:
-        raise NameTaken(f"a live token is already named {name!r}") from None
-    return token, _record(row)
+    return token, TABLE.insert(pool, name, {"token_hash": hash_token(token), "scopes": scopes,
+                                            "source_prefix": source_prefix})
 
 
 def lookup(pool, token_hash: str, function: str, touch: bool) -> tuple[TokenRecord, str] | None:
@@ -86,22 +77,8 @@ def lookup(pool, token_hash: str, function: str, touch: bool) -> tuple[TokenReco
     return (_record(row), row[8]) if row else None
 
 
-def list_tokens(pool, include_revoked: bool = False) -> list[TokenRecord]:
-    """Every live token (and revoked ones if asked), oldest first."""
-    where = "" if include_revoked else "WHERE revoked_at IS NULL"
-    with pool.connection() as conn:
-        rows = conn.execute(f"SELECT {_COLUMNS} FROM api_tokens {where} ORDER BY id").fetchall()
-    return [_record(r) for r in rows]
-
-
-def revoke(pool, name: str) -> TokenRecord | None:
-    """Revoke the live token of that name; None when there is none."""
-    with pool.connection() as conn:
-        row = conn.execute(
-            f"UPDATE api_tokens SET revoked_at = now() WHERE name = %s AND revoked_at IS NULL "
-            f"RETURNING {_COLUMNS}", (name,),
-        ).fetchone()
-    return _record(row) if row else None
+list_tokens = TABLE.list
+revoke = TABLE.revoke
 
 
 def register_admin(pool, token: str, scopes: list[str]) -> str:

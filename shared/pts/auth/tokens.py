@@ -10,9 +10,16 @@ PREFIX = "pts_"
 RANDOM_BYTES = 32  # 256 bits: no guessing, and a plain SHA-256 is a sufficient hash
 
 
+def new_secret(prefix: str) -> str:
+    """A fresh secret (a token, a webhook integration's secret): prefix and 256 random bits.
+    It is shown once, to whoever created it; only hash_token of it is kept, and the secret
+    itself only where a signature check needs it (pts.webhooks.store)."""
+    return prefix + secrets.token_urlsafe(RANDOM_BYTES)
+
+
 def new_token() -> str:
-    """A fresh token. It is shown once, to whoever created it, and never stored."""
-    return PREFIX + secrets.token_urlsafe(RANDOM_BYTES)
+    """A fresh bearer token."""
+    return new_secret(PREFIX)
 
 
 def hash_token(token: str) -> str:

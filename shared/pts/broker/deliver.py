@@ -11,7 +11,7 @@ from pts.cloudevents.encode import to_binary
 from pts.cloudevents.modes import is_cloudevent
 from pts.config import Settings
 from pts.eventing.http import Response, Sender, TransportError
-from pts.logsafe import escape
+from pts.logs import escape
 
 log = logging.getLogger(__name__)
 

@@ -23,7 +23,7 @@ from pts.db.health import any_down
 from pts.db.pool import database_url, get_pool
 from pts.db.urls import to_conninfo
 from pts.eventing.http import Sender
-from pts.logsafe import escape
+from pts.logs import escape
 
 log = logging.getLogger(__name__)
 

@@ -22,7 +22,7 @@ from pts.http.errors import install
 from pts.http.guard import guarded, read_body, require_method
 from pts.http.observe import note_events
 from pts.http.problem import json_response
-from pts.logsafe import escape
+from pts.logs import escape
 
 log = logging.getLogger(__name__)
 

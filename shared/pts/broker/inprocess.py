@@ -21,7 +21,7 @@ from pts.http.errors import as_problem
 from pts.projections.delivery import apply_events
 from pts.projections.registry import PROJECTIONS
 
-log = logging.getLogger("pts.broker")
+log = logging.getLogger(__name__)
 
 PROBLEM = {"Content-Type": "application/problem+json"}
 

@@ -13,8 +13,9 @@ import urllib.error
 import urllib.request
 from datetime import UTC, datetime, timedelta
 
-from pts.cli.commands import CommandError, add_database_options, settings_from
+from pts.cli.commands import CommandError, add_database_options, management_pool
 from pts.cloudevents.encode import to_batch
+from pts.domain.timefmt import format_rfc3339
 
 
 def register(sub) -> None:
@@ -39,13 +40,9 @@ def register(sub) -> None:
 def local_token(args) -> str:
     """A new token (ingest, read) named demo[-N], made in the database `pts up` uses (the
     same --data-dir / --database-url), for a first run with no token at hand."""
-    import logging
-
     from pts.auth import store
-    from pts.db.pool import get_pool
 
-    logging.getLogger("pts.db.embedded").setLevel(max(logging.WARNING, logging.root.level))
-    pool = get_pool(settings_from(args))
+    pool = management_pool(args)
     for n in range(1, 100):
         name = "demo" if n == 1 else f"demo-{n}"
         try:
@@ -130,9 +127,11 @@ def run(args) -> int:
         answer = post(base + "/function/ingest", token, events[:args.batch])
     except Conflict:
         # A demo made at another hour is stored: run that one again (all duplicates).
-        if args.end is not None or (end := earlier_end(base, token)) is None:
+        earlier = None if args.end is not None else earlier_end(base, token)
+        if earlier is None:
             raise
-        print(f"the demo ending {end.isoformat()} is already stored; posting it again")
+        end = earlier
+        print(f"the demo ending {format_rfc3339(end)} is already stored; posting it again")
         events = demo_events(end)
         answer = post(base + "/function/ingest", token, events[:args.batch])
     new = duplicates = 0
@@ -144,7 +143,7 @@ def run(args) -> int:
                 duplicates += 1
             else:
                 new += 1
-    print(f"posted {len(events)} demo events ending {end.isoformat()}: {new} new, "
+    print(f"posted {len(events)} demo events ending {format_rfc3339(end)}: {new} new, "
           f"{duplicates} duplicates")
     print(f"open {base}/function/admin/ (the handlers need a few seconds to catch up)")
     return 0

@@ -5,17 +5,16 @@ Works while `pts up` runs on the same data: the embedded server is shared, not r
 
 from __future__ import annotations
 
-import json
 import sys
 
 from pts.cli.commands import (
     CommandError,
     add_database_options,
-    print_table,
-    settings_from,
+    add_list_and_revoke,
+    management_pool,
+    print_records,
     when,
 )
-from pts.domain.timefmt import json_default
 
 
 def register(sub) -> None:
@@ -34,26 +33,8 @@ def register(sub) -> None:
                    help="ingest only events whose source starts with this")
     c.set_defaults(func=create)
 
-    ls = tsub.add_parser("list", help="list tokens (never the tokens themselves)")
-    add_database_options(ls)
-    ls.add_argument("--all", action="store_true", help="include revoked tokens")
-    ls.add_argument("--json", action="store_true", help="JSON lines instead of a table")
-    ls.set_defaults(func=list_)
-
-    r = tsub.add_parser("revoke", help="revoke a token by name")
-    add_database_options(r)
-    r.add_argument("name", help="the token's name")
-    r.set_defaults(func=revoke)
-
-
-def _pool(args):
-    import logging
-
-    from pts.db.pool import get_pool
-
-    # pts.cli.main quiets the embedded server and alembic; "ready" is noise here too.
-    logging.getLogger("pts.db.embedded").setLevel(max(logging.WARNING, logging.root.level))
-    return get_pool(settings_from(args))
+    add_list_and_revoke(tsub, list_, revoke, "tokens", "a token",
+                        "never the tokens themselves", "the token's name")
 
 
 def create(args) -> int:
@@ -67,7 +48,8 @@ def create(args) -> int:
     if not args.name.strip():
         raise CommandError("give the token a name")
     try:
-        token, record = store.create(_pool(args), args.name, scopes, args.source_prefix or None)
+        token, record = store.create(management_pool(args), args.name, scopes,
+                                     args.source_prefix or None)
     except store.NameTaken as exc:
         raise CommandError(str(exc)) from None
     print(token)
@@ -80,23 +62,18 @@ def create(args) -> int:
 def list_(args) -> int:
     from pts.auth import store
 
-    records = store.list_tokens(_pool(args), include_revoked=args.all)
-    if args.json:
-        for r in records:
-            print(json.dumps(r.as_json(), default=json_default))
-        return 0
-    rows = [("NAME", "SCOPES", "SOURCE PREFIX", "CREATED", "LAST USED", "BY", "REVOKED")]
-    rows += [(r.name, ",".join(r.scopes), r.source_prefix or "-", when(r.created_at),
-              when(r.last_used_at), r.last_used_by or "-", when(r.revoked_at))
-             for r in records]
-    print_table(rows)
+    print_records(
+        store.list_tokens(management_pool(args), include_revoked=args.all), args.json,
+        ("NAME", "SCOPES", "SOURCE PREFIX", "CREATED", "LAST USED", "BY", "REVOKED"),
+        lambda r: (r.name, ",".join(r.scopes), r.source_prefix or "-", when(r.created_at),
+                   when(r.last_used_at), r.last_used_by or "-", when(r.revoked_at)))
     return 0
 
 
 def revoke(args) -> int:
     from pts.auth import store
 
-    record = store.revoke(_pool(args), args.name)
+    record = store.revoke(management_pool(args), args.name)
     if record is None:
         raise CommandError(f"no live token named {args.name!r}")
     print(f"token {record.name!r} revoked", file=sys.stderr)

@@ -148,7 +148,7 @@ def _announce(text: str) -> None:
     if logs.log_format() == "json":
         import logging
 
-        logging.getLogger("pts.up").warning(text)  # shown at every log level, as print was
+        logging.getLogger(__name__).warning(text)  # shown at every log level, as print was
     else:
         print(text, file=sys.stderr, flush=True)
 

@@ -6,8 +6,14 @@ from __future__ import annotations
 import json
 import sys
 
-from pts.cli.commands import CommandError, add_database_options, print_table, when
-from pts.domain.timefmt import json_default
+from pts.cli.commands import (
+    CommandError,
+    add_database_options,
+    add_list_and_revoke,
+    management_pool,
+    print_records,
+    when,
+)
 
 
 def register(sub) -> None:
@@ -28,22 +34,8 @@ def register(sub) -> None:
                    help='print {"name", "kind", "url", "secret"} as one JSON object')
     c.set_defaults(func=create)
 
-    ls = wsub.add_parser("list", help="list integrations (never their secrets)")
-    add_database_options(ls)
-    ls.add_argument("--all", action="store_true", help="include revoked integrations")
-    ls.add_argument("--json", action="store_true", help="JSON lines instead of a table")
-    ls.set_defaults(func=list_)
-
-    r = wsub.add_parser("revoke", help="revoke an integration by name")
-    add_database_options(r)
-    r.add_argument("name")
-    r.set_defaults(func=revoke)
-
-
-def _pool(args):
-    from pts.cli.token import _pool as pool
-
-    return pool(args)
+    add_list_and_revoke(wsub, list_, revoke, "integrations", "an integration",
+                        "never their secrets")
 
 
 def create(args) -> int:
@@ -53,7 +45,7 @@ def create(args) -> int:
     if errors:
         raise CommandError("; ".join(f"{e['field']}: {e['message']}" for e in errors))
     try:
-        secret, integration = store.create(_pool(args), args.name, args.kind,
+        secret, integration = store.create(management_pool(args), args.name, args.kind,
                                            args.source_prefix or None)
     except store.NameTaken as exc:
         raise CommandError(str(exc)) from None
@@ -72,22 +64,18 @@ def create(args) -> int:
 def list_(args) -> int:
     from pts.webhooks import store
 
-    records = store.list_integrations(_pool(args), include_revoked=args.all)
-    if args.json:
-        for r in records:
-            print(json.dumps(r.as_json(), default=json_default))
-        return 0
-    rows = [("NAME", "KIND", "URL", "SOURCE PREFIX", "CREATED", "LAST USED", "REVOKED")]
-    rows += [(r.name, r.kind, r.url, r.source_prefix, when(r.created_at),
-              when(r.last_used_at), when(r.revoked_at)) for r in records]
-    print_table(rows)
+    print_records(
+        store.list_integrations(management_pool(args), include_revoked=args.all), args.json,
+        ("NAME", "KIND", "URL", "SOURCE PREFIX", "CREATED", "LAST USED", "REVOKED"),
+        lambda r: (r.name, r.kind, r.url, r.source_prefix, when(r.created_at),
+                   when(r.last_used_at), when(r.revoked_at)))
     return 0
 
 
 def revoke(args) -> int:
     from pts.webhooks import store
 
-    if store.revoke(_pool(args), args.name) is None:
+    if store.revoke(management_pool(args), args.name) is None:
         raise CommandError(f"no live webhook integration named {args.name!r}")
     print(f"webhook {args.name!r} revoked", file=sys.stderr)
     return 0

@@ -12,7 +12,7 @@ import threading
 
 import psycopg
 
-log = logging.getLogger("pts.db")
+log = logging.getLogger(__name__)
 _states: list[DatabaseState] = []
 
 

@@ -55,7 +55,7 @@ class World:
     def _releases(self, name: str, start: datetime) -> None:
         mean = SERVICES[name][3]
         at = start + timedelta(hours=self.rng.uniform(2, 30))
-        minor, previous = 0, {}
+        minor, previous = 0, dict[str, str]()
         while at < self.end:
             minor += 1
             release = Release(self, name, f"1.{minor}.0", at, previous)

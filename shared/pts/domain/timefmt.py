@@ -1,4 +1,6 @@
-"""RFC 3339 timestamps, strictly: CloudEvents' `time` and every time PTS answers with."""
+"""RFC 3339 timestamps, strictly: CloudEvents' `time` is read by parse_rfc3339, and every
+time PTS emits (HTTP answers, the CLI's --json and tables, log lines) is written by
+format_rfc3339 or json_default: UTC with `Z`, which parse_rfc3339 reads back."""
 
 from __future__ import annotations
 

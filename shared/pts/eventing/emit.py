@@ -20,7 +20,7 @@ from pts.cloudevents.event import to_json
 from pts.config import Settings
 from pts.db.health import any_down
 from pts.eventing.http import Sender, TransportError
-from pts.logsafe import escape
+from pts.logs import escape
 
 log = logging.getLogger(__name__)
 

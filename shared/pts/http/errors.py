@@ -21,7 +21,7 @@ from werkzeug.exceptions import HTTPException, MethodNotAllowed
 from pts.db.health import any_down
 from pts.domain.errors import Conflict, Invalid, Malformed, NotFound, Refused
 from pts.http.problem import Problem, problem_response
-from pts.logsafe import escape
+from pts.logs import escape
 
 log = logging.getLogger(__name__)
 

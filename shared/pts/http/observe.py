@@ -19,7 +19,7 @@ from pts.metrics import instruments
 if TYPE_CHECKING:  # not imported at run time here: CLI commands load this module
     import flask
 
-log = logging.getLogger("pts.request")
+log = logging.getLogger(__name__)
 
 MAX_PAIRS = 5
 _EVENTS = "pts.events"  # WSGI environ key: [(source, id, type), ...] of this request

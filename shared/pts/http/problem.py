@@ -48,12 +48,17 @@ class Problem(Exception):
         return out
 
 
+def problem_bytes(status: int, detail: str) -> bytes:
+    """The body of a plain problem, for answers written below Flask (WSGI, a raw socket)."""
+    return dumps(Problem(status, detail).body()).encode()
+
+
 def problem_response(problem: Problem) -> flask.Response:
     """A Flask response for a Problem."""
     import flask  # on use: the CLI loads this module (through pts.auth, the codec) without Flask
 
     resp = flask.Response(
-        dumps(problem.body(), default=str), status=problem.status, mimetype=PROBLEM_JSON
+        dumps(problem.body(), default=json_default), status=problem.status, mimetype=PROBLEM_JSON
     )
     for name, value in problem.headers.items():
         resp.headers[name] = value

@@ -4,7 +4,6 @@ gateway does, plus /healthz (the process serves), /readyz (its database answers)
 
 from __future__ import annotations
 
-import json
 from typing import TYPE_CHECKING
 
 import psycopg
@@ -14,6 +13,7 @@ from werkzeug.middleware.dispatcher import DispatcherMiddleware
 from pts.db.pool import database_url
 from pts.db.urls import to_conninfo
 from pts.domain.functions import FUNCTIONS, Function
+from pts.http.problem import problem_bytes
 from pts.runtime.metrics import metrics_app
 
 if TYPE_CHECKING:
@@ -34,8 +34,7 @@ class RootPath:
 
 
 def _not_found(environ, start_response):
-    body = json.dumps({"type": "about:blank", "title": "Not Found", "status": 404,
-                       "detail": f"no function at {environ.get('PATH_INFO')}"}).encode()
+    body = problem_bytes(404, f"no function at {environ.get('PATH_INFO')}")
     start_response("404 Not Found", [("Content-Type", "application/problem+json"),
                                      ("Content-Length", str(len(body)))])
     return _body(environ, body)
@@ -60,16 +59,15 @@ def _readyz(environ, start_response):
         with psycopg.connect(to_conninfo(database_url()), connect_timeout=1) as conn:
             conn.execute("SELECT 1")
     except psycopg.OperationalError:
-        body = json.dumps({"type": "about:blank", "title": "Service Unavailable",
-                           "status": 503, "detail": "the database is unreachable"}).encode()
+        body = problem_bytes(503, "the database is unreachable")
         start_response("503 Service Unavailable", [
             ("Content-Type", "application/problem+json"), ("Retry-After", "5"),
             ("Content-Length", str(len(body)))])
-        return [body]
+        return _body(environ, body)
     body = b'{"status": "ready"}'
     start_response("200 OK", [("Content-Type", "application/json"),
                               ("Content-Length", str(len(body)))])
-    return [body]
+    return _body(environ, body)
 
 
 def function_app(fn: Function):

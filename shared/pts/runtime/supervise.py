@@ -13,7 +13,7 @@ from gunicorn.errors import HaltServer
 
 from pts.db.embedded import postmaster_pid, restart
 
-log = logging.getLogger("pts.up")
+log = logging.getLogger(__name__)
 
 ATTEMPTS = 5
 FIRST_DELAY = 0.5  # seconds; doubles after each failed attempt

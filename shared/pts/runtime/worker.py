@@ -14,26 +14,32 @@ from __future__ import annotations
 
 import contextlib
 import errno
-import json
 import selectors
 import time
 from functools import partial
 from http import HTTPStatus
 
+from gunicorn import util as gunicorn_util
 from gunicorn.workers.gthread import TConn, ThreadWorker
 
 from pts.config import get_settings
+from pts.http.problem import problem_bytes
 from pts.runtime.reqbuf import COMPLETE, CONTINUE, MORE, RequestBuffer
 
 _READ = 64 * 1024
 
 
 def _answer(status: int, detail: str) -> bytes:
-    body = json.dumps({"type": "about:blank", "title": HTTPStatus(status).phrase,
-                       "status": status, "detail": detail}).encode()
+    body = problem_bytes(status, detail)
     return (f"HTTP/1.1 {status} {HTTPStatus(status).phrase}\r\n"
             "Content-Type: application/problem+json\r\n"
             f"Content-Length: {len(body)}\r\nConnection: close\r\n\r\n").encode() + body
+
+
+def _write_problem(sock, status: int, reason: str, message: str) -> None:
+    """gunicorn.util.write_error's stand-in: what gunicorn answers itself (a request it cannot
+    parse as HTTP: a bad request line, header or chunk) is problem+json, not its HTML page."""
+    gunicorn_util.write_nonblock(sock, _answer(status, message))
 
 
 _DETAILS = {408: "the request did not arrive in time", 413: "the body is too large",
@@ -52,6 +58,9 @@ class BufferingWorker(ThreadWorker):
         self.max_header = settings.max_headers * (settings.max_header_bytes + 2) + 8192
         self.max_body = settings.max_body_bytes
         self.reading: dict[TConn, float] = {}  # connection -> deadline
+        # Process-wide, and this process serves PTS only: gunicorn's handle_error writes
+        # through util.write_error whatever the error it classified.
+        gunicorn_util.write_error = _write_problem
         super().init_process()
 
     # --- connections reading a request (event loop) ---

@@ -72,7 +72,8 @@ def _incident(event: dict, context: dict, subject: dict, predicate: str) -> list
 
 
 def _change(event: dict, context: dict, subject: dict, predicate: str) -> list[tuple]:
-    custom = event.get("customData") if isinstance(event.get("customData"), dict) else {}
+    given = event.get("customData")
+    custom: dict[str, Any] = given if isinstance(given, dict) else {}
     repository = _get(subject, "content", "repository", "id")
     service = custom.get("service") or (repository.rstrip("/").rsplit("/", 1)[-1]
                                         if isinstance(repository, str) else None)

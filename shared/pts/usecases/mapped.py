@@ -45,7 +45,7 @@ def map_all(envelopes: list[Envelope], derive: Callable[[Envelope], list[dict]],
     """Each envelope with the validated events `derive` makes of it. A derived event the
     catalog refuses is a 422 when strict (the producer can fix it), else dropped."""
     out = []
-    errors = []
+    errors: list[dict[str, object]] = []
     for index, env in enumerate(envelopes):
         posted = Posted(env)
         for raw in derive(env):
@@ -53,11 +53,10 @@ def map_all(envelopes: list[Envelope], derive: Callable[[Envelope], list[dict]],
             if isinstance(result, Envelope):
                 posted.mapped.append(result)
             else:
-                found = [{"index": index, "field": e.field,
-                          "message": f"maps onto {raw['type']}: {e.field} {e.message}"}
-                         for e in result]
-                errors.extend(found)
-                posted.dropped.extend(f["message"] for f in found)
+                messages = [f"maps onto {raw['type']}: {e.field} {e.message}" for e in result]
+                errors.extend({"index": index, "field": e.field, "message": message}
+                              for e, message in zip(result, messages, strict=True))
+                posted.dropped.extend(messages)
         out.append(posted)
     if errors and strict:
         raise Invalid("an event maps onto a PTS event the catalog refuses; nothing was "

@@ -46,6 +46,11 @@ def get(doc: Any, *path: str | int) -> Any:
     return doc
 
 
+def obj(value: Any) -> dict[str, Any]:
+    """value when it is a JSON object, else an empty one."""
+    return value if isinstance(value, dict) else {}
+
+
 def text(value: Any) -> str | None:
     """A non-empty string, numbers as their decimal text; None otherwise."""
     if isinstance(value, bool):

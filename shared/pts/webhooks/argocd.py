@@ -7,8 +7,10 @@ Service and environment come from the Application's labels `pts.dev/service` and
 
 from __future__ import annotations
 
+from typing import Any
+
 from pts.config import Settings
-from pts.webhooks.adapt import Adapted, Mapped, get, is_sha, text, timestamp
+from pts.webhooks.adapt import Adapted, Mapped, get, is_sha, obj, text, timestamp
 
 KIND = {"on-sync-running": "started", "on-deployed": "succeeded", "on-sync-failed": "failed"}
 
@@ -16,12 +18,12 @@ KIND = {"on-sync-running": "started", "on-deployed": "succeeded", "on-sync-faile
 def adapt(headers: dict[str, str], p: dict, settings: Settings) -> Adapted:
     event = text(p.get("event")) or "unknown"
     app, namespace = text(p.get("app")) or "unknown", text(p.get("namespace")) or "argocd"
-    labels = p.get("labels") if isinstance(p.get("labels"), dict) else {}
+    labels = obj(p.get("labels"))
     service = text(labels.get("pts.dev/service")) or app
     environment = text(labels.get("pts.dev/environment")) or \
         text(get(p, "destination", "namespace")) or text(get(p, "destination", "name"))
     out = Adapted(f"io.argoproj.argocd.{event}", f"{namespace}/{app}")
-    operation = p.get("operation") if isinstance(p.get("operation"), dict) else {}
+    operation = obj(p.get("operation"))
     revision = text(get(operation, "syncResult", "revision")) or text(p.get("revision"))
     if event == "on-health-degraded":
         out.mapped.append(Mapped("dev.pts.service.health_changed", {
@@ -39,7 +41,7 @@ def adapt(headers: dict[str, str], p: dict, settings: Settings) -> Adapted:
     image = images[0] if len(images) == 1 else None
     tag = image.split("@", 1)[0].rsplit(":", 1)[-1] if image and ":" in image.rsplit(
         "/", 1)[-1] else None
-    data = {"deployment_id": f"argocd:{namespace}/{app}:{started or revision}",
+    data: dict[str, Any] = {"deployment_id": f"argocd:{namespace}/{app}:{started or revision}",
             "service": service, "environment": environment,
             "version": tag or (revision[:12] if revision else None),
             "commit": revision if is_sha(revision) else None, "image": image}

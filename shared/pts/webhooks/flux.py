@@ -9,18 +9,20 @@ an error event a failed one. The revision is read from the metadata key that end
 
 from __future__ import annotations
 
+from typing import Any
+
 from pts.config import Settings
-from pts.webhooks.adapt import Adapted, Mapped, is_sha, text, timestamp
+from pts.webhooks.adapt import Adapted, Mapped, is_sha, obj, text, timestamp
 
 DEPLOYERS = ("Kustomization", "HelmRelease")
 SUCCEEDED = ("ReconciliationSucceeded", "InstallSucceeded", "UpgradeSucceeded")
 STARTED = ("Progressing",)
 
 
-def revision_of(metadata: dict) -> str | None:
+def revision_of(metadata: dict[str, Any]) -> str | None:
     for key, value in metadata.items():
         if isinstance(key, str) and key.lower().endswith("revision") and text(value):
-            return value
+            return text(value)
     return None
 
 
@@ -33,13 +35,13 @@ def commit_of(revision: str | None) -> str | None:
 
 
 def adapt(headers: dict[str, str], p: dict, settings: Settings) -> Adapted:
-    obj = p.get("involvedObject") if isinstance(p.get("involvedObject"), dict) else {}
-    kind, name = text(obj.get("kind")) or "Unknown", text(obj.get("name")) or "unknown"
-    namespace = text(obj.get("namespace")) or "flux-system"
+    involved = obj(p.get("involvedObject"))
+    kind, name = text(involved.get("kind")) or "Unknown", text(involved.get("name")) or "unknown"
+    namespace = text(involved.get("namespace")) or "flux-system"
     reason = text(p.get("reason")) or "Unknown"
     out = Adapted(f"io.fluxcd.{kind.lower()}.{reason}", f"{namespace}/{kind.lower()}/{name}",
                   time=timestamp(p.get("timestamp")), subject=name)
-    metadata = p.get("metadata") if isinstance(p.get("metadata"), dict) else {}
+    metadata = obj(p.get("metadata"))
     revision = revision_of(metadata)
     if p.get("severity") == "error":
         status = "failed"
@@ -53,7 +55,7 @@ def adapt(headers: dict[str, str], p: dict, settings: Settings) -> Adapted:
         out.note = f"Flux {kind} {reason} is kept, not projected"
         return out
     commit = commit_of(revision)
-    data = {"deployment_id": f"flux:{namespace}/{kind.lower()}/{name}@{revision}",
+    data: dict[str, Any] = {"deployment_id": f"flux:{namespace}/{kind.lower()}/{name}@{revision}",
             "service": text(metadata.get("service")) or name,
             "environment": text(metadata.get("environment")) or namespace,
             "version": commit[:12] if commit else revision, "commit": commit}

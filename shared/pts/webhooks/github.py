@@ -49,7 +49,7 @@ def _workflow(p: dict, repo: str, settings: Settings, out: Adapted) -> None:
         return
     action = p.get("action")
     kind = "started" if action in ("requested", "in_progress") else (
-        CONCLUSION.get(run.get("conclusion")) if action == "completed" else None)
+        CONCLUSION.get(text(run.get("conclusion")) or "") if action == "completed" else None)
     if kind is None:
         out.note = f"workflow_run {action} / {run.get('conclusion')} is not projected"
         return
@@ -96,7 +96,7 @@ def adapt(headers: dict[str, str], p: dict, settings: Settings) -> Adapted:
     if event == "deployment_status" and isinstance(p.get("deployment"), dict):
         status = p.get("deployment_status") or {}
         out.time = timestamp(status.get("updated_at")) or timestamp(status.get("created_at"))
-        kind = STATUS.get(status.get("state"))
+        kind = STATUS.get(text(status.get("state")) or "")
         if kind:
             out.mapped.append(_deployment(p, repo, kind, out.time, status))
         else:

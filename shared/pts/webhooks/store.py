@@ -7,13 +7,16 @@ need the secret itself, so it is stored; for the others only its SHA-256 is.
 from __future__ import annotations
 
 import re
-import secrets
-from dataclasses import dataclass
+from dataclasses import asdict, dataclass
 from datetime import datetime
 
 import psycopg
 
-from pts.auth.tokens import hash_token
+from pts.auth.named import NamedTable, NameTaken
+from pts.auth.tokens import hash_token, new_secret
+
+__all__ = ["Credentials", "Integration", "NameTaken", "check", "create", "list_integrations",
+           "lookup", "revoke", "touch"]
 
 KINDS = ("github", "gitlab", "argocd", "flux", "harbor", "registry")
 HMAC_KINDS = ("github", "flux")
@@ -38,9 +41,9 @@ class Integration:
         return f"/function/webhooks/{self.name}"
 
     def as_json(self) -> dict:
-        return {"id": self.id, "name": self.name, "kind": self.kind, "url": self.url,
-                "source_prefix": self.source_prefix, "created_at": self.created_at,
-                "last_used_at": self.last_used_at, "revoked_at": self.revoked_at}
+        doc = asdict(self)
+        return {"id": doc.pop("id"), "name": doc.pop("name"), "kind": doc.pop("kind"),
+                "url": self.url, **doc}
 
 
 @dataclass(frozen=True)
@@ -52,12 +55,12 @@ class Credentials:
     secret: str | None
 
 
-class NameTaken(Exception):
-    """A live integration already has this name."""
+TABLE = NamedTable("webhook_integrations", _COLUMNS, lambda row: Integration(*row),
+                   "webhook integration", on_revoke=", secret = NULL")
 
 
-def check(name: str, kind: str, source_prefix: str | None) -> list[dict]:
-    """What is wrong with these values ([] when nothing)."""
+def check(name: object, kind: object, source_prefix: object) -> list[dict[str, str]]:
+    """What is wrong with these values, as a client sent them ([] when nothing)."""
     errors = []
     if not isinstance(name, str) or not NAME.match(name):
         errors.append({"field": "name", "message": "1 to 100 letters, digits, '.', '_' or '-', "
@@ -72,19 +75,12 @@ def check(name: str, kind: str, source_prefix: str | None) -> list[dict]:
 
 def create(pool, name: str, kind: str, source_prefix: str | None = None
            ) -> tuple[str, Integration]:
-    """A new integration with a fresh secret; returns the secret (shown once) and the row."""
-    secret = "whs_" + secrets.token_urlsafe(32)
-    prefix = source_prefix or f"/webhooks/{name}/"
-    try:
-        with pool.connection() as conn:
-            row = conn.execute(
-                f"INSERT INTO webhook_integrations (name, kind, source_prefix, secret_hash, "
-                f"secret) VALUES (%s, %s, %s, %s, %s) RETURNING {_COLUMNS}",
-                (name, kind, prefix, hash_token(secret), secret if kind in HMAC_KINDS else None),
-            ).fetchone()
-    except psycopg.errors.UniqueViolation:
-        raise NameTaken(f"a live webhook integration is already named {name!r}") from None
-    return secret, Integration(*row)
+    """A new integration with a fresh secret; returns the secret (shown once) and the row.
+    NameTaken when a live integration has the name."""
+    secret = new_secret("whs_")
+    return secret, TABLE.insert(pool, name, {
+        "kind": kind, "source_prefix": source_prefix or f"/webhooks/{name}/",
+        "secret_hash": hash_token(secret), "secret": secret if kind in HMAC_KINDS else None})
 
 
 def lookup(pool, name: str) -> Credentials | None:
@@ -106,20 +102,5 @@ def touch(conn: psycopg.Connection, integration_id: int) -> None:
                  (integration_id,))
 
 
-def list_integrations(pool, include_revoked: bool = False) -> list[Integration]:
-    """Every live integration (and revoked ones if asked), oldest first."""
-    where = "" if include_revoked else "WHERE revoked_at IS NULL"
-    with pool.connection() as conn:
-        rows = conn.execute(f"SELECT {_COLUMNS} FROM webhook_integrations {where} ORDER BY id"
-                            ).fetchall()
-    return [Integration(*r) for r in rows]
-
-
-def revoke(pool, name: str) -> Integration | None:
-    """Revoke the live integration of that name (its secret is erased); None when none."""
-    with pool.connection() as conn:
-        row = conn.execute(
-            f"UPDATE webhook_integrations SET revoked_at = now(), secret = NULL "
-            f"WHERE name = %s AND revoked_at IS NULL RETURNING {_COLUMNS}", (name,),
-        ).fetchone()
-    return Integration(*row) if row else None
+list_integrations = TABLE.list
+revoke = TABLE.revoke  # a revoked integration's stored secret is erased

@@ -42,7 +42,7 @@ def _signature_ok(secret: str, body: bytes, header: str | None, allowed: tuple[s
 
 
 def _secret_ok(creds: Credentials, given: str | None) -> bool:
-    return bool(given) and same_hash(hash_token(given), creds.secret_hash)
+    return given is not None and given != "" and same_hash(hash_token(given), creds.secret_hash)
 
 
 def _bearer(headers: Mapping[str, str]) -> str | None:

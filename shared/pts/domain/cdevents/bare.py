@@ -13,7 +13,7 @@ from pts.domain.timefmt import parse_rfc3339
 MISSING_TYPE = "dev.cdevents.unknown"
 
 
-def is_bare_cdevent(item: dict) -> bool:
+def is_bare_cdevent(item: dict[str, Any]) -> bool:
     """A JSON object shaped like a CDEvent (context and subject objects, no CloudEvents
     type at the top)."""
     return (isinstance(item.get("context"), dict) and isinstance(item.get("subject"), dict)
@@ -24,7 +24,7 @@ def _text(value: Any, default: str) -> str:
     return value if isinstance(value, str) and value else default
 
 
-def from_bare_cdevent(item: dict) -> dict:
+def from_bare_cdevent(item: dict[str, Any]) -> dict[str, Any]:
     """The raw CloudEvent of a bare CDEvent."""
     context, subject = item["context"], item["subject"]
     raw: dict[str, Any] = {

@@ -126,23 +126,29 @@ def _fields(spec: dict[str, tuple[Any, bool]]) -> dict[str, Any]:
             for name, (kind, required) in spec.items()}
 
 
+def _literal(value: str) -> Any:
+    """Literal[value] for a value known only at run time (written as a subscription, it would
+    name a variable, which a type checker rightly refuses)."""
+    return Literal.__getitem__(value)
+
+
 @functools.lru_cache(maxsize=256)
 def model_for_type(type_: str) -> type[BaseModel]:
     """The model of a CDEvent of this type: the event's own when PTS maps it, else the
     generic model (context and subject present, whatever the content)."""
     key, spec = parse_type(type_)
-    mapped = key in CONTENT and spec is not None
-    context: type[_Context] = (AnyContext if not mapped else
+    mapped = key if key in CONTENT and spec is not None else None
+    context: type[_Context] = (AnyContext if mapped is None else
                                Context04 if spec == "0.4" else Context05)
-    context_model = create_model(
-        "Context", __base__=context, type=(Literal[type_], ...))  # type: ignore[valid-type]
-    if not mapped:
-        content: Any = dict[str, Any]
-        subject_extra: dict[str, Any] = {}
-    else:
-        fields = CONTENT[key] if spec == "0.5" else _v04(CONTENT[key])
-        content = create_model(f"{key[0]}_{key[1]}_content", __base__=Model, **_fields(fields))
-        subject_extra = ({"type": (Literal[SUBJECT_TYPE.get(key[0], key[0])], ...)}
+    context_model = create_model("Context", __base__=context, type=(_literal(type_), ...))
+    content: Any = dict[str, Any]
+    subject_extra: dict[str, Any] = {}
+    if mapped is not None:
+        fields = CONTENT[mapped] if spec == "0.5" else _v04(CONTENT[mapped])
+        content = create_model(f"{mapped[0]}_{mapped[1]}_content", __base__=Model,
+                               **_fields(fields))
+        subject_type = SUBJECT_TYPE.get(mapped[0], mapped[0])
+        subject_extra = ({"type": (_literal(subject_type), ...)}
                          if spec == "0.4" else {})
     subject = create_model("Subject", __base__=Model, id=(NonEmpty, ...),
                            source=(NonEmpty | None, None), content=(content, ...),
