@@ -43,6 +43,7 @@ def test_replay_equals_live_processing(sql, db_url, capsys):
     log(events)
     deliver_all(list(reversed(events)))
     live, before = tables(sql), indexes(sql)
+    assert any(r["rollback_inferred"] for r in live["deployments"])  # 0, 1, 2, then 1 again
     assert main(["replay", "--database-url", db_url, "--batch", "7"]) == 0
     assert tables(sql) == live
     assert indexes(sql) == before  # same names and definitions after the swap

@@ -17,6 +17,7 @@ from __future__ import annotations
 
 import flask
 import psycopg
+from psycopg_pool import ConnectionPool
 
 from pts.auth.broker import require_broker
 from pts.cloudevents.decode import decode_events
@@ -27,11 +28,11 @@ from pts.http.guard import read_body, require_method
 from pts.http.observe import note_events
 from pts.http.problem import Problem
 from pts.projections.engine import NotAccepted, Projection, apply, check
-from pts.projections.facts import Fact, load_pairs
+from pts.projections.facts import Fact, Row, load_pairs
 from pts.projections.registry import PROJECTIONS
 
 
-def _events(request: flask.Request, settings: Settings) -> list[dict]:
+def _events(request: flask.Request, settings: Settings) -> list[Row]:
     raws = decode_events(request.headers, read_body(request, settings.max_body_bytes), settings,
                          refuse=415)
     note_events(request, raws)
@@ -46,7 +47,7 @@ def _events(request: flask.Request, settings: Settings) -> list[dict]:
     return raws
 
 
-def _verify(projection: Projection, raw: dict, fact: Fact | None) -> Invalid | None:
+def _verify(projection: Projection, raw: Row, fact: Fact | None) -> Invalid | None:
     """Why the stored event cannot be applied as delivered, or None."""
     if fact is None:
         return Invalid("no event with this source and id is in the log",
@@ -66,7 +67,7 @@ def _verify(projection: Projection, raw: dict, fact: Fact | None) -> Invalid | N
 
 
 def apply_events(conn: psycopg.Connection, projection: Projection,
-                 raws: list[dict]) -> tuple[list[Invalid | None], list[Fact]]:
+                 raws: list[Row]) -> tuple[list[Invalid | None], list[Fact]]:
     """In the caller's transaction: read the delivered events' stored copies in one
     statement, apply every acceptable one in one go. Returns the problem of each event
     (None: applied or a repeat) and the facts that were new."""
@@ -78,12 +79,13 @@ def apply_events(conn: psycopg.Connection, projection: Projection,
     return problems, apply(conn, projection, good) if good else []
 
 
-def apply_delivered(pool, projection: Projection, raw: dict) -> bool:
+def apply_delivered(pool: ConnectionPool, projection: Projection, raw: Row) -> bool:
     """Apply one delivered event from its stored copy; False when it is a repeat."""
     return bool(apply_delivered_batch(pool, projection, [raw]))
 
 
-def apply_delivered_batch(pool, projection: Projection, raws: list[dict]) -> list[Fact]:
+def apply_delivered_batch(pool: ConnectionPool, projection: Projection,
+                          raws: list[Row]) -> list[Fact]:
     """Apply delivered events in one transaction, all or nothing: the first problem is
     raised (a batch's names the index of each event refused). Returns the new facts."""
     with pool.connection() as conn, conn.transaction():

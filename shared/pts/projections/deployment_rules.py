@@ -12,16 +12,20 @@
 
 from __future__ import annotations
 
-from pts.projections.facts import Fact
+from collections.abc import Callable, Iterable
+from datetime import datetime
+from typing import Any
+
+from pts.projections.facts import Fact, Key, Row
 from pts.projections.imageref import parse_image
 
 TERMINAL = ("succeeded", "failed", "cancelled")
 CARRIED = ("version", "image", "commit")  # last value seen wins
 
 
-def fold_deployment(deployment_id: str, facts: list[Fact]) -> dict:
+def fold_deployment(deployment_id: str, facts: list[Fact]) -> Row:
     """One deployments row (without the per-environment columns) from its events, sorted."""
-    row: dict = {"deployment_id": deployment_id, "service": None, "environment": None,
+    row: Row = {"deployment_id": deployment_id, "service": None, "environment": None,
                  "status": None, "started_at": None, "finished_at": None, "reason": None,
                  "succeeded_at": None, "succeeded_seq": None, "rolled_back_at": None,
                  "rolled_back_seq": None, "rolled_back_to_version": None, "actor": None,
@@ -72,9 +76,10 @@ DERIVED = ("replaced_deployment_id", "replaced_version", "is_rollback", "rollbac
            "is_current")
 
 
-def environment_timeline(rows: list[dict], *, since: tuple | None = None,
-                         current: dict | None = None, ran=(), earlier=None
-                         ) -> tuple[dict[str, dict], dict | None, list[dict]]:
+def environment_timeline(rows: list[Row], *, since: Key | None = None,
+                         current: Row | None = None, ran: Iterable[Any] = (),
+                         earlier: Callable[[str, Any], Row | None] | None = None
+                         ) -> tuple[dict[str, Row], Row | None, list[Row]]:
     """The per-environment columns of each deployment of one (service, environment), what
     is current there (None when nothing ever succeeded), and the steps folded (each with
     what was current after it).
@@ -96,8 +101,8 @@ def environment_timeline(rows: list[dict], *, since: tuple | None = None,
     ran = set(ran)
     if current is not None:
         ran.add(current["version"])
-    history: list[dict] = []  # deployments in the order they became current
-    done: list[dict] = []
+    history: list[Row] = []  # deployments in the order they became current
+    done: list[Row] = []
     for (at, seq), step, r in steps:
         did = r["deployment_id"]
         if step == "deploy":
@@ -129,7 +134,7 @@ def environment_timeline(rows: list[dict], *, since: tuple | None = None,
     return derived, current, done
 
 
-def _derived_start(r: dict, since: tuple | None) -> dict:
+def _derived_start(r: Row, since: Key | None) -> Row:
     if (since is not None and r["succeeded_at"] is not None
             and (r["succeeded_at"], r["succeeded_seq"]) < since):
         return {**{k: r[k] for k in DERIVED}, "is_current": False}
@@ -138,7 +143,7 @@ def _derived_start(r: dict, since: tuple | None) -> dict:
             "is_current": False}
 
 
-def _step(r: dict, at, seq: int, step: str, current: dict | None) -> dict:
+def _step(r: Row, at: datetime, seq: int, step: str, current: Row | None) -> Row:
     now = current or {}
     return {"service": r["service"], "environment": r["environment"], "at": at, "seq": seq,
             "step": step, "deployment_id": r["deployment_id"],
@@ -148,6 +153,6 @@ def _step(r: dict, at, seq: int, step: str, current: dict | None) -> dict:
             "current_since": now.get("since")}
 
 
-def _current(row: dict, since) -> dict:
+def _current(row: Row, since: datetime) -> Row:
     return {"deployment_id": row["deployment_id"], "version": row["version"],
             "image": row["image"], "image_digest": row["image_digest"], "since": since}

@@ -8,16 +8,21 @@ one more, the deployment a rollback goes back to one more. Nothing reads the who
 
 from __future__ import annotations
 
+from collections.abc import Callable
 from datetime import UTC, datetime
+from typing import Any
 
 import psycopg
 from psycopg.rows import dict_row
+
+from pts.projections import store
+from pts.projections.facts import Key, Row
 
 FULL = (datetime(1, 1, 1, tzinfo=UTC), 0)  # before every step: refold from the beginning
 STEP = ("service", "environment", "at", "seq")
 
 
-def _groups(starts: dict[tuple, tuple]) -> list[list]:
+def _groups(starts: dict[Key, Key]) -> list[list[Any]]:
     keys = sorted(starts)
     return [[k[0] for k in keys], [k[1] for k in keys], [starts[k][0] for k in keys],
             [starts[k][1] for k in keys]]
@@ -40,7 +45,7 @@ LEFT JOIN LATERAL (
 """
 
 
-def before(conn: psycopg.Connection, starts: dict[tuple, tuple]) -> dict[tuple, dict]:
+def before(conn: psycopg.Connection, starts: dict[Key, Key]) -> dict[Key, Row]:
     """Per (service, environment): what was current just before its start (None if
     nothing), the deployment current now, and whether its steps were never stored (a
     database upgraded to 0013 with deployments: the group is refolded whole once)."""
@@ -69,7 +74,7 @@ SELECT * FROM deployments WHERE deployment_id = ANY(ARRAY(
 """
 
 
-def window_rows(conn: psycopg.Connection, starts: dict[tuple, tuple]) -> list[dict]:
+def window_rows(conn: psycopg.Connection, starts: dict[Key, Key]) -> list[Row]:
     """The deployments with a step at or after their group's start."""
     with conn.cursor(row_factory=dict_row) as cur:
         return cur.execute(WINDOW_ROWS, _groups(starts)).fetchall()
@@ -85,7 +90,7 @@ WHERE EXISTS (SELECT 1 FROM deployment_steps s
 """
 
 
-def ran_before(conn: psycopg.Connection, asks: list[tuple]) -> set[tuple]:
+def ran_before(conn: psycopg.Connection, asks: list[Key]) -> set[Key]:
     """Of (service, environment, version, start) asks, those whose version was current
     there before start, as (service, environment, version)."""
     if not asks:
@@ -105,10 +110,11 @@ ORDER BY at DESC, seq DESC LIMIT 1
 """
 
 
-def earlier(conn: psycopg.Connection, group: tuple, start: tuple):
+def earlier(conn: psycopg.Connection, group: Key,
+            start: Key) -> Callable[[str, str | None], Row | None]:
     """A lookup for the rules: the last deployment other than `did` made current with
     `version` before start."""
-    def find(did: str, version: str | None) -> dict | None:
+    def find(did: str, version: str | None) -> Row | None:
         sql = EARLIER.format(version="current_version IS NULL" if version is None
                              else "current_version = %s")
         args = (group[0], group[1]) + (() if version is None else (version,)) + (
@@ -118,18 +124,14 @@ def earlier(conn: psycopg.Connection, group: tuple, start: tuple):
     return find
 
 
-def replace_from(conn: psycopg.Connection, starts: dict[tuple, tuple],
-                 steps: list[dict]) -> None:
+def replace_from(conn: psycopg.Connection, starts: dict[Key, Key],
+                 steps: list[Row]) -> None:
     """Drop each group's steps from its start on, then store the refolded ones."""
     conn.execute("DELETE FROM deployment_steps s USING unnest(%s::text[], %s::text[], "
                  "%s::timestamptz[], %s::bigint[]) AS g(service, environment, at, seq) "
                  "WHERE s.service = g.service AND s.environment = g.environment "
                  "AND (s.at, s.seq) >= (g.at, g.seq)", _groups(starts))
-    if steps:
-        cols = list(steps[0])
-        with conn.cursor() as cur:
-            cur.executemany(f"INSERT INTO deployment_steps ({', '.join(cols)}) VALUES "
-                            f"({', '.join(f'%({c})s' for c in cols)})", steps)
+    store.insert(conn, "deployment_steps", steps)
 
 
 def set_current_flags(conn: psycopg.Connection, ids: list[str], current: list[str]) -> None:

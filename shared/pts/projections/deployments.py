@@ -3,7 +3,9 @@
 from __future__ import annotations
 
 from collections import defaultdict
+from collections.abc import Iterator
 from itertools import groupby
+from typing import Any
 
 import psycopg
 from psycopg.rows import dict_row
@@ -13,12 +15,12 @@ from pts.projections import deployment_rules as rules
 from pts.projections import deployment_window as window
 from pts.projections import store
 from pts.projections.engine import Projection
-from pts.projections.facts import Fact, handled_facts
+from pts.projections.facts import Fact, Key, Row, handled_facts
 
 GROUP = ("service", "environment")
 
 
-def group_of(row: dict) -> tuple[str, str]:
+def group_of(row: Row) -> tuple[str, str]:
     return (row["service"], row["environment"])
 
 
@@ -36,10 +38,10 @@ class Deployments(Projection):
     tables = ("deployments", "current_deployments", "deployment_steps",
               "deployments_handled_events")
 
-    def handled_row(self, fact: Fact) -> tuple:
+    def handled_row(self, fact: Fact) -> Key:
         return (fact.get("deployment_id"), fact.get("service"), fact.get("environment"))
 
-    def lock_keys(self, fact: Fact):
+    def lock_keys(self, fact: Fact) -> Iterator[str]:
         yield f"deployment:{fact.get('deployment_id')}"
         yield f"deployments:{fact.get('service')}\x1f{fact.get('environment')}"
 
@@ -65,12 +67,12 @@ class Deployments(Projection):
         ran = window.ran_before(conn, sorted(
             {(*g, r["version"], t) for g, t in starts.items() if t != window.FULL
              for r in in_group[g] if r["version"] is not None}))
-        changed: list[dict] = []
-        currents: list[dict] = []
-        steps: list[dict] = []
-        flags: set = set()
-        now_current: list = []
-        derived_all: dict = {}
+        changed: list[Row] = []
+        currents: list[Row] = []
+        steps: list[Row] = []
+        flags: set[Any] = set()
+        now_current: list[Any] = []
+        derived_all: Row = {}
         for g, t in sorted(starts.items()):
             since = None if t == window.FULL else t
             derived, current, done = rules.environment_timeline(
@@ -111,15 +113,15 @@ TIMELINE = ("service", "environment", "status", "version", "image", "image_diges
             "rolled_back_to_version")
 
 
-def _steps(row: dict) -> list[tuple]:
+def _steps(row: Row) -> list[Key]:
     return [(row[a], row[q]) for a, q in (("succeeded_at", "succeeded_seq"),
                                           ("rolled_back_at", "rolled_back_seq"))
             if row[a] is not None]
 
 
-def _starts(fresh: dict, stored: dict, again: bool) -> dict[tuple, tuple]:
+def _starts(fresh: Row, stored: Row, again: bool) -> dict[Key, Key]:
     """Per (service, environment) to refold, the (event time, seq) to refold from."""
-    starts: dict[tuple, tuple] = {}
+    starts: dict[Key, Key] = {}
     for i, row in fresh.items():
         was = stored.get(i)
         if again:
@@ -136,7 +138,7 @@ def _starts(fresh: dict, stored: dict, again: bool) -> dict[tuple, tuple]:
     return starts
 
 
-def _select(conn, ids: list[str], groups: list[tuple]) -> list[dict]:
+def _select(conn: psycopg.Connection, ids: list[str], groups: list[Key]) -> list[Row]:
     """Deployments with one of these ids, or in one of these (service, environment)."""
     sql, args = "SELECT * FROM deployments WHERE deployment_id = ANY(%s)", [ids]
     if groups:  # only in a whole refold: an OR here made every delivery a table scan
@@ -144,7 +146,7 @@ def _select(conn, ids: list[str], groups: list[tuple]) -> list[dict]:
                 "%s::text[]))")
         args += [[g[0] for g in groups], [g[1] for g in groups]]
     with conn.cursor(row_factory=dict_row) as cur:
-        return cur.execute(sql, args).fetchall()
+        return list(cur.execute(sql, args).fetchall())
 
 
 _COLUMNS = (

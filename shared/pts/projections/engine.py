@@ -19,7 +19,7 @@ import psycopg
 from pydantic import ValidationError
 
 from pts.domain.catalog import CATALOG
-from pts.projections.facts import Fact
+from pts.projections.facts import Fact, Key
 
 COMMON = ("source", "id", "seq", "occurred_at", "type")
 COMMON_TYPES = ("text", "text", "bigint", "timestamptz", "text")
@@ -43,7 +43,7 @@ class Projection:
     handled_columns: tuple[str, ...] = ()  # text columns besides COMMON
     tables: tuple[str, ...] = ()  # every table of the projection, the handled one included
 
-    def handled_row(self, fact: Fact) -> tuple:
+    def handled_row(self, fact: Fact) -> Key:
         """Values of handled_columns for one event: the keys it touches."""
         raise NotImplementedError
 
@@ -97,7 +97,9 @@ def apply(
     """Apply checked events inside the caller's transaction; returns those not handled
     before (the others are repeats, acknowledged without acting). recompute_all also
     recomputes what the repeats touch (`pts replay --from`)."""
-    unique = list({(f.source, f.id): f for f in facts}.values())
+    # In log order: concurrent transactions insert their handled rows in the same order
+    # (events that take no key lock could otherwise deadlock on a repeated delivery).
+    unique = sorted({(f.source, f.id): f for f in facts}.values(), key=lambda f: f.seq)
     if not unique:
         return []
     if lock:

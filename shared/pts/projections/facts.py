@@ -12,6 +12,9 @@ from typing import Any
 
 import psycopg
 
+Row = dict[str, Any]  # a table row, or a fold's state, by column
+Key = tuple[Any, ...]  # a key's values, or an (event time, seq) order
+
 COLUMNS = "e.seq, e.source, e.id, e.type, e.occurred_at, e.data"
 
 
@@ -71,7 +74,7 @@ def load_range(conn: psycopg.Connection, types: list[str], after: int, limit: in
 
 
 def handled_facts(
-    conn: psycopg.Connection, table: str, where: str, params: tuple
+    conn: psycopg.Connection, table: str, where: str, params: Key
 ) -> list[Fact]:
     """The events a handler has handled (its handled-events table `table`, aliased h) that
     match `where`, in (event time, seq) order."""

@@ -11,15 +11,18 @@
 
 from __future__ import annotations
 
+from datetime import datetime
+
 from pts.projections.deployment_rules import fold_deployment
 from pts.projections.deployments import facts_by_deployment
-from pts.projections.facts import Fact
+from pts.projections.facts import Fact, Key, Row
 from pts.projections.imageref import parse_image
 
 PUBLISHED = "dev.pts.image.published"
 
 
-def fold_image(repository: str, digest: str, published: list[Fact], first_seen) -> dict:
+def fold_image(repository: str, digest: str, published: list[Fact],
+               first_seen: datetime) -> Row:
     row = {"repository": repository, "digest": digest, "first_seen_at": first_seen,
            "published_at": None, "commit": None, "service": None}
     for fact in published:
@@ -30,8 +33,11 @@ def fold_image(repository: str, digest: str, published: list[Fact], first_seen) 
     return row
 
 
-def fold_tag(repository: str, tag: str, published: list[Fact]) -> list[dict]:
-    rows: list[dict] = []
+def fold_tag(repository: str, tag: str, published: list[Fact],
+             start: Row | None = None) -> list[Row]:
+    """image_tags rows of one tag from its publishes; from the stored row `start` (the
+    assignment in effect before them, reopened) when they all come after its event."""
+    rows: list[Row] = [{**start, "to_at": None}] if start else []
     for fact in published:
         if rows and rows[-1]["digest"] == fact.get("digest"):
             continue
@@ -42,7 +48,7 @@ def fold_tag(repository: str, tag: str, published: list[Fact]) -> list[dict]:
     return rows
 
 
-def run_start(deployment_id: str, facts: list[Fact]) -> tuple | None:
+def run_start(deployment_id: str, facts: list[Fact]) -> Key | None:
     """What of a deployment matters to image_runs: when it succeeded, with which image."""
     if not facts:
         return None
@@ -52,7 +58,7 @@ def run_start(deployment_id: str, facts: list[Fact]) -> tuple | None:
     return (row["succeeded_at"], row["succeeded_seq"], row["image"])
 
 
-def fold_runs(service: str, environment: str, facts: list[Fact]) -> list[dict]:
+def fold_runs(service: str, environment: str, facts: list[Fact]) -> list[Row]:
     """image_runs rows of one (service, environment) from its deployment and service
     started/stopped events."""
     steps = []  # (at, seq, image or None for a stop)
@@ -67,7 +73,7 @@ def fold_runs(service: str, environment: str, facts: list[Fact]) -> list[dict]:
         elif f.type == "dev.pts.service.stopped":
             steps.append((f.occurred_at, f.seq, None))
     steps.sort(key=lambda s: (s[0], s[1]))
-    runs: list[dict] = []
+    runs: list[Row] = []
     running = None  # identity of the image running now
     for at, seq, image in steps:
         ref = parse_image(image)

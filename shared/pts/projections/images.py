@@ -3,26 +3,28 @@
 from __future__ import annotations
 
 from collections import defaultdict
+from collections.abc import Iterator
+from typing import Any
 
 import psycopg
 
 from pts.domain.functions import DEPLOYMENT_TYPES, types_of
 from pts.projections import image_rules as rules
-from pts.projections import store
+from pts.projections import store, tag_window
 from pts.projections.deployments import facts_by_deployment
 from pts.projections.engine import Projection
-from pts.projections.facts import Fact, handled_facts
+from pts.projections.facts import Fact, Key, handled_facts
 from pts.projections.imageref import parse_image
 
 PUBLISHED = rules.PUBLISHED
 PAIRS_IN = "({}) IN (SELECT * FROM unnest(%s::text[], %s::text[]))"
 
 
-def _pair(fact: Fact) -> tuple:
+def _pair(fact: Fact) -> Key:
     return (fact.get("service"), fact.get("environment"))
 
 
-def _columns(keys: list[tuple]) -> tuple[list, list]:
+def _columns(keys: list[Key]) -> tuple[list[Any], list[Any]]:
     return [k[0] for k in keys], [k[1] for k in keys]
 
 
@@ -34,7 +36,7 @@ class Images(Projection):
                        "deployment_id")
     tables = ("images", "image_tags", "image_runs", "images_handled_events")
 
-    def handled_row(self, fact: Fact) -> tuple:
+    def handled_row(self, fact: Fact) -> Key:
         if fact.type == PUBLISHED:
             return (fact.get("service"), None, fact.get("repository"), fact.get("tag"),
                     fact.get("digest"), None)
@@ -43,7 +45,7 @@ class Images(Projection):
                 ref.repository if ref else None, ref.tag if ref else None,
                 ref.digest if ref else None, fact.get("deployment_id"))
 
-    def lock_keys(self, fact: Fact):
+    def lock_keys(self, fact: Fact) -> Iterator[str]:
         service, environment, repository, tag, digest, _ = self.handled_row(fact)
         if digest:
             yield f"image:{repository}@{digest}"
@@ -65,10 +67,13 @@ class Images(Projection):
         if not again:
             pairs |= self._moved_runs(conn, deployment)
         self._images(conn, digests)
-        self._tags(conn, tags)
+        if again:
+            self._tags(conn, tags)
+        else:
+            tag_window.refold(conn, [f for f in facts if f.type == PUBLISHED and f.get("tag")])
         self._runs(conn, sorted(pairs))
 
-    def _moved_runs(self, conn, new: list[Fact]) -> set[tuple]:
+    def _moved_runs(self, conn: psycopg.Connection, new: list[Fact]) -> set[Key]:
         """The (service, environment) whose runs these new deployment events change: those
         where the deployment's success (time, image) differs with and without them. Most
         do not (a `started` before its success, a failure that never succeeded)."""
@@ -89,7 +94,7 @@ class Images(Projection):
                     moved.add(pair)
         return moved
 
-    def _images(self, conn, digests: list[tuple]) -> None:
+    def _images(self, conn: psycopg.Connection, digests: list[Key]) -> None:
         if not digests:
             return
         where = PAIRS_IN.format("repository, digest")
@@ -105,7 +110,7 @@ class Images(Projection):
                       [rules.fold_image(r, d, published[(r, d)], first[(r, d)])
                        for r, d in digests])
 
-    def _tags(self, conn, tags: list[tuple]) -> None:
+    def _tags(self, conn: psycopg.Connection, tags: list[Key]) -> None:
         if not tags:
             return
         by_tag = defaultdict(list)
@@ -116,7 +121,7 @@ class Images(Projection):
         store.replace(conn, "image_tags", ("repository", "tag"), tags,
                       [row for r, t in tags for row in rules.fold_tag(r, t, by_tag[(r, t)])])
 
-    def _runs(self, conn, pairs: list[tuple]) -> None:
+    def _runs(self, conn: psycopg.Connection, pairs: list[Key]) -> None:
         if not pairs:
             return
         by_pair = defaultdict(list)

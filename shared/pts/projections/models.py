@@ -7,6 +7,7 @@ from the log. Columns are only ever added, never renamed: the search function re
 from __future__ import annotations
 
 from datetime import datetime
+from typing import Any
 
 from sqlalchemy import BigInteger, Column, DateTime, Index, Text, false, func, text
 from sqlalchemy.dialects.postgresql import ARRAY
@@ -14,21 +15,21 @@ from sqlmodel import Field, SQLModel
 
 
 # Fresh Field objects per use (sa_type, not sa_column): a Column cannot be shared by tables.
-def _ts(nullable: bool = True, now: bool = False):
+def _ts(nullable: bool = True, now: bool = False) -> Any:
     kwargs = {"server_default": func.now()} if now else {}
     return Field(default=None, sa_type=DateTime(timezone=True), nullable=nullable,
                  sa_column_kwargs=kwargs)
 
 
-def _flag():
+def _flag() -> Any:
     return Field(default=False, sa_column_kwargs={"server_default": false()})
 
 
-def _key():
+def _key() -> Any:
     return Field(sa_type=Text, primary_key=True)
 
 
-def _seq(primary_key: bool = False):
+def _seq(primary_key: bool = False) -> Any:
     return Field(sa_type=BigInteger, primary_key=primary_key, nullable=False)
 
 
@@ -63,7 +64,12 @@ class Deployment(SQLModel, table=True):
         Index("deployments_service_environment_first_event_at_idx", "service", "environment",
               "first_event_at"),
         Index("deployments_environment_finished_at_idx", "environment", "finished_at"),
-        Index("deployments_status_idx", "status"),
+        # Migration 0014 (search): the lists' order, alone, by status, by digest.
+        Index("deployments_first_event_at_deployment_id_idx", "first_event_at",
+              "deployment_id"),
+        Index("deployments_status_first_event_at_deployment_id_idx", "status",
+              "first_event_at", "deployment_id"),
+        Index("deployments_image_digest_idx", "image_digest"),
         # Migration 0009 (insights).
         Index("deployments_service_environment_finished_at_idx", "service", "environment",
               "finished_at"),
@@ -171,6 +177,9 @@ class ServiceTransition(SQLModel, table=True):
     __tablename__ = "service_transitions"
     __table_args__ = (
         Index("service_transitions_service_environment_at_idx", "service", "environment", "at"),
+        # Migration 0014: the last transition of one kind by a time (the matrix at a time).
+        Index("service_transitions_service_environment_kind_at_event_seq_idx", "service",
+              "environment", "kind", "at", "event_seq"),
     )
     service: str
     environment: str
@@ -231,7 +240,8 @@ class ImageRun(SQLModel, table=True):
     """Where an image ran: service, environment, from, to (to_at null: still running)."""
 
     __tablename__ = "image_runs"
-    __table_args__ = (Index("image_runs_repository_digest_idx", "repository", "digest"),)
+    __table_args__ = (Index("image_runs_repository_digest_idx", "repository", "digest"),
+                      Index("image_runs_digest_idx", "digest"))  # migration 0014
     service: str = _key()
     environment: str = _key()
     image: str

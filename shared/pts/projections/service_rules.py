@@ -9,14 +9,17 @@
 
 from __future__ import annotations
 
-from pts.projections.facts import Fact
+from datetime import datetime
+
+from pts.projections.facts import Fact, Row
 
 REGISTRY_FIELDS = ("owner", "repository", "description", "tier")
 
 
-def fold_registry(service: str, facts: list[Fact], first_seen, last_seen) -> dict:
+def fold_registry(service: str, facts: list[Fact], first_seen: datetime,
+                  last_seen: datetime) -> Row:
     """One services row from its registered/decommissioned events and when it was seen."""
-    row: dict = {"service": service, **dict.fromkeys(REGISTRY_FIELDS),
+    row: Row = {"service": service, **dict.fromkeys(REGISTRY_FIELDS),
                  "registered_at": None, "decommissioned_at": None}
     for fact in facts:
         if fact.kind == "registered":
@@ -37,16 +40,17 @@ ENVIRONMENT_FIELDS = ("state", "state_since", "health", "health_since", "version
                       "instance", "version_since")
 
 
-def fold_environment(service: str, environment: str, facts: list[Fact], first_seen,
-                     last_seen, start: dict | None = None) -> tuple[dict, list[dict]]:
+def fold_environment(service: str, environment: str, facts: list[Fact],
+                     first_seen: datetime, last_seen: datetime,
+                     start: Row | None = None) -> tuple[Row, list[Row]]:
     """One service_environments row and its transitions from started/stopped/health events;
     from the stored row `start` when facts all come after the events it was built from."""
-    row: dict = {"service": service, "environment": environment,
+    row: Row = {"service": service, "environment": environment,
                  **{k: (start or {}).get(k) for k in ENVIRONMENT_FIELDS},
                  "first_seen_at": first_seen, "last_seen_at": last_seen}
     if row["health_since"] is None:
         row["health"] = None  # stored as unknown, but never reported
-    transitions: list[dict] = []
+    transitions: list[Row] = []
 
     def change(kind: str, to: str, fact: Fact) -> None:
         column = "state" if kind == "state" else "health"

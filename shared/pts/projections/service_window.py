@@ -14,7 +14,9 @@ replaced.
 
 from __future__ import annotations
 
-from pts.projections.facts import Fact, handled_facts
+import psycopg
+
+from pts.projections.facts import Fact, Key, Row, handled_facts
 
 STARTED = "dev.pts.service.started"
 
@@ -47,17 +49,19 @@ BEFORE_SQL = BEFORE.format(lasts="".join(
                                              ("instance", "ins"))))
 
 
-def start_before(conn, pair: tuple[str, str], order: tuple, stored: dict) -> dict:
+def start_before(conn: psycopg.Connection, pair: tuple[str, str], order: Key,
+                 stored: Row) -> Row:
     """The environment's fold state just before `order` (event time, seq)."""
     params = {"s": pair[0], "e": pair[1], "t": order[0], "q": order[1], "started": STARTED}
-    state, state_since, health, health_since, version, image, instance = conn.execute(
-        BEFORE_SQL, params).fetchone()
+    row = conn.execute(BEFORE_SQL, params).fetchone()
+    assert row is not None  # one row: every join is a LEFT JOIN LATERAL
+    state, state_since, health, health_since, version, image, instance = row
     return {"state": state, "state_since": state_since, "health": health,
             "health_since": health_since, "version": version, "image": image,
             "instance": instance, "version_since": stored.get("version_since")}
 
 
-def window(conn, table: str, pair: tuple[str, str], order: tuple,
+def window(conn: psycopg.Connection, table: str, pair: tuple[str, str], order: Key,
            types: list[str]) -> list[Fact]:
     """The pair's handled state events from `order` on, in (event time, seq) order."""
     return handled_facts(conn, table, "h.service = %s AND h.environment = %s AND "
@@ -65,7 +69,8 @@ def window(conn, table: str, pair: tuple[str, str], order: tuple,
                          (pair[0], pair[1], types, order[0], order[1]))
 
 
-def drop_transitions_from(conn, pairs_orders: list[tuple[tuple[str, str], tuple]]) -> None:
+def drop_transitions_from(conn: psycopg.Connection,
+                          pairs_orders: list[tuple[tuple[str, str], Key]]) -> None:
     """Delete each pair's transitions at or after its window's start."""
     if pairs_orders:
         conn.execute(

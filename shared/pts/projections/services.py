@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 from collections import defaultdict
+from collections.abc import Iterator
 
 import psycopg
 
@@ -11,12 +12,13 @@ from pts.projections import service_rules as rules
 from pts.projections import service_window as window
 from pts.projections import store
 from pts.projections.engine import Projection
-from pts.projections.facts import Fact, handled_facts
+from pts.projections.facts import Fact, Key, handled_facts
 
 SERVICE = "dev.pts.service."
 REGISTRY_TYPES = [SERVICE + "registered", SERVICE + "decommissioned"]
 STATE_TYPES = [SERVICE + "started", SERVICE + "stopped", SERVICE + "health_changed"]
 PAIR = ("service", "environment")
+LOCKED_TYPES = frozenset(REGISTRY_TYPES + STATE_TYPES)
 
 
 class Services(Projection):
@@ -27,12 +29,14 @@ class Services(Projection):
     tables = ("services", "service_environments", "service_transitions",
               "services_handled_events")
 
-    def handled_row(self, fact: Fact) -> tuple:
+    def handled_row(self, fact: Fact) -> Key:
         service = fact.get("service")
         return (service, fact.get("environment") if service else None)
 
-    def lock_keys(self, fact: Fact):
-        if fact.get("service"):
+    def lock_keys(self, fact: Fact) -> Iterator[str]:
+        # Only the registry and state folds read what they rewrite; an event that just names
+        # a service moves its seen times with least/greatest, row-locked in key order.
+        if fact.get("service") and fact.type in LOCKED_TYPES:
             yield f"service:{fact.get('service')}"
 
     def recompute(self, conn: psycopg.Connection, facts: list[Fact], *,
@@ -118,7 +122,8 @@ CROSS JOIN LATERAL (
 """
 
 
-def _latest_before(conn: psycopg.Connection, pairs: list[tuple], new_seqs: list[int]) -> dict:
+def _latest_before(conn: psycopg.Connection, pairs: list[Key],
+                   new_seqs: list[int]) -> dict[Key, Key]:
     """(event time, seq) of the latest state event handled before, per (service, env)."""
     rows = conn.execute(LATEST_BEFORE, ([p[0] for p in pairs], [p[1] for p in pairs],
                                         STATE_TYPES, new_seqs)).fetchall()
@@ -127,12 +132,14 @@ def _latest_before(conn: psycopg.Connection, pairs: list[tuple], new_seqs: list[
 
 # Any event naming a service moves its first/last seen times (and an implicit registration
 # time) by least/greatest: commutative, so order-independent, and no history is read. Events
-# that change more (registry and state types) are then recomputed in full.
+# that change more (registry and state types) are then recomputed in full. Rows are upserted
+# in key order, services before environments, in every transaction: transactions without
+# key locks (events that only name a service) cannot deadlock on them.
 TOUCH_SERVICES = """
 INSERT INTO services (service, registered_at, registered_implicitly, first_seen_at,
                       last_seen_at)
 SELECT s, min(t), true, min(t), max(t) FROM unnest(%s::text[], %s::timestamptz[]) AS x(s, t)
-GROUP BY s
+GROUP BY s ORDER BY s
 ON CONFLICT (service) DO UPDATE SET
     first_seen_at = least(services.first_seen_at, EXCLUDED.first_seen_at),
     last_seen_at = greatest(services.last_seen_at, EXCLUDED.last_seen_at),
@@ -144,6 +151,7 @@ TOUCH_ENVIRONMENTS = """
 INSERT INTO service_environments (service, environment, health, first_seen_at, last_seen_at)
 SELECT s, e, 'unknown', min(t), max(t)
 FROM unnest(%s::text[], %s::text[], %s::timestamptz[]) AS x(s, e, t) GROUP BY s, e
+ORDER BY s, e
 ON CONFLICT (service, environment) DO UPDATE SET
     first_seen_at = least(service_environments.first_seen_at, EXCLUDED.first_seen_at),
     last_seen_at = greatest(service_environments.last_seen_at, EXCLUDED.last_seen_at)

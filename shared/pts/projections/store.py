@@ -1,12 +1,18 @@
 """Writing projection rows: key-set selects, upserts and replacements, one statement each
-(executemany runs in pipeline mode: no round trip per row)."""
+(the rows of an insert travel as one JSON array: no statement per row)."""
 
 from __future__ import annotations
 
+import json
 from collections.abc import Sequence
+from datetime import datetime
+from typing import Any
 
 import psycopg
 from psycopg.rows import dict_row
+from psycopg.types.json import Jsonb
+
+from pts.projections.facts import Key, Row
 
 
 def _in_keys(cols: Sequence[str]) -> str:
@@ -14,12 +20,12 @@ def _in_keys(cols: Sequence[str]) -> str:
     return f"({', '.join(cols)}) IN (SELECT * FROM unnest({arrays}))"
 
 
-def _arrays(cols: Sequence[str], keys: Sequence[tuple]) -> list[list]:
+def _arrays(cols: Sequence[str], keys: Sequence[Key]) -> list[list[Any]]:
     return [[k[i] for k in keys] for i in range(len(cols))]
 
 
 def select_keys(conn: psycopg.Connection, table: str, cols: Sequence[str],
-                keys: Sequence[tuple]) -> list[dict]:
+                keys: Sequence[Key]) -> list[Row]:
     """Rows of table whose cols equal one of keys, as dicts."""
     if not keys:
         return []
@@ -29,32 +35,43 @@ def select_keys(conn: psycopg.Connection, table: str, cols: Sequence[str],
 
 
 def delete_keys(conn: psycopg.Connection, table: str, cols: Sequence[str],
-                keys: Sequence[tuple]) -> None:
+                keys: Sequence[Key]) -> None:
     """Delete the rows of table whose cols equal one of keys."""
     if keys:
         conn.execute(f"DELETE FROM {table} WHERE {_in_keys(cols)}", _arrays(cols, keys))
 
 
-def insert(conn: psycopg.Connection, table: str, rows: list[dict], *,
+def insert(conn: psycopg.Connection, table: str, rows: list[Row], *,
            conflict: Sequence[str] = (), touch: str | None = None) -> None:
     """Insert rows (dicts with the same keys); with conflict, update the row in place
     (and set the `touch` column to now())."""
     if not rows:
         return
-    cols = list(rows[0])
-    sql = (f"INSERT INTO {table} ({', '.join(cols)}) "
-           f"VALUES ({', '.join(f'%({c})s' for c in cols)})")
+    cols = ", ".join(rows[0])
+    # One statement for the whole set: the rows travel as one JSON array, typed by the
+    # table's own row type (a statement per row, even pipelined, cost a batch far more).
+    sql = (f"INSERT INTO {table} ({cols}) SELECT {cols} "
+           f"FROM jsonb_populate_recordset(NULL::{table}, %s)")
     if conflict:
-        sets = [f"{c} = EXCLUDED.{c}" for c in cols if c not in conflict]
+        sets = [f"{c} = EXCLUDED.{c}" for c in rows[0] if c not in conflict]
         if touch:
             sets.append(f"{touch} = now()")
         sql += f" ON CONFLICT ({', '.join(conflict)}) DO UPDATE SET {', '.join(sets)}"
-    with conn.cursor() as cur:
-        cur.executemany(sql, rows)
+    conn.execute(sql, (Jsonb(rows, dumps=_dumps),))
 
 
-def upsert(conn: psycopg.Connection, table: str, key: Sequence[str], keys: Sequence[tuple],
-           rows: list[dict]) -> None:
+def _plain(value: object) -> str:
+    if isinstance(value, datetime):
+        return value.isoformat()
+    raise TypeError(f"cannot store {type(value).__name__} as JSON")
+
+
+def _dumps(obj: object) -> str:
+    return json.dumps(obj, default=_plain)
+
+
+def upsert(conn: psycopg.Connection, table: str, key: Sequence[str], keys: Sequence[Key],
+           rows: list[Row]) -> None:
     """Make the rows of table under keys exactly rows, one row per key: upsert the rows,
     delete the keys that have none."""
     insert(conn, table, rows, conflict=key)
@@ -63,7 +80,7 @@ def upsert(conn: psycopg.Connection, table: str, key: Sequence[str], keys: Seque
 
 
 def replace(conn: psycopg.Connection, table: str, cols: Sequence[str],
-            keys: Sequence[tuple], rows: list[dict]) -> None:
+            keys: Sequence[Key], rows: list[Row]) -> None:
     """Make the rows of table under keys exactly rows."""
     delete_keys(conn, table, cols, keys)
     insert(conn, table, rows)

@@ -9,6 +9,9 @@ from typing import Any
 
 import psycopg
 
+# Imported as the function loads: the first request that needs the cursor key would
+# otherwise import SQLModel (seconds on a busy machine) while its clients wait.
+import pts.db.secrets  # noqa: F401
 from pts.config import Settings
 from pts.db.pool import get_pool
 from pts.db.rows import fetch
@@ -25,14 +28,16 @@ _SETUP = ("SELECT set_config('transaction_read_only', 'on', true), "
 def reading(settings: Settings) -> Iterator[psycopg.Connection]:
     """A connection in a read-only transaction bounded by the search statement timeout.
     A query that runs out of time answers 503 (narrow the filters), not 500."""
-    with get_pool(settings).connection() as conn:
-        with conn.pipeline():  # BEGIN and the setup in one round trip
-            conn.execute(_SETUP, [str(settings.search_statement_timeout_ms)])
+    # One pipeline for the whole transaction: BEGIN and the setup travel with the first
+    # query, COMMIT with the pipeline's last sync (a one-query request: two round trips).
+    with get_pool(settings).connection() as conn, conn.pipeline():
+        conn.execute(_SETUP, [str(settings.search_statement_timeout_ms)])
         try:
             yield conn
         except psycopg.errors.QueryCanceled:
             raise Problem(503, "the query took too long; narrow the filters and retry",
                           headers={"Retry-After": "1"}) from None
+        conn.commit()
 
 
 def times(row: dict[str, Any], *names: str) -> dict[str, Any]:

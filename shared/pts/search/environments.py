@@ -1,16 +1,16 @@
 """The service x environment matrix: what runs where now (`GET /environments`), or at any
-past time (`?at=`), recomputed from the deployments with the handlers' own rules."""
+past time (`?at=`, pts.search.matrix_at), read from the projections."""
 
 from __future__ import annotations
 
-from datetime import datetime
 from typing import Any
 
-from pts.projections.deployment_rules import environment_timeline
 from pts.projections.imageref import parse_image
-from pts.search import cursor
+from pts.search import matrix_at
 from pts.search import schemas as s
-from pts.search.db import fetch, reading, times
+from pts.search.cells import ONE_SERVICE
+from pts.search.cells import keys as cell_keys
+from pts.search.db import reading, times
 from pts.search.events import CURSOR, LIMIT
 from pts.search.keyset import Page, where_sql
 from pts.search.params import Param, parse_query
@@ -31,37 +31,30 @@ s.item("Cell", CELL, "One service in one environment: current version, image, di
        "state, health, and the last deployment there.")
 s.listing("CellList", "Cell")
 
-# The current matrix: every (service, environment) a deployment or a service event named.
+# The current matrix over given cells (pts.search.cells): per cell what the deployments
+# made current, the service events' state and health, and the last deployment begun there,
+# each an index probe (LATERAL ... LIMIT 1 keeps it one: a hash join read whole tables).
 NOW = """
 SELECT c.service, c.environment, COALESCE(cd.version, se.version) AS version,
     COALESCE(cd.image, se.image) AS image, cd.image_digest, cd.deployment_id,
     COALESCE(cd.since, se.version_since) AS since, se.state, se.state_since,
     se.health, se.health_since, ld.deployment_id AS last_deployment_id,
     ld.status AS last_deployment_status, ld.last_event_at AS last_deployment_at
-FROM (SELECT service, environment FROM current_deployments
-      UNION SELECT service, environment FROM service_environments
-      UNION SELECT service, environment FROM deployments) AS c
-LEFT JOIN current_deployments cd USING (service, environment)
-LEFT JOIN service_environments se USING (service, environment)
+FROM ({cells}) AS c
+LEFT JOIN LATERAL (SELECT * FROM current_deployments cd
+    WHERE cd.service = c.service AND cd.environment = c.environment LIMIT 1) AS cd ON true
+LEFT JOIN LATERAL (SELECT * FROM service_environments se
+    WHERE se.service = c.service AND se.environment = c.environment LIMIT 1) AS se ON true
 LEFT JOIN LATERAL (
     SELECT deployment_id, status, last_event_at FROM deployments d
     WHERE d.service = c.service AND d.environment = c.environment
     ORDER BY first_event_at DESC, deployment_id DESC LIMIT 1) AS ld ON true
 """
 
-DEPLOYMENTS_AT = """
-SELECT deployment_id, service, environment, status, version, image, image_digest,
-    first_event_at, finished_at, succeeded_at, succeeded_seq, rolled_back_at,
-    rolled_back_seq, rolled_back_to_version
-FROM deployments WHERE first_event_at <= %(at)s {extra}
-ORDER BY service, environment, first_event_at, deployment_id
-"""
 
-TRANSITIONS_AT = """
-SELECT DISTINCT ON (service, environment, kind) service, environment, kind, to_value, at
-FROM service_transitions WHERE at <= %(at)s {extra}
-ORDER BY service, environment, kind, at DESC, event_seq DESC
-"""
+def now_sql(cells: str) -> str:
+    """The current matrix over the cells a query (columns service, environment) yields."""
+    return NOW.format(cells=cells)
 
 
 def finish(cell: dict[str, Any]) -> dict[str, Any]:
@@ -70,40 +63,6 @@ def finish(cell: dict[str, Any]) -> dict[str, Any]:
         ref = parse_image(cell["image"])
         cell["image_digest"] = ref.digest if ref else None
     return cell
-
-
-def cells_at(conn, at: datetime, conds: list[str], params: dict) -> list[dict[str, Any]]:
-    """The matrix as it was at `at`: deployments folded with the handlers' rules, each
-    step counted only if it happened by then; state and health from their transitions."""
-    extra = "".join(f" AND {c}" for c in conds)
-    params = {**params, "at": at}
-    groups: dict[tuple[str, str], list[dict]] = {}
-    for row in fetch(conn, DEPLOYMENTS_AT.format(extra=extra), params):
-        if row["succeeded_at"] is not None and row["succeeded_at"] > at:
-            row.update(succeeded_at=None, succeeded_seq=None)
-        if row["rolled_back_at"] is not None and row["rolled_back_at"] > at:
-            row.update(rolled_back_at=None, rolled_back_seq=None, status="succeeded")
-        groups.setdefault((row["service"], row["environment"]), []).append(row)
-    cells: dict[tuple[str, str], dict[str, Any]] = {}
-    for key, rows in groups.items():
-        _, current, _ = environment_timeline(rows)
-        last = rows[-1]
-        status = last["status"]
-        if last["rolled_back_at"] is None and (last["finished_at"] is None
-                                               or last["finished_at"] > at):
-            status = "started"  # it had not finished yet
-        cell = dict.fromkeys(CELL)
-        cell.update(service=key[0], environment=key[1], last_deployment_id=last["deployment_id"],
-                    last_deployment_status=status, last_deployment_at=last["first_event_at"])
-        if current:
-            cell.update({k: current[k] for k in ("deployment_id", "version", "image",
-                                                  "image_digest", "since")})
-        cells[key] = cell
-    for t in fetch(conn, TRANSITIONS_AT.format(extra=extra), params):
-        cell = cells.setdefault((t["service"], t["environment"]), {
-            **dict.fromkeys(CELL), "service": t["service"], "environment": t["environment"]})
-        cell[t["kind"]], cell[f"{t['kind']}_since"] = t["to_value"], t["at"]
-    return [finish(cells[k]) for k in sorted(cells, key=lambda k: (k[1], k[0]))]
 
 
 PARAMS = [
@@ -117,29 +76,22 @@ PARAMS = [
 
 def cells(conn, f: dict[str, Any], secret: str) -> tuple[list[dict], str | None]:
     """A page of the matrix (now, or at f["at"]) ordered by environment then service."""
-    conds, params = [], {}
-    for name in ("service", "environment"):
-        if f.get(name):
-            conds.append(f"{name} = %({name})s")
-            params[name] = f[name]
+    params = {name: f[name] for name in ("service", "environment") if f.get(name)}
+    keys = cell_keys(ONE_SERVICE if f.get("service") else None, bool(f.get("environment")))
     page = Page("environments", f, ("environment", "service"), ("text", "text"),
                 descending=False)
-    if f.get("at") is None:
-        page.resume(secret, conds, params)
-        rows, next_cursor = page.run(conn, f"SELECT * FROM ({NOW}) AS m{where_sql(conds)}",
-                                     params, secret,
-                                     lambda r: (r["environment"], r["service"]))
-        return [finish(r) for r in rows], next_cursor
-    # History is recomputed in full, then paged the same way (keyset on the sort key).
-    rows = cells_at(conn, f["at"], conds, params)
-    if f.get("cursor"):
-        after = tuple(cursor.decode(secret, page.query_id, f["cursor"], (str, str)))
-        rows = [r for r in rows if (r["environment"], r["service"]) > after]
-    if len(rows) <= f["limit"]:
-        return rows, None
-    rows = rows[: f["limit"]]
-    last = rows[-1]
-    return rows, cursor.encode(secret, page.query_id, [last["environment"], last["service"]])
+    conds: list[str] = []
+    page.resume(secret, conds, params)
+    at = f.get("at")
+    if at is not None:
+        params["at"] = at
+    sql = now_sql(keys) if at is None else matrix_at.sql(keys)
+    rows, next_cursor = page.run(conn, f"SELECT * FROM ({sql}) AS m{where_sql(conds)}",
+                                 params, secret, lambda r: (r["environment"], r["service"]))
+    for row in rows:
+        if row.pop("unstepped", False) and at is not None:  # only the matrix at a time has them
+            matrix_at.fold_unstepped(conn, at, row)
+    return [finish(r) for r in rows], next_cursor
 
 
 def list_environments(ctx: Context) -> dict[str, Any]:

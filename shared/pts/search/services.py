@@ -8,8 +8,10 @@ from typing import Any
 from pts.http.problem import Problem
 from pts.search import deployments
 from pts.search import schemas as s
+from pts.search.cells import ALL_SERVICES, ENVIRONMENTS_OF, SOME_SERVICES
+from pts.search.cells import keys as cell_keys
 from pts.search.db import fetch, reading, times
-from pts.search.environments import CELL_TIMES, NOW, finish
+from pts.search.environments import CELL_TIMES, finish, now_sql
 from pts.search.events import CURSOR, LIMIT
 from pts.search.keyset import Page, where_sql
 from pts.search.params import Param, parse_query
@@ -40,10 +42,29 @@ s.item("ServiceDetail", {
                     "description": f"The {RECENT} most recent, newest first."},
 }, "One service with its recent transitions and deployments.")
 
-NAMES = """(SELECT service FROM services UNION SELECT service FROM service_environments
-    UNION SELECT service FROM deployments)"""
-BASE = f"""SELECT n.service, {', '.join('r.' + k for k in REGISTRY if k != 'service')}
-FROM {NAMES} AS n LEFT JOIN services r USING (service)"""
+# Services named by a registry, service or deployment event (the deployments' by index skips).
+NAMES = f"""(SELECT service FROM services UNION SELECT service FROM service_environments
+    UNION SELECT service FROM ({ALL_SERVICES}) AS d)"""
+COLUMNS = ", ".join("r." + k for k in REGISTRY if k != "service")
+BASE = f"SELECT n.service, {COLUMNS} FROM {NAMES} AS n LEFT JOIN services r USING (service)"
+ONE = f"""SELECT n.service, {COLUMNS} FROM (SELECT %(name)s::text AS service) AS n
+LEFT JOIN services r USING (service)
+WHERE r.service IS NOT NULL
+   OR EXISTS (SELECT 1 FROM service_environments e WHERE e.service = n.service)
+   OR EXISTS (SELECT 1 FROM deployments d WHERE d.service = n.service)"""
+# The newest of a service: the newest of each of its environments, merged (one short
+# index scan each, rather than sorting the service's whole history).
+TRANSITIONS = f"""SELECT t.* FROM service_environments e CROSS JOIN LATERAL (
+    SELECT {', '.join(TRANSITION)} FROM service_transitions t
+    WHERE t.service = e.service AND t.environment = e.environment
+    ORDER BY t.at DESC, t.event_seq DESC LIMIT %(n)s) AS t
+WHERE e.service = %(name)s ORDER BY t.at DESC, t.event_seq DESC LIMIT %(n)s"""
+DEPLOYMENTS = f"""SELECT d.* FROM (SELECT %(name)s::text AS service) AS n
+CROSS JOIN LATERAL ({ENVIRONMENTS_OF}) AS e CROSS JOIN LATERAL (
+    SELECT {deployments.COLUMNS} FROM deployments d
+    WHERE d.service = n.service AND d.environment = e.environment
+    ORDER BY d.first_event_at DESC, d.deployment_id DESC LIMIT %(n)s) AS d
+ORDER BY d.first_event_at DESC, d.deployment_id DESC LIMIT %(n)s"""
 IN_ENVIRONMENT = """EXISTS (SELECT 1 FROM service_environments e WHERE e.service = n.service
     AND e.environment = %(environment)s UNION ALL SELECT 1 FROM deployments d
     WHERE d.service = n.service AND d.environment = %(environment)s)"""
@@ -63,8 +84,9 @@ NAME = Param("name", "The service's name.")
 
 def _with_cells(conn, rows: list[dict]) -> list[dict]:
     cells: dict[str, list] = {r["service"]: [] for r in rows}
-    for cell in fetch(conn, f"SELECT * FROM ({NOW}) AS m WHERE service = ANY(%(names)s) "
-                      "ORDER BY environment", {"names": list(cells)}):
+    for cell in fetch(conn, f"SELECT * FROM ({now_sql(cell_keys(SOME_SERVICES))}) AS m "
+                      "ORDER BY environment, service",
+                      {"names": list(cells)}):
         cells[cell["service"]].append(times(finish(cell), *CELL_TIMES))
     return [{**times(r, *REGISTRY_TIMES), "environments": cells[r["service"]]} for r in rows]
 
@@ -102,16 +124,12 @@ def get_service(ctx: Context) -> dict[str, Any]:
     parse_query(ctx.args, [])
     name = ctx.path["name"]
     with reading(ctx.settings) as conn:
-        rows = fetch(conn, BASE + " WHERE n.service = %(name)s", {"name": name})
+        rows = fetch(conn, ONE, {"name": name})
         if not rows:
             raise Problem(404, f"no service {name!r}")
         (item,) = _with_cells(conn, rows)
-        item["transitions"] = [times(t, "at") for t in fetch(
-            conn, f"SELECT {', '.join(TRANSITION)} FROM service_transitions "
-            "WHERE service = %(name)s ORDER BY at DESC, event_seq DESC LIMIT %(n)s",
-            {"name": name, "n": RECENT})]
-        item["deployments"] = [times(d, *deployments.TIMES) for d in fetch(
-            conn, f"SELECT {deployments.COLUMNS} FROM deployments WHERE service = %(name)s "
-            "ORDER BY first_event_at DESC, deployment_id DESC LIMIT %(n)s",
-            {"name": name, "n": RECENT})]
+        recent = {"name": name, "n": RECENT}
+        item["transitions"] = [times(t, "at") for t in fetch(conn, TRANSITIONS, recent)]
+        item["deployments"] = [times(d, *deployments.TIMES)
+                               for d in fetch(conn, DEPLOYMENTS, recent)]
     return item
