@@ -9,6 +9,7 @@ from __future__ import annotations
 import select
 import threading
 import time
+from collections.abc import Callable
 from typing import Any
 
 import psycopg
@@ -24,6 +25,7 @@ from pts.domain.jsonnum import loads_stored
 
 _lock = threading.Lock()
 _pools: dict[str, ConnectionPool] = {}
+_on_close: list[Callable[[ConnectionPool], None]] = []
 
 
 def _configure(conn) -> None:
@@ -111,11 +113,23 @@ def migrate_url(settings: Settings | None = None) -> str:
     return embedded_urls(settings.data_dir).owner
 
 
+def on_close(callback: Callable[[ConnectionPool], None]) -> None:
+    """Have callback(pool) called whenever one of these pools is closed (what is tied to a
+    pool, such as pts.auth.cache's listening connection, goes with it)."""
+    _on_close.append(callback)
+
+
+def _close(pool: ConnectionPool) -> None:
+    pool.close()
+    for callback in _on_close:
+        callback(pool)
+
+
 def close_all() -> None:
     """Close every pool of this process (tests, shutdown)."""
     with _lock:
         for pool in _pools.values():
-            pool.close()
+            _close(pool)
         _pools.clear()
 
 
@@ -124,4 +138,4 @@ def close_for(url: str) -> None:
     with _lock:
         pool = _pools.pop(url, None)
         if pool is not None:
-            pool.close()
+            _close(pool)

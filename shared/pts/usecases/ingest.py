@@ -12,6 +12,7 @@ from pts.cloudevents.event import content_hash
 from pts.config import Settings
 from pts.domain.envelope import Envelope, FieldError, validate_event
 from pts.domain.errors import Conflict, Invalid, Malformed
+from pts.usecases.group_commit import Job, RunAlone, committer_for
 
 
 @dataclass(frozen=True)
@@ -104,28 +105,63 @@ def _store(pool, envelopes: list[Envelope], unique: list[Envelope],
     return appended, stored
 
 
-def ingest(
-    pool,
-    envelopes: list[Envelope],
-    *,
-    in_transaction: Sequence[InTransaction] = (),
-    after_commit: Sequence[AfterCommit] = (),
-) -> list[Accepted]:
-    """Store valid events all or nothing. A stored (source, id) with the same content is a
-    duplicate; with other content, Conflict and nothing is stored."""
-    unique = _unique(envelopes)
-    if not unique:
-        return []
+def _store_alone(pool, envelopes: list[Envelope], unique: list[Envelope],
+                 in_transaction: Sequence[InTransaction]) -> tuple[dict, list[Stored]]:
     for attempt in range(1, ATTEMPTS + 1):
         try:
-            appended, stored = _store(pool, envelopes, unique, in_transaction)
-            break
+            return _store(pool, envelopes, unique, in_transaction)
         except (psycopg.errors.DeadlockDetected, psycopg.errors.SerializationFailure):
             # The fixed insert order makes this unexpected; if the database still picks
             # this request as a deadlock victim, its transaction was rolled back whole:
             # try again rather than answer an error.
             if attempt == ATTEMPTS:
                 raise
+    raise AssertionError("unreachable")
+
+
+def _store_group(pool, jobs: list[Job], in_transaction: Sequence[InTransaction]
+                 ) -> list[tuple[dict, list[Stored]]]:
+    """Several requests (no key in common) in one transaction; RunAlone (nothing kept) when
+    any of them conflicts with stored content."""
+    every = [e for job in jobs for e in job.payload[1]]
+    with pool.connection() as conn, conn.pipeline(), conn.transaction():
+        appended = event_log.append(conn, every)
+        if any(appended[(e.source, e.id)].content_hash != content_hash(e)
+               for job in jobs for e in job.payload[0]):
+            raise RunAlone  # that request's 409 is decided alone, the others' commit alone
+        stored = [Stored(appended[(e.source, e.id)].seq, e) for e in every
+                  if appended[(e.source, e.id)].new]
+        for hook in in_transaction:
+            hook(conn, stored)
+    out = []
+    for job in jobs:
+        mine = {key: appended[key] for key in job.keys}
+        out.append((mine, [s for s in stored if (s.envelope.source, s.envelope.id) in job.keys]))
+    return out
+
+
+def ingest(
+    pool,
+    envelopes: list[Envelope],
+    *,
+    in_transaction: Sequence[InTransaction] = (),
+    after_commit: Sequence[AfterCommit] = (),
+    group: int = 0,
+) -> list[Accepted]:
+    """Store valid events all or nothing. A stored (source, id) with the same content is a
+    duplicate; with other content, Conflict and nothing is stored. group > 0: commit
+    together with this process's concurrent requests, up to that many events in one
+    transaction (pts.usecases.group_commit)."""
+    unique = _unique(envelopes)
+    if not unique:
+        return []
+    if group > 0:
+        job = Job({(e.source, e.id) for e in unique}, len(unique), (envelopes, unique))
+        appended, stored = committer_for(pool).submit(
+            job, lambda j: _store_alone(pool, j.payload[0], j.payload[1], in_transaction),
+            lambda jobs: _store_group(pool, jobs, in_transaction), group)
+    else:
+        appended, stored = _store_alone(pool, envelopes, unique, in_transaction)
     for hook in after_commit:
         hook(stored)
     new_seqs = {s.seq for s in stored}
