@@ -42,6 +42,7 @@ class Config:
     log_events: int
     profiling: bool
     profiles: list = field(default_factory=list)
+    variant: dict = field(default_factory=dict)  # settings of the A/B ingest server
 
     def profile_hook(self, name: str, server, delay: float = 1.0) -> None:
         if self.profiling:
@@ -65,6 +66,10 @@ def main() -> int:
                     help="first of 4 consecutive ports (default 18300)")
     ap.add_argument("--only", default=",".join(FIGURES), help=f"comma list of {FIGURES}")
     ap.add_argument("--profile", action="store_true", help="py-spy the servers under load")
+    ap.add_argument("--variant", action="append", default=[], metavar="NAME=VALUE",
+                    help="also measure single-event ingest with this setting (or `pts serve` "
+                    "option: --threads=16), interleaved in the same run (an A/B; repeat for "
+                    "several changes at once)")
     args = ap.parse_args()
     if not shutil.which("wrk"):
         print("wrk is not installed (apt-get install wrk)", file=sys.stderr)
@@ -74,7 +79,8 @@ def main() -> int:
     cfg = Config(quick=args.quick, port=args.port, logs=work, workers=os.cpu_count() or 1,
                  seconds=5 if args.quick else 10, rounds=2 if args.quick else 3,
                  platform_seconds=20 if args.quick else 60, drain_limit=30,
-                 log_events=200_000 if args.quick else 1_000_000, profiling=args.profile)
+                 log_events=200_000 if args.quick else 1_000_000, profiling=args.profile,
+                 variant=dict(v.split("=", 1) for v in args.variant))
     server = embedded_server(work / "pgdata")
     admin = server.get_uri()
     rows: list[dict] = []
@@ -82,11 +88,15 @@ def main() -> int:
     try:
         if "ingest" in only:
             url = new_database(admin, "bench_ingest")
-            rows.append(ingest.single(cfg, url))
+            rows += ingest.single(cfg, url)
             for size in (100, 500):
                 rows.append(ingest.batches(cfg, url, size))
         if "platform" in only:
             rows += platform.run(cfg, new_database(admin, "bench_platform"), size=1)
+            env = {k: v for k, v in cfg.variant.items() if k[:2] != "--"}
+            if env:
+                rows += platform.run(cfg, new_database(admin, "bench_platform_variant"),
+                                     size=1, variant=env)
             rows += platform.run(cfg, new_database(admin, "bench_platform_batch"), size=100)
         if "history" in only:
             rows += history.run(cfg, new_database(admin, "bench_history"))

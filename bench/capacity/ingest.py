@@ -14,36 +14,55 @@ from capacity.procs import ROOT, TOKEN, Server, connect, wrk
 NOOP = Path(__file__).resolve().parents[1] / "noop" / "main.py"
 
 
-def serve(port: int, target: str, source: Path, url: str, log_dir: Path, workers: int) -> Server:
+def serve(port: int, target: str, source: Path, url: str, log_dir: Path, workers: int,
+          variant: dict | None = None, name: str | None = None) -> Server:
+    """`pts serve`; variant: settings (NAME=VALUE) and options (--threads=16) to change."""
+    variant = variant or {}
+    args = {"--workers": str(workers), **{k: v for k, v in variant.items() if k[:2] == "--"}}
+    env = {k: v for k, v in variant.items() if k[:2] != "--"}
     return Server(port, ["serve", "--target", target, "--source", str(source), "--host",
-                         "127.0.0.1", "--workers", str(workers)],
-                  {"DATABASE_URL": url}, log_dir / f"{target}.log")
+                         "127.0.0.1", *[x for kv in args.items() for x in kv]],
+                  {"DATABASE_URL": url, **env}, log_dir / f"{name or target}.log")
 
 
-def single(cfg, url: str) -> dict:
-    """Single events, interleaved runs: the no-op, then ingest, `rounds` times."""
+def _row(figure: str, base: float, runs: list) -> dict:
+    p = sum(r.rps for r in runs) / len(runs)
+    return {"figure": figure, "baseline": f"no-op {base:,.0f}",
+            "pts": f"{p:,.0f} (p50 {runs[-1].latency_ms.get(50, 0):.0f} ms, "
+                   f"p99 {runs[-1].latency_ms.get(99, 0):.0f} ms, non-2xx "
+                   f"{sum(r.non2xx for r in runs)})",
+            "ratio": p / base, "target": ">= 0.8x", "ok": p / base >= 0.8}
+
+
+def single(cfg, url: str) -> list[dict]:
+    """Single events, interleaved runs: the no-op, then ingest (then ingest with cfg.variant's
+    settings, when given: an A/B of a setting in the same run), `rounds` times."""
     noop = serve(cfg.port, "noop", NOOP, url, cfg.logs, cfg.workers)
-    ingest = serve(cfg.port + 1, "ingest", ROOT / "functions/ingest/main.py", url, cfg.logs,
-                   cfg.workers)
+    source = ROOT / "functions/ingest/main.py"
+    servers = [serve(cfg.port + 1, "ingest", source, url, cfg.logs, cfg.workers)]
+    if cfg.variant:
+        servers.append(serve(cfg.port + 3, "ingest", source, url, cfg.logs, cfg.workers,
+                             cfg.variant, "ingest-variant"))
     try:
-        base, pts = [], []
+        base, pts = [], [[] for _ in servers]
         for i in range(cfg.rounds):
             base.append(wrk(noop.base + "/", "post.lua", ["single", "1", TOKEN],
                             seconds=cfg.seconds, connections=16))
             if i == 0:
-                cfg.profile_hook("ingest-single", ingest)
-            pts.append(wrk(ingest.base + "/", "post.lua", ["single", "1", TOKEN],
-                           seconds=cfg.seconds, connections=16))
+                cfg.profile_hook("ingest-single", servers[0])
+            for server, runs in zip(servers, pts, strict=True):
+                runs.append(wrk(server.base + "/", "post.lua", ["single", "1", TOKEN],
+                                seconds=cfg.seconds, connections=16))
     finally:
         noop.stop()
-        ingest.stop()
+        for server in servers:
+            server.stop()
     b = sum(r.rps for r in base) / len(base)
-    p = sum(r.rps for r in pts) / len(pts)
-    return {"figure": "ingest alone, single events (req/s)", "baseline": f"no-op {b:,.0f}",
-            "pts": f"{p:,.0f} (p50 {pts[-1].latency_ms.get(50, 0):.0f} ms, "
-                   f"p99 {pts[-1].latency_ms.get(99, 0):.0f} ms, non-2xx "
-                   f"{sum(r.non2xx for r in pts)})",
-            "ratio": p / b, "target": ">= 0.8x", "ok": p / b >= 0.8}
+    rows = [_row("ingest alone, single events (req/s)", b, pts[0])]
+    if cfg.variant:
+        with_ = " ".join(f"{k}={v}" for k, v in cfg.variant.items())
+        rows.append(_row(f"ingest alone, single events, with {with_} (req/s)", b, pts[1]))
+    return rows
 
 
 def _copy_rate(url: str, rows: int, batch: int, threads: int = 2) -> float:
@@ -84,8 +103,10 @@ def batches(cfg, url: str, size: int) -> dict:
                    cfg.workers)
     try:
         base, pts = [], []
-        for _ in range(cfg.rounds):
+        for i in range(cfg.rounds):
             base.append(_copy_rate(url, 20_000 if cfg.quick else 60_000, size))
+            if i == 0:
+                cfg.profile_hook(f"ingest-batches-{size}", ingest)
             r = wrk(ingest.base + "/", "post.lua", ["batch", str(size), TOKEN],
                     seconds=cfg.seconds, connections=4)
             pts.append(r.rps * size if r.non2xx == 0 else 0.0)

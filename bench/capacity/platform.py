@@ -27,9 +27,11 @@ def _sample_memory(server: Server, stop: threading.Event, peak: list[float]) -> 
             peak[0] = max(peak[0], rss_mb(pid))
 
 
-def run(cfg, url: str, *, size: int) -> list[dict]:
-    """Mixed load for cfg.platform_seconds: single events (size 1) or batches of size."""
-    server = Server(cfg.port + 2, ["up", "--database-url", url], {}, cfg.logs / "up.log")
+def run(cfg, url: str, *, size: int, variant: dict | None = None) -> list[dict]:
+    """Mixed load for cfg.platform_seconds: single events (size 1) or batches of size;
+    variant: settings to change (an A/B run: its rows are labelled with them)."""
+    server = Server(cfg.port + 2, ["up", "--database-url", url], dict(variant or {}),
+                    cfg.logs / ("up-variant.log" if variant else "up.log"))
     try:
         with connect(url) as conn:
             start_seq = conn.execute("SELECT coalesce(max(seq), 0) FROM platform_events"
@@ -73,4 +75,8 @@ def run(cfg, url: str, *, size: int) -> list[dict]:
         rows.append({"figure": "memory of one worker under that load (MB)", "baseline": "-",
                      "pts": f"{peak[0]:.0f}", "ratio": None, "target": "<= 150 MB",
                      "ok": 0 < peak[0] <= 150})
+    if variant:
+        with_ = " ".join(f"{k}={v}" for k, v in variant.items())
+        for row in rows:
+            row["figure"] = row["figure"].replace(" (", f", with {with_} (", 1)
     return rows

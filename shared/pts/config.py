@@ -6,6 +6,7 @@ it forks its workers, the tests' fixtures) calls `reset_settings()` afterwards."
 
 from __future__ import annotations
 
+import json
 import threading
 from pathlib import Path
 from typing import Annotated, Any
@@ -210,6 +211,15 @@ class Settings(BaseSettings):
     metrics_cache_seconds: float = Field(
         default=5.0, ge=0, description="How long one process reuses the database gauges "
         "between scrapes (bounds the queries that many scrapers, or a flood, can cause).")
+    token_cache_seconds: float = Field(
+        default=5.0, ge=0, description="How long one process trusts a token it verified "
+        "without asking the database again; a revocation reaches every process at once "
+        "through NOTIFY, and this bounds it when that channel is lost (docs/security.md). "
+        "0: look every request's token up.")
+    group_commit_events: int = Field(
+        default=1000, ge=0, description="Ingest requests of one process that arrive while "
+        "a commit is in flight are committed together in the next transaction, up to this "
+        "many events (each is answered after its commit). 0: each request commits alone.")
 
     @model_validator(mode="after")
     def _url_from_file(self) -> Settings:
@@ -222,8 +232,6 @@ class Settings(BaseSettings):
     def _split_list(cls, value: object) -> object:
         if isinstance(value, str):
             if value.lstrip().startswith("["):
-                import json
-
                 return json.loads(value)
             return [p.strip() for p in value.split(",") if p.strip()]
         return value

@@ -14,7 +14,7 @@ from typing import TYPE_CHECKING
 if TYPE_CHECKING:  # Flask only for the hints: `pts token` loads this package without it
     import flask
 
-from pts.auth import audit, ratelimit, store
+from pts.auth import audit, cache, ratelimit, store
 from pts.auth.scopes import SCOPES
 from pts.auth.tokens import hash_token, same_hash
 from pts.config import Settings, get_settings
@@ -63,6 +63,21 @@ def _admin_hash(settings: Settings) -> str | None:
     return hash_token(settings.admin_token) if settings.admin_token else None
 
 
+def _lookup(pool, digest: str, function: str, touch: bool, settings: Settings):
+    """store.lookup, answered from this process's cache of verified tokens when it may be
+    (not when the audit's last-used write is due: that goes with the lookup)."""
+    tokens = cache.for_pool(pool, settings.token_cache_seconds)
+    if tokens is None:
+        return store.lookup(pool, digest, function, touch)
+    hit, generation = tokens.get(digest)
+    if hit is not None and not touch:
+        return hit
+    found = store.lookup(pool, digest, function, touch)
+    if found is not None and generation is not None:
+        tokens.put(digest, found, generation)
+    return found
+
+
 def authorize(request: flask.Request, scope: str, *, function: str,
               settings: Settings | None = None) -> Principal:
     """The Principal of the request's bearer token, if it has `scope`; else Problem 401/403
@@ -73,7 +88,7 @@ def authorize(request: flask.Request, scope: str, *, function: str,
     digest = hash_token(bearer_token(request, function))
     pool = get_pool(settings)
     touch = audit.due(digest, settings.audit_interval_seconds)
-    found = store.lookup(pool, digest, function, touch)
+    found = _lookup(pool, digest, function, touch, settings)
     admin = _admin_hash(settings)
     if (found is None and admin is not None and settings.admin_token
             and same_hash(digest, admin)):

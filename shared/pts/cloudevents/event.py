@@ -36,5 +36,9 @@ def to_json(event: Envelope | Mapping[str, Any]) -> dict[str, Any]:
 def content_hash(event: Envelope) -> str:
     """What makes two posts of the same (source, id) the same event: the hash of its JSON
     form, keys sorted (so the spelling of its time, or the order of keys, do not count)."""
-    text = dumps(to_json(event), sort_keys=True, separators=(",", ":"))
-    return hashlib.sha256(text.encode()).hexdigest()
+    digest = event.__dict__.get("_content_hash")
+    if digest is None:  # once per event: ingest asks at each step of a request
+        text = dumps(to_json(event), sort_keys=True, separators=(",", ":"))
+        digest = hashlib.sha256(text.encode()).hexdigest()
+        object.__setattr__(event, "_content_hash", digest)  # frozen, not a field
+    return digest

@@ -16,6 +16,7 @@ from collections.abc import Callable
 
 import psycopg
 
+from pts.broker import queue, triggers
 from pts.cloudevents.encode import to_binary
 from pts.config import Settings
 from pts.domain.jsonnum import dumps
@@ -80,8 +81,6 @@ def broker_resender(conn: psycopg.Connection,
                     settings: Settings) -> Callable[[dict, str | None], None]:
     """Re-emit into the local broker's queue, in the redrive's transaction: to the trigger
     that failed when it is known, else to every matching trigger."""
-    from pts.broker import queue, triggers
-
     def send(event: dict, trigger: str | None) -> None:
         subs = [trigger] if trigger else triggers.matching(event["type"], settings)
         queue.enqueue(conn, [(event, subs)])

@@ -7,11 +7,12 @@ from dataclasses import dataclass
 
 import psycopg
 
+from pts import eventlog as event_log
 from pts.cloudevents.event import content_hash
 from pts.config import Settings
-from pts.db import eventlog as event_log
 from pts.domain.envelope import Envelope, FieldError, validate_event
-from pts.http.problem import Problem
+from pts.domain.errors import Conflict, Invalid, Malformed
+from pts.usecases.group_commit import Job, RunAlone, committer_for
 
 
 @dataclass(frozen=True)
@@ -43,7 +44,8 @@ AfterCommit = Callable[[list[Stored]], None]
 
 
 def validate_all(raws: list, settings: Settings) -> list[Envelope]:
-    """Every event valid, or a Problem naming the index and field of each error."""
+    """Every event valid, or Malformed (an attribute) or Invalid (the catalog) naming the
+    index and field of each error."""
     envelopes: list[Envelope] = []
     errors: list[FieldError] = []
     for index, raw in enumerate(raws):
@@ -53,9 +55,8 @@ def validate_all(raws: list, settings: Settings) -> list[Envelope]:
         else:
             errors.extend(e.at(index) for e in result)
     if errors:
-        status = 400 if any(e.kind == "attribute" for e in errors) else 422
-        raise Problem(
-            status,
+        refusal = Malformed if any(e.kind == "attribute" for e in errors) else Invalid
+        raise refusal(
             f"{len({e.index for e in errors})} of {len(raws)} events are invalid; "
             "nothing was stored",
             errors=[{"index": e.index, "field": e.field, "message": e.message} for e in errors],
@@ -70,8 +71,8 @@ def _unique(envelopes: list[Envelope]) -> list[Envelope]:
         key = (env.source, env.id)
         first = seen.setdefault(key, env)
         if first is not env and content_hash(first) != content_hash(env):
-            raise Problem(409, f"events share source {env.source!r} and id {env.id!r} but "
-                          "differ", errors=[{"index": index, "field": "id",
+            raise Conflict(f"events share source {env.source!r} and id {env.id!r} but "
+                           "differ", errors=[{"index": index, "field": "id",
                                              "message": "same (source, id), other content"}])
     return list(seen.values())
 
@@ -91,8 +92,7 @@ def _store(pool, envelopes: list[Envelope], unique: list[Envelope],
             if appended[(e.source, e.id)].content_hash != content_hash(e)
         ]
         if conflicts:
-            raise Problem(
-                409,
+            raise Conflict(
                 "an event with the same source and id is stored with other content; "
                 "nothing was stored",
                 errors=[{"index": i, "field": "id", "message": f"{e.source} {e.id} conflicts"}
@@ -105,28 +105,63 @@ def _store(pool, envelopes: list[Envelope], unique: list[Envelope],
     return appended, stored
 
 
-def ingest(
-    pool,
-    envelopes: list[Envelope],
-    *,
-    in_transaction: Sequence[InTransaction] = (),
-    after_commit: Sequence[AfterCommit] = (),
-) -> list[Accepted]:
-    """Store valid events all or nothing. A stored (source, id) with the same content is a
-    duplicate; with other content, Problem 409 and nothing is stored."""
-    unique = _unique(envelopes)
-    if not unique:
-        return []
+def _store_alone(pool, envelopes: list[Envelope], unique: list[Envelope],
+                 in_transaction: Sequence[InTransaction]) -> tuple[dict, list[Stored]]:
     for attempt in range(1, ATTEMPTS + 1):
         try:
-            appended, stored = _store(pool, envelopes, unique, in_transaction)
-            break
+            return _store(pool, envelopes, unique, in_transaction)
         except (psycopg.errors.DeadlockDetected, psycopg.errors.SerializationFailure):
             # The fixed insert order makes this unexpected; if the database still picks
             # this request as a deadlock victim, its transaction was rolled back whole:
             # try again rather than answer an error.
             if attempt == ATTEMPTS:
                 raise
+    raise AssertionError("unreachable")
+
+
+def _store_group(pool, jobs: list[Job], in_transaction: Sequence[InTransaction]
+                 ) -> list[tuple[dict, list[Stored]]]:
+    """Several requests (no key in common) in one transaction; RunAlone (nothing kept) when
+    any of them conflicts with stored content."""
+    every = [e for job in jobs for e in job.payload[1]]
+    with pool.connection() as conn, conn.pipeline(), conn.transaction():
+        appended = event_log.append(conn, every)
+        if any(appended[(e.source, e.id)].content_hash != content_hash(e)
+               for job in jobs for e in job.payload[0]):
+            raise RunAlone  # that request's 409 is decided alone, the others' commit alone
+        stored = [Stored(appended[(e.source, e.id)].seq, e) for e in every
+                  if appended[(e.source, e.id)].new]
+        for hook in in_transaction:
+            hook(conn, stored)
+    out = []
+    for job in jobs:
+        mine = {key: appended[key] for key in job.keys}
+        out.append((mine, [s for s in stored if (s.envelope.source, s.envelope.id) in job.keys]))
+    return out
+
+
+def ingest(
+    pool,
+    envelopes: list[Envelope],
+    *,
+    in_transaction: Sequence[InTransaction] = (),
+    after_commit: Sequence[AfterCommit] = (),
+    group: int = 0,
+) -> list[Accepted]:
+    """Store valid events all or nothing. A stored (source, id) with the same content is a
+    duplicate; with other content, Conflict and nothing is stored. group > 0: commit
+    together with this process's concurrent requests, up to that many events in one
+    transaction (pts.usecases.group_commit)."""
+    unique = _unique(envelopes)
+    if not unique:
+        return []
+    if group > 0:
+        job = Job({(e.source, e.id) for e in unique}, len(unique), (envelopes, unique))
+        appended, stored = committer_for(pool).submit(
+            job, lambda j: _store_alone(pool, j.payload[0], j.payload[1], in_transaction),
+            lambda jobs: _store_group(pool, jobs, in_transaction), group)
+    else:
+        appended, stored = _store_alone(pool, envelopes, unique, in_transaction)
     for hook in after_commit:
         hook(stored)
     new_seqs = {s.seq for s in stored}
