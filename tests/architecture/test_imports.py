@@ -97,16 +97,9 @@ def test_a_cycle_breaks_the_contracts(tmp_path, line, target, broken):
 
 
 ENTRY_POINTS = sorted((ROOT / "functions").glob("*/main.py"))
-# Helper `routes` moves search's and admin's decorators into the library; strict: once they
-# are thin, these marks fail and go.
-ROUTED = {"search", "admin"}
 
 
-@pytest.mark.parametrize("main", [
-    pytest.param(p, id=p.parent.name, marks=pytest.mark.xfail(
-        strict=True, reason="search and admin: thin once their routing moves (helper routes)"))
-    if p.parent.name in ROUTED else pytest.param(p, id=p.parent.name)
-    for p in ENTRY_POINTS])
+@pytest.mark.parametrize("main", ENTRY_POINTS, ids=[p.parent.name for p in ENTRY_POINTS])
 def test_each_entry_point_is_one_thin_call(main):
     source = main.read_text(encoding="utf-8")
     assert len(source.splitlines()) <= 15

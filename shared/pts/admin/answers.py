@@ -1,5 +1,5 @@
 """Response models of the admin API, the tables' declarations giving their fields
-(pts.search.answers.columns_of); a dead letter is the search API's `DeadLetter`."""
+(pts.http.answers.columns_of); a dead letter is the search API's `DeadLetter`."""
 
 from __future__ import annotations
 
@@ -8,8 +8,8 @@ from typing import Any
 from pydantic import Field
 
 from pts.auth.models import ApiToken
-from pts.search.answers import Answer, answer, columns_of
-from pts.search.deadletters import DeadLetter
+from pts.http.answers import Answer, answer, columns_of
+from pts.usecases.deadletter_model import DeadLetter
 from pts.webhooks.models import WebhookIntegration
 
 TOKEN = columns_of(ApiToken, ("id", "name", "scopes", "source_prefix", "created_at",

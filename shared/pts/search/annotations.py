@@ -8,7 +8,7 @@ from typing import Annotated, Any
 
 from pydantic import BeforeValidator, Field, RootModel
 
-from pts.search.answers import Answer
+from pts.http.answers import Answer
 from pts.search.db import fetch, reading
 from pts.search.dora import window
 from pts.search.params import Query, Text, Time, int_text

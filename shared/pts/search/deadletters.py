@@ -7,26 +7,14 @@ from typing import Any, Literal
 
 from pydantic import Field
 
-from pts.db.eventing import DeadLetter as DeadLetterTable
-from pts.search.answers import answer, columns_of, listing
+from pts.http.answers import listing
 from pts.search.db import reading
 from pts.search.letters import KEYSET, letters
 from pts.search.pagination import Page
 from pts.search.params import ListQuery, Text, Time
 from pts.search.routes import Context
-from pts.usecases.deadletters import COLUMNS
+from pts.usecases.deadletter_model import DeadLetter
 
-State = Literal["open", "redriven", "discarded"]
-DeadLetter = answer("DeadLetter", "An event the broker dead-lettered, and its redrives.", {
-    **columns_of(DeadLetterTable, [c.strip() for c in COLUMNS.split(",")], descriptions={
-        "event": "The event as delivered.",
-        "error_dest": "The subscriber that refused it.",
-        "error_trigger": "The trigger whose delivery failed, when the broker named it.",
-        "failures": "Times it was dead-lettered (a redrive that fails again reopens the same "
-                    "letter)."}),
-    "reason": (str | None, Field(description="error_data (base64) decoded, when it is text: "
-                                 "what the subscriber answered.")),
-    "state": (State, Field())})
 DeadLetterList = listing("DeadLetterList", DeadLetter)
 
 

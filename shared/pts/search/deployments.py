@@ -6,9 +6,9 @@ from typing import Any, Literal
 
 from pydantic import Field
 
+from pts.http.answers import answer, columns_of, listing
 from pts.http.problem import Problem
 from pts.projections.models import Deployment as DeploymentTable
-from pts.search.answers import answer, columns_of, listing
 from pts.search.db import fetch, reading, times
 from pts.search.events import COLUMNS as EVENT_COLUMNS
 from pts.search.events import Event, event_json

@@ -7,8 +7,8 @@ from typing import Any
 
 from pydantic import Field
 
+from pts.http.answers import Answer, Inline
 from pts.insights.diff import diff
-from pts.search.answers import Answer, Inline
 from pts.search.db import reading, times
 from pts.search.params import Bool, Query, Text
 from pts.search.routes import Context

@@ -7,8 +7,8 @@ from typing import Any
 
 from pydantic import Field
 
+from pts.http.answers import Answer, Inline
 from pts.insights.dora import four_keys
-from pts.search.answers import Answer, Inline
 from pts.search.db import reading, times
 from pts.search.params import Query, Text, Time, bad_request
 from pts.search.routes import Context

@@ -9,9 +9,9 @@ from typing import Any
 import psycopg
 from pydantic import Field
 
+from pts.http.answers import answer, listing
 from pts.projections.imageref import parse_image
 from pts.search import matrix_at
-from pts.search.answers import answer, listing
 from pts.search.cells import ONE_SERVICE
 from pts.search.cells import keys as cell_keys
 from pts.search.db import reading, times

@@ -9,8 +9,8 @@ from pydantic import BeforeValidator, Field
 from werkzeug.datastructures import MultiDict
 
 from pts.db.models import PlatformEvent
+from pts.http.answers import answer, columns_of, listing
 from pts.http.problem import Problem
-from pts.search.answers import answer, columns_of, listing
 from pts.search.db import fetch, reading, times
 from pts.search.event_filters import where
 from pts.search.pagination import Keyset, Page, where_sql

@@ -7,8 +7,8 @@ from typing import Any
 
 from pydantic import Field
 
+from pts.http.answers import answer, columns_of, listing
 from pts.projections.models import Image, ImageRun, ImageTag
-from pts.search.answers import answer, columns_of, listing
 from pts.search.db import fetch, reading, times
 from pts.search.pagination import Keyset, Page
 from pts.search.params import ListQuery, Text

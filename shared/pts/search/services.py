@@ -8,10 +8,10 @@ from typing import Any, Literal
 import psycopg
 from pydantic import Field
 
+from pts.http.answers import answer, columns_of, listing
 from pts.http.problem import Problem
 from pts.projections.models import Service, ServiceTransition
 from pts.search import deployments
-from pts.search.answers import answer, columns_of, listing
 from pts.search.cells import ALL_SERVICES, ENVIRONMENTS_OF, SOME_SERVICES
 from pts.search.cells import keys as cell_keys
 from pts.search.db import fetch, reading, times
