@@ -15,9 +15,9 @@ import uuid
 
 from capacity.procs import embedded_server, new_database
 
-from pts.db.eventlog import append
 from pts.db.pool import get_pool
 from pts.domain.envelope import validate_event
+from pts.eventlog import append
 from pts.usecases.ingest import ingest
 
 

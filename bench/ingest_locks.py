@@ -18,7 +18,7 @@ from unittest import mock
 
 from capacity.procs import embedded_server, new_database
 
-from pts.db import eventlog as event_log
+from pts import eventlog as event_log
 from pts.db.pool import get_pool
 from pts.usecases.ingest import ingest
 

@@ -1,16 +1,14 @@
-"""admin: the operators' page (static, asks for a token) and its small token API."""
+"""admin: the operators' page and its small API (routes: pts.admin.web)."""
 
 import functions_framework
 
 from pts.admin.web import handle
-from pts.http.cors import with_cors
-from pts.http.guard import guarded
-from pts.http.secure import with_security_headers
+from pts.http import cors, guard, secure
 
 
 @functions_framework.http
-@with_cors
-@with_security_headers
-@guarded
+@cors.with_cors
+@secure.with_security_headers
+@guard.guarded
 def admin(request):
     return handle(request)

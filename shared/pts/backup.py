@@ -17,6 +17,12 @@ import shutil
 import subprocess
 from pathlib import Path
 
+import psycopg
+from psycopg.conninfo import conninfo_to_dict
+
+from pts.db.rows import scalar
+from pts.db.urls import to_conninfo
+
 
 class BackupError(Exception):
     """A backup or restore that could not be done; the message says why."""
@@ -30,10 +36,6 @@ def _major(path: str) -> int:
 
 
 def server_major(url: str) -> int:
-    import psycopg
-
-    from pts.db.rows import scalar
-    from pts.db.urls import to_conninfo
 
     with psycopg.connect(to_conninfo(url)) as conn:
         return int(scalar(conn.execute("SHOW server_version_num"))) // 10000
@@ -57,9 +59,6 @@ def tool(name: str, embedded: bool, server: int) -> str:
 
 def _environ(url: str) -> dict[str, str]:
     """libpq variables for url: the password never appears on a command line."""
-    from psycopg.conninfo import conninfo_to_dict
-
-    from pts.db.urls import to_conninfo
 
     names = {"host": "PGHOST", "port": "PGPORT", "user": "PGUSER", "password": "PGPASSWORD",
              "dbname": "PGDATABASE", "sslmode": "PGSSLMODE"}
@@ -85,10 +84,6 @@ def dump(url: str, file: Path, *, embedded: bool) -> None:
 
 def require_empty(url: str) -> None:
     """BackupError unless the database at url has no table of its own."""
-    import psycopg
-
-    from pts.db.rows import scalar
-    from pts.db.urls import to_conninfo
 
     with psycopg.connect(to_conninfo(url)) as conn:
         n = scalar(conn.execute(

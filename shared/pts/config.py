@@ -6,6 +6,7 @@ it forks its workers, the tests' fixtures) calls `reset_settings()` afterwards."
 
 from __future__ import annotations
 
+import json
 import threading
 from pathlib import Path
 from typing import Annotated, Any
@@ -231,8 +232,6 @@ class Settings(BaseSettings):
     def _split_list(cls, value: object) -> object:
         if isinstance(value, str):
             if value.lstrip().startswith("["):
-                import json
-
                 return json.loads(value)
             return [p.strip() for p in value.split(",") if p.strip()]
         return value

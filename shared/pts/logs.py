@@ -65,7 +65,9 @@ class JsonFormatter(logging.Formatter):
 
 
 def log_format() -> str:
-    """text or json, from PTS_LOG_FORMAT (anything else reads as text)."""
+    """text or json, from PTS_LOG_FORMAT (anything else reads as text). Read from the
+    environment, not the settings: logging starts before them, and an invalid setting must
+    itself be logged in this format."""
     return "json" if os.environ.get("PTS_LOG_FORMAT", "").strip().lower() == "json" else "text"
 
 

@@ -18,9 +18,9 @@ from sqlmodel.sql.sqltypes import AutoString
 import pts.auth.models  # noqa: F401  (each import registers its tables)
 import pts.db.eventing  # noqa: F401
 import pts.db.models  # noqa: F401
-import pts.db.secrets  # noqa: F401
 import pts.projections.models  # noqa: F401
 import pts.webhooks.models  # noqa: F401
+from pts.db.urls import to_sqlalchemy_url
 
 METADATA = SQLModel.metadata
 
@@ -52,8 +52,6 @@ def include_object(obj: Any, name: str | None, type_: str, reflected: bool,
 def schema_diff(url: str) -> list[Any]:
     """What autogenerate would change to make the database at url match the models; empty
     when they agree."""
-    from pts.db.urls import to_sqlalchemy_url
-
     engine = sa.create_engine(to_sqlalchemy_url(url), poolclass=sa.pool.NullPool)
     try:
         with engine.connect() as conn:

@@ -13,7 +13,7 @@ from concurrent.futures import ThreadPoolExecutor
 import psycopg
 import pytest
 
-from pts.db import eventlog as event_log
+from pts import eventlog as event_log
 from pts.db.urls import to_conninfo
 from pts.domain.envelope import validate_event
 from pts.eventing import emit

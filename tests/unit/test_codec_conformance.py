@@ -24,8 +24,9 @@ def _scenarios() -> list:
     """Each example of each scenario of the HTTP binding feature: (request, attributes,
     data) with the example's values substituted."""
     path = CLOUDEVENTS / "features" / "http-protocol-binding.feature"
-    if not path.exists():
-        return [pytest.param(None, marks=pytest.mark.skip(reason="../shared is absent"))]
+    if not path.exists():  # one value per parameter name, or collection fails
+        skip = pytest.mark.skip(reason="../shared is absent")
+        return [pytest.param(None, None, None, marks=skip)]
     out = []
     for block in path.read_text().split("Scenario Outline:")[1:]:
         title = block.splitlines()[0].strip()

@@ -11,11 +11,10 @@ Redrives go to K_SINK when it is set (Knative), else into the local broker's que
 from __future__ import annotations
 
 import flask
+import psycopg
 
-from pts.auth import ADMIN, authorize
 from pts.config import Settings
 from pts.db.pool import get_pool
-from pts.http.guard import require_method
 from pts.http.problem import Problem, json_response
 from pts.usecases import deadletter_care as care
 from pts.usecases import deadletters
@@ -23,15 +22,11 @@ from pts.usecases import deadletters
 ACTIONS = ("redrive", "discard")
 
 
-def handle(request: flask.Request, route: str, settings: Settings) -> flask.Response:
-    """route: `deadletters/<id>/<action>`, below /api/."""
-    parts = route.split("/")
-    if len(parts) != 3 or parts[2] not in ACTIONS:
-        raise Problem(404, "no such API route")
-    require_method(request, "POST")
-    authorize(request, ADMIN, function="admin", settings=settings)
+def act(settings: Settings, letter: str, action: str) -> flask.Response:
+    """Redrive or discard the letter with id `letter` (routed and authorized by
+    pts.admin.web)."""
     try:
-        letter_id = int(parts[1])
+        letter_id = int(letter)
     except ValueError:
         raise Problem(404, "no dead letter with that id") from None
     if not 0 < letter_id < 2**63:
@@ -45,14 +40,14 @@ def handle(request: flask.Request, route: str, settings: Settings) -> flask.Resp
         except care.UnknownLetters:
             raise Problem(409, f"dead letter {letter_id} is {care.state(found[0])}, not open; "
                           "nothing was done", state=care.state(found[0])) from None
-        error = _act(conn, parts[2], letter_id, settings)
-        letter = care.as_json(care.get(conn, [letter_id])[0])
+        error = _act(conn, action, letter_id, settings)
+        after = care.as_json(care.get(conn, [letter_id])[0])
     if error:
-        raise Problem(502, f"the redrive failed: {error}; the letter stays open", letter=letter)
-    return json_response(letter)
+        raise Problem(502, f"the redrive failed: {error}; the letter stays open", letter=after)
+    return json_response(after)
 
 
-def _act(conn, action: str, letter_id: int, settings: Settings) -> str | None:
+def _act(conn: psycopg.Connection, action: str, letter_id: int, settings: Settings) -> str | None:
     if action == "discard":
         care.discard(conn, [letter_id])
         return None

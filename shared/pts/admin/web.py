@@ -12,12 +12,18 @@
 
 from __future__ import annotations
 
+from collections.abc import Callable
+from dataclasses import dataclass, field
+from functools import partial
 from urllib.parse import urlsplit
 
 import flask
+from pydantic import BaseModel
+from werkzeug.exceptions import NotFound
+from werkzeug.routing import Map, Rule
 
-from pts.admin import credentials, deadletters, static
-from pts.auth import ADMIN, READ, authorize
+from pts.admin import answers, credentials, deadletters, static, status
+from pts.auth import ADMIN, READ, Principal, authorize
 from pts.config import Settings, get_settings
 from pts.db.pool import get_pool
 from pts.http.guard import require_method
@@ -42,7 +48,7 @@ def handle(request: flask.Request) -> flask.Response:
     settings = get_settings()
     path = request.path
     if path.startswith("/api/"):
-        return _api(request, path[len("/api/"):], settings)
+        return _api(request, path, settings)
     require_method(request, "GET", "HEAD")
     search = search_url(request, settings)
     origin = urlsplit(search)
@@ -57,20 +63,60 @@ def handle(request: flask.Request) -> flask.Response:
     return add_security_headers(resp, connect)
 
 
-def _api(request: flask.Request, route: str, settings: Settings) -> flask.Response:
-    if route == "whoami":
-        require_method(request, "GET")
-        who = authorize(request, READ, function=FUNCTION, settings=settings)
-        return json_response({"name": who.name, "scopes": list(who.scopes),
-                              "source_prefix": who.source_prefix})
-    if route.partition("/")[0] in credentials.KINDS:
-        authorize(request, ADMIN, function=FUNCTION, settings=settings)
-        return credentials.handle(request, route, get_pool(settings))
-    if route.startswith("deadletters/"):
-        return deadletters.handle(request, route, settings)
-    if route == "status":
-        from pts.admin import status
+@dataclass(frozen=True)
+class Api:
+    """One API route: its methods (checked first; None: the handler checks them, after the
+    scope), the scope it needs, and its answers by status (pts.admin.answers)."""
 
-        return status.handle(request, settings)
-    raise Problem(404, "no such API route")
+    handler: Callable[..., flask.Response]
+    methods: tuple[str, ...] | None
+    scope: str
+    answers: dict[str, type[BaseModel]] = field(default_factory=dict)
 
+
+def _whoami(request: flask.Request, settings: Settings, who: Principal) -> flask.Response:
+    return json_response({"name": who.name, "scopes": list(who.scopes),
+                          "source_prefix": who.source_prefix})
+
+
+def _credentials(request: flask.Request, settings: Settings, who: Principal,
+                 collection: str, name: str | None = None) -> flask.Response:
+    route = collection if name is None else f"{collection}/{name}"
+    return credentials.handle(request, route, get_pool(settings))
+
+
+def _deadletter(request: flask.Request, settings: Settings, who: Principal, letter: str,
+                action: str) -> flask.Response:
+    return deadletters.act(settings, letter, action)
+
+
+def _status(request: flask.Request, settings: Settings, who: Principal) -> flask.Response:
+    return status.answer(settings)
+
+
+API = {
+    "/api/whoami": Api(_whoami, ("GET",), READ, {"GET 200": answers.Whoami}),
+    # Tokens and webhooks: pts.admin.credentials checks the method, after the scope.
+    "/api/tokens": Api(partial(_credentials, collection="tokens"), None, ADMIN, {
+        "GET 200": answers.TokenList, "POST 201": answers.CreatedToken}),
+    "/api/webhooks": Api(partial(_credentials, collection="webhooks"), None, ADMIN, {
+        "GET 200": answers.WebhookList, "POST 201": answers.CreatedWebhook}),
+    f"/api/<any({', '.join(credentials.KINDS)}):collection>/<path:name>":
+        Api(_credentials, None, ADMIN),
+    f"/api/deadletters/<letter>/<any({', '.join(deadletters.ACTIONS)}):action>":
+        Api(_deadletter, ("POST",), ADMIN, {"POST 200": answers.DeadLetter}),
+    "/api/status": Api(_status, ("GET",), ADMIN, {"GET 200": answers.Status}),
+}
+URLS = Map([Rule(rule, endpoint=rule) for rule in API], merge_slashes=False).bind("admin")
+
+
+def _api(request: flask.Request, path: str, settings: Settings) -> flask.Response:
+    try:
+        rule, values = URLS.match(path, "GET")
+    except NotFound:
+        raise Problem(404, "no such API route") from None
+    api = API[rule]
+    if api.methods is not None:
+        require_method(request, *api.methods)
+    who = authorize(request, api.scope, function=FUNCTION, settings=settings)
+    return api.handler(request, settings, who, **values)

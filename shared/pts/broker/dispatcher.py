@@ -19,6 +19,7 @@ import psycopg
 
 from pts.broker import deliver, inprocess, queue, triggers, upkeep
 from pts.config import Settings
+from pts.db.health import any_down
 from pts.db.pool import database_url, get_pool
 from pts.db.urls import to_conninfo
 from pts.eventing.http import Sender
@@ -80,8 +81,6 @@ class Dispatcher:
             try:
                 self._loop()
             except (psycopg.OperationalError, OSError) as exc:
-                from pts.db.health import any_down
-
                 if not any_down():  # said once, by pts.db.health, while it lasts
                     log.warning("dispatcher: database unavailable (%s); retrying", escape(exc))
                 self._stop.wait(1.0)
@@ -169,8 +168,6 @@ class Dispatcher:
         try:
             inprocess.apply_batch(pool, handler, batch, self.settings)
         except psycopg.OperationalError as exc:  # the database went away: said once elsewhere
-            from pts.db.health import any_down
-
             if not any_down():
                 log.warning("batch for %s: database unavailable (%s); retried after its "
                             "lease", handler, escape(exc))
@@ -186,8 +183,6 @@ class Dispatcher:
                 sender = self._local.sender = Sender(self.settings.broker_timeout)
             deliver.deliver(pool, d, sender, self.settings)
         except psycopg.OperationalError as exc:  # the database went away mid-delivery
-            from pts.db.health import any_down
-
             if not any_down():
                 log.warning("delivery %s: database unavailable (%s); retried after its "
                             "lease", d.id, exc)

@@ -17,6 +17,9 @@ import logging
 from pts.broker import deliver, queue, triggers
 from pts.config import Settings
 from pts.eventing.http import Response
+from pts.http.errors import as_problem
+from pts.projections.delivery import apply_events
+from pts.projections.registry import PROJECTIONS
 
 log = logging.getLogger(__name__)
 
@@ -26,8 +29,6 @@ PROBLEM = {"Content-Type": "application/problem+json"}
 def handles(handler: str, settings: Settings) -> bool:
     """Whether this dispatcher applies the handler's deliveries itself: a projection handler
     served by this same `pts up` (no URL override) while `broker_in_process` is on."""
-    from pts.projections.registry import PROJECTIONS
-
     return (settings.broker_in_process and handler in PROJECTIONS
             and handler not in settings.broker_subscribers
             and triggers.subscriber_url(handler, settings) is not None)
@@ -39,9 +40,6 @@ def url(handler: str, settings: Settings) -> str:
 
 def apply_batch(pool, handler: str, batch: list[queue.Delivery], settings: Settings) -> None:
     """Apply claimed deliveries of one handler; record every outcome."""
-    from pts.projections.delivery import apply_events
-    from pts.projections.registry import PROJECTIONS
-
     where = url(handler, settings)
     try:
         with pool.connection() as conn, conn.transaction():
@@ -56,7 +54,7 @@ def apply_batch(pool, handler: str, batch: list[queue.Delivery], settings: Setti
         return
     refused = [(d, p) for d, p in zip(batch, problems, strict=True) if p is not None]
     log.info("delivered %d events to %s in one batch", len(batch) - len(refused), handler)
-    for d, p in refused:
+    for d, p in ((d, as_problem(r)) for d, r in refused):
         body = json.dumps({"title": p.title, "status": p.status, "detail": p.detail}).encode()
         deliver.settle(pool, d, where, Response(p.status, PROBLEM, body), f"HTTP {p.status}",
                        settings)

@@ -4,6 +4,7 @@ from __future__ import annotations
 
 from pts import routing
 from pts.config import Settings
+from pts.domain.functions import FUNCTIONS
 
 
 def table(settings: Settings) -> dict[str, tuple[str, ...]]:
@@ -16,8 +17,6 @@ def table(settings: Settings) -> dict[str, tuple[str, ...]]:
 def is_active(handler: str, settings: Settings) -> bool:
     """A trigger is active when its handler has a URL override or is an installed function
     (a handler that does not exist yet receives nothing, rather than 404s)."""
-    from pts.domain.functions import FUNCTIONS
-
     return handler in settings.broker_subscribers or any(f.name == handler for f in FUNCTIONS)
 
 

@@ -49,13 +49,13 @@ def _one_line(text: str | None, width: int) -> str:
 
 
 def run_list(args) -> int:
-    from pts.usecases.deadletter_care import as_json
-    from pts.usecases.deadletters import list_letters
+    from pts.search.letters import KEYSET, letters
+    from pts.search.pagination import Page, Slice
 
     _, pool = _pool(args)
-    with pool.connection() as conn:
-        rows = [as_json(r) for r in list_letters(conn, include_redriven=args.all,
-                                                 limit=args.limit)]
+    with pool.connection() as conn:  # the search API's listing (no cursor is made: one page)
+        rows, _ = letters(conn, Page(KEYSET, Slice(args.limit), secret=""),
+                          "all" if args.all else "open")
     if args.json:
         for row in rows:
             print(json.dumps(row, default=json_default))

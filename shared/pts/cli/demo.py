@@ -96,7 +96,8 @@ def post(url: str, token: str, events: list[dict]) -> dict:
 
 def earlier_end(base: str, token: str) -> datetime | None:
     """The --end of the demo already stored: its first event is `days` before it."""
-    from pts.demo.world import SOURCE, World
+    from pts.demo.platform import SOURCE
+    from pts.demo.world import World
     from pts.domain.timefmt import parse_rfc3339
 
     req = urllib.request.Request(

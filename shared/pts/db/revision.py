@@ -13,14 +13,14 @@ import re
 
 import psycopg
 
+from pts.db.migrate import migrations_dir
+
 _ASSIGN = re.compile(r"^(revision|down_revision)\s*(?::[^=]*)?=\s*(.+)$", re.M)
 
 
 @functools.cache
 def head_revisions() -> frozenset[str]:
     """The revisions no other script revises: alembic's heads."""
-    from pts.db.migrate import migrations_dir
-
     revisions: set[str] = set()
     revised: set[str] = set()
     for script in (migrations_dir() / "versions").glob("*.py"):

@@ -1,13 +1,10 @@
 """Per-installation secrets (migration 0011): random keys made when the database was
-migrated, read once per process. A setting, when set, overrides the stored key."""
+migrated, read once per process. A setting, when set, overrides the stored key.
+The table's model is pts.db.models.InstallationSecret."""
 
 from __future__ import annotations
 
 import threading
-from datetime import datetime
-
-from sqlalchemy import Column, DateTime, Text, func
-from sqlmodel import Field, SQLModel
 
 from pts.config import Settings
 from pts.db.pool import database_url, get_pool
@@ -16,19 +13,6 @@ SEARCH_CURSOR = "search_cursor"
 
 _lock = threading.Lock()
 _cache: dict[tuple[str, str], str] = {}
-
-
-class InstallationSecret(SQLModel, table=True):
-    """One named random key of this installation."""
-
-    __tablename__ = "pts_secrets"
-
-    name: str = Field(sa_column=Column(Text, primary_key=True))
-    value: str = Field(sa_column=Column(Text, nullable=False))
-    created_at: datetime | None = Field(
-        default=None,
-        sa_column=Column(DateTime(timezone=True), nullable=False, server_default=func.now()),
-    )
 
 
 def stored_secret(settings: Settings, name: str) -> str:

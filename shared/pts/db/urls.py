@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import re
+from urllib.parse import parse_qsl, quote, urlencode, urlsplit, urlunsplit
 
 _SCHEME = re.compile(r"^postgres(ql)?(\+\w+)?://")
 
@@ -24,7 +25,6 @@ def with_database(url: str, name: str) -> str:
 
     Plain string work rather than SQLAlchemy's make_url: importing SQLAlchemy costs a CLI
     command a few hundred milliseconds."""
-    from urllib.parse import parse_qsl, quote, urlencode, urlsplit, urlunsplit
 
     parts = urlsplit(to_sqlalchemy_url(url))
     query = urlencode(parse_qsl(parts.query, keep_blank_values=True), safe="")

@@ -4,7 +4,7 @@ from __future__ import annotations
 
 from datetime import datetime, timedelta
 
-from pts.demo.world import ACTORS, ENVIRONMENTS, REGISTRY, World, sha
+from pts.demo.platform import ACTORS, ENVIRONMENTS, REGISTRY, Timeline, sha
 from pts.domain.timefmt import format_rfc3339
 
 REASONS = {
@@ -21,7 +21,7 @@ class Release:
     """Version `version` of `service`, first published at `at`. `live` maps environment to
     the version running there before, and is updated as the release lands."""
 
-    def __init__(self, world: World, service: str, version: str, at: datetime,
+    def __init__(self, world: Timeline, service: str, version: str, at: datetime,
                  live: dict[str, str]):
         self.w, self.rng, self.service, self.version = world, world.rng, service, version
         self.at, self.live = at, live

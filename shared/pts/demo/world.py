@@ -9,30 +9,13 @@ rolled back after a health alert.
 
 from __future__ import annotations
 
-import hashlib
 import random
 from dataclasses import dataclass, field
 from datetime import datetime, timedelta
 
+from pts.demo.platform import SERVICES, SOURCE, sha
+from pts.demo.release import Release
 from pts.domain.timefmt import format_rfc3339
-
-SOURCE = "/pts/demo"
-ENVIRONMENTS = ("dev", "staging", "prod")
-REGISTRY = "registry.local/acme"
-ACTORS = ("alice", "bob", "chen", "dana", "ci-bot")
-# service -> (owner, tier, description, mean days between releases)
-SERVICES = {
-    "api": ("team-core", "1", "Public REST API", 2.5),
-    "web": ("team-web", "1", "Customer web front end", 3.0),
-    "auth": ("team-core", "0", "Sign-in and tokens", 5.0),
-    "billing": ("team-money", "1", "Invoices and payments", 4.0),
-    "worker": ("team-core", "2", "Background jobs", 3.5),
-}
-
-
-def sha(*parts: object, length: int = 40) -> str:
-    """A stable hex digest of parts: commits, digests and ids that never change."""
-    return hashlib.sha256("/".join(map(str, parts)).encode()).hexdigest()[:length]
 
 
 @dataclass
@@ -70,8 +53,6 @@ class World:
         return self.events
 
     def _releases(self, name: str, start: datetime) -> None:
-        from pts.demo.release import Release
-
         mean = SERVICES[name][3]
         at = start + timedelta(hours=self.rng.uniform(2, 30))
         minor, previous = 0, dict[str, str]()

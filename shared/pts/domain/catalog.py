@@ -11,6 +11,7 @@ from typing import Annotated, Any
 
 from pydantic import AfterValidator, BaseModel, ConfigDict, StringConstraints, WithJsonSchema
 
+from pts.domain.cdevents.models import model_for_type
 from pts.domain.timefmt import parse_rfc3339
 
 PREFIX = "dev.pts."
@@ -232,8 +233,6 @@ def model_for(type_: str,
     if type_.startswith(PLATFORM_PREFIX) and len(type_) > len(PLATFORM_PREFIX):
         return PlatformData
     if type_.startswith(CDEVENTS_PREFIXES):
-        from pts.domain.cdevents.models import model_for_type
-
         return model_for_type(type_)
     if not type_.startswith(PREFIX) and any(type_.startswith(p) for p in foreign_types):
         return ANY_DATA

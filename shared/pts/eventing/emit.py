@@ -7,7 +7,8 @@ from __future__ import annotations
 
 import json
 import logging
-from collections.abc import Iterable
+from collections.abc import Callable, Iterable
+from concurrent.futures import ThreadPoolExecutor
 from dataclasses import dataclass
 from typing import Any
 
@@ -17,6 +18,7 @@ from pts import routing
 from pts.cloudevents.encode import to_binary
 from pts.cloudevents.event import to_json
 from pts.config import Settings
+from pts.db.health import any_down
 from pts.eventing.http import Sender, TransportError
 from pts.logs import escape
 
@@ -40,24 +42,6 @@ def record(conn: psycopg.Connection, stored: list) -> None:
     """In the ingest transaction: one pending emission row per new event."""
     if stored:
         conn.execute(RECORD, ([s.seq for s in stored],))
-
-
-RECORD_EMITTED = ("INSERT INTO event_emissions (seq, emitted_at, attempts, last_attempt_at) "
-                  "SELECT unnest(%s::bigint[]), now(), 1, now()")
-
-
-def record_local(conn: psycopg.Connection, stored: list, settings: Settings) -> None:
-    """Local mode, in the ingest transaction: queue the new events in the local broker (same
-    database) and record them as emitted, all in one commit. Nothing is left for after the
-    commit, and no emission can be lost between the two."""
-    if not stored:
-        return
-    from pts.broker.ingress import enqueue_events
-
-    # No NOTIFY when this process runs a dispatcher: ingest wakes it after the commit.
-    enqueue_events(conn, [outgoing(to_json(s.envelope), s.seq, settings) for s in stored],
-                   settings, notify=not settings.broker_dispatch)
-    conn.execute(RECORD_EMITTED, ([s.seq for s in stored],))
 
 
 def overrides(settings: Settings) -> dict[str, Any]:
@@ -97,18 +81,24 @@ class Outcome:
     error: str | None = None
 
 
-def send(events: Iterable[tuple[int, dict]], settings: Settings, pool=None) -> list[Outcome]:
+# Local mode's sender: (seq, event) pairs and the settings -> one outcome each.
+LocalSend = Callable[[list[tuple[int, dict]], Settings], list[Outcome]]
+
+
+def send(events: Iterable[tuple[int, dict]], settings: Settings,
+         local: LocalSend | None = None) -> list[Outcome]:
     """Send each (seq, event) to its targets. After a transport error the rest are not tried
-    (the sink is down; the relay will try again), and come back as failed."""
+    (the sink is down; the relay will try again), and come back as failed. In local mode the
+    events go to `local` (the broker of `pts up`, passed in by pts.usecases.wiring)."""
     events = list(events)
     if settings.emit_mode == "local":
-        return _send_local(events, settings, pool)
+        if local is None:
+            return [Outcome(seq, False, "no local broker in this process") for seq, _ in events]
+        return local(events, settings)
     n = min(settings.emit_concurrency, len(events))
     if n <= 1:
         return _send_http(events, settings)
     # A large batch is sent over n connections at once: the ingest answer waits for it.
-    from concurrent.futures import ThreadPoolExecutor
-
     chunks = [events[i::n] for i in range(n)]
     with ThreadPoolExecutor(n, thread_name_prefix="pts-emit") as workers:
         results = list(workers.map(lambda chunk: _send_http(chunk, settings), chunks))
@@ -142,18 +132,6 @@ def _send_http(events: list[tuple[int, dict]], settings: Settings) -> list[Outco
     return outcomes
 
 
-def _send_local(events: list[tuple[int, dict]], settings: Settings, pool) -> list[Outcome]:
-    """Local mode: what POST /broker would do, without an HTTP round trip to this same
-    server (whose threads may all be busy with ingest requests waiting on it)."""
-    from pts.broker.ingress import accept
-
-    try:
-        accept(pool, [outgoing(e, seq, settings) for seq, e in events], settings)
-    except Exception as exc:  # noqa: BLE001 - recorded; the relay tries again
-        return [Outcome(seq, False, f"local broker: {exc}") for seq, _ in events]
-    return [Outcome(seq, True) for seq, _ in events]
-
-
 def save(conn: psycopg.Connection, outcomes: list[Outcome]) -> None:
     """Record outcomes in one statement."""
     if outcomes:
@@ -167,7 +145,7 @@ def emit_stored(pool, settings: Settings, stored: list) -> None:
     if not stored or not configured(settings):
         return  # pending in the outbox until a sink is configured and the relay runs
     try:
-        outcomes = send(((s.seq, to_json(s.envelope)) for s in stored), settings, pool)
+        outcomes = send(((s.seq, to_json(s.envelope)) for s in stored), settings)
         failed = [o for o in outcomes if not o.ok]
         if failed:
             log.warning("emission of %d of %d events failed: %s", len(failed), len(outcomes),
@@ -175,10 +153,6 @@ def emit_stored(pool, settings: Settings, stored: list) -> None:
         with pool.connection() as conn, conn.transaction():
             save(conn, outcomes)
     except Exception as exc:  # noqa: BLE001 - the request already succeeded; the relay catches up
-        import psycopg
-
-        from pts.db.health import any_down
-
         if not isinstance(exc, psycopg.OperationalError):
             log.exception("emission after commit failed; the relay will re-emit")
         elif not any_down():  # once down, said once for all by pts.db.health

@@ -41,9 +41,11 @@ class RelayResult:
         return {"emitted": self.emitted, "failed": self.failed, "batches": self.batches}
 
 
-def relay_once(pool, settings: Settings, *, budget: float = 30.0) -> RelayResult:
+def relay_once(pool, settings: Settings, *, budget: float = 30.0,
+               local: emit.LocalSend | None = None) -> RelayResult:
     """Re-emit pending events, batch after batch, until none is due, a batch fails, or the
-    time budget (seconds) is spent."""
+    time budget (seconds) is spent. `local` sends in local mode (see emit.send); the
+    composition root passes it (pts.usecases.wiring.relay)."""
     result = RelayResult()
     if not emit.configured(settings):
         log.debug("relay: no sink configured; nothing to do")
@@ -56,7 +58,7 @@ def relay_once(pool, settings: Settings, *, budget: float = 30.0) -> RelayResult
                                            "limit": settings.relay_batch}).fetchall()
             if not rows:
                 break
-            outcomes = emit.send(((r["seq"], to_json(r)) for r in rows), settings, pool)
+            outcomes = emit.send(((r["seq"], to_json(r)) for r in rows), settings, local)
             emit.save(conn, outcomes)
         result.batches += 1
         ok = sum(o.ok for o in outcomes)

@@ -12,6 +12,7 @@ import flask
 from pts.config import get_settings
 from pts.http.errors import BodyError, error_response, install
 from pts.http.limits import check_headers
+from pts.http.observe import observed
 from pts.http.problem import Problem
 
 
@@ -28,8 +29,6 @@ def guarded(func: Callable[[flask.Request], flask.Response] | None = None, *,
         return functools.partial(guarded, paths=paths)
     if flask.has_app_context():
         install(flask.current_app)
-
-    from pts.http.observe import observed
 
     @functools.wraps(func)
     def wrapper(request: flask.Request) -> flask.Response:

@@ -12,6 +12,10 @@ import time
 from collections.abc import Callable
 from typing import TYPE_CHECKING, Any
 
+from pts.config import get_settings
+from pts.logs import escape
+from pts.metrics import instruments
+
 if TYPE_CHECKING:  # not imported at run time here: CLI commands load this module
     import flask
 
@@ -29,8 +33,6 @@ def note_events(request: flask.Request, events: list[Any]) -> None:
 
 
 def _events_text(events: list[tuple[Any, ...]]) -> str:
-    from pts.logs import escape
-
     if not events:
         return ""
     if len(events) > MAX_PAIRS:
@@ -53,15 +55,10 @@ def observed(function: str, call: Callable[[flask.Request], flask.Response],
 
 
 def _record(function: str, request: flask.Request, status: int, seconds: float) -> None:
-    from pts.logs import escape
-    from pts.metrics import instruments
-
     events = request.environ.get(_EVENTS) or []
     try:
         instruments.count_request(function, status, seconds)
         if function == "ingest" and 400 <= status < 500:
-            from pts.config import get_settings
-
             types = [t for _, _, t in events] or [None]  # undecodable: one unknown event
             instruments.count_ingest(types, "refused", get_settings().foreign_types)
     except Exception:  # noqa: BLE001 - metrics must never break an answer

@@ -5,11 +5,11 @@ from __future__ import annotations
 from http import HTTPStatus
 from typing import TYPE_CHECKING, Any
 
-if TYPE_CHECKING:  # imported where used: CLI commands load this module without Flask
-    import flask
-
 from pts.domain.jsonnum import dumps
 from pts.domain.timefmt import json_default
+
+if TYPE_CHECKING:
+    import flask
 
 PROBLEM_JSON = "application/problem+json"
 
@@ -55,7 +55,7 @@ def problem_bytes(status: int, detail: str) -> bytes:
 
 def problem_response(problem: Problem) -> flask.Response:
     """A Flask response for a Problem."""
-    import flask
+    import flask  # on use: the CLI loads this module (through pts.auth, the codec) without Flask
 
     resp = flask.Response(
         dumps(problem.body(), default=json_default), status=problem.status, mimetype=PROBLEM_JSON

@@ -4,8 +4,8 @@ from __future__ import annotations
 
 from typing import Any
 
+from pts.db.rows import fetch
 from pts.projections.imageref import parse_image
-from pts.search.db import fetch
 
 # What runs per (service, environment), as GET /environments shows it now: the current
 # deployment, else what the service reported when it started; its commit from the

@@ -7,7 +7,7 @@ from __future__ import annotations
 from datetime import datetime
 from typing import Any
 
-from pts.search.db import fetch
+from pts.db.rows import fetch
 
 # A succeeded deployment that an inferred rollback replaced counts as rolled back, at the
 # rollback's finish (docs/dora.md).

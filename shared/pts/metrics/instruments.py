@@ -1,7 +1,8 @@
 """The counters and histograms PTS records as it works.
 
-prometheus_client chooses single- or multi-process storage when it is first imported, from
-PROMETHEUS_MULTIPROC_DIR: `pts up` sets that variable before any worker imports this module.
+prometheus_client stores each labelled series in memory, or in files under
+PROMETHEUS_MULTIPROC_DIR when several workers serve (pts.runtime.metrics.prepare_multiprocess,
+before the workers start, chooses). The series are made on first use, in the workers.
 Label values come from closed sets (function names, status codes, catalog prefixes), never
 from what a client sent as is, so a hostile client cannot grow the number of series.
 """

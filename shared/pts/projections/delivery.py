@@ -21,8 +21,9 @@ from psycopg_pool import ConnectionPool
 
 from pts.auth.broker import require_broker
 from pts.cloudevents.decode import decode_events
-from pts.config import get_settings
+from pts.config import Settings, get_settings
 from pts.db.pool import get_pool
+from pts.domain.errors import Invalid
 from pts.http.guard import read_body, require_method
 from pts.http.observe import note_events
 from pts.http.problem import Problem
@@ -31,8 +32,8 @@ from pts.projections.facts import Fact, Row, load_pairs
 from pts.projections.registry import PROJECTIONS
 
 
-def _events(request: flask.Request, limit: int) -> list[Row]:
-    raws = decode_events(request.headers, read_body(request, limit), get_settings(),
+def _events(request: flask.Request, settings: Settings) -> list[Row]:
+    raws = decode_events(request.headers, read_body(request, settings.max_body_bytes), settings,
                          refuse=415)
     note_events(request, raws)
     if not raws:
@@ -46,27 +47,27 @@ def _events(request: flask.Request, limit: int) -> list[Row]:
     return raws
 
 
-def _verify(projection: Projection, raw: Row, fact: Fact | None) -> Problem | None:
+def _verify(projection: Projection, raw: Row, fact: Fact | None) -> Invalid | None:
     """Why the stored event cannot be applied as delivered, or None."""
     if fact is None:
-        return Problem(422, "no event with this source and id is in the log",
+        return Invalid("no event with this source and id is in the log",
                        errors=[{"field": "id", "message": "not in the log"}])
     if raw.get("type") not in (None, fact.type):
-        return Problem(422, f"the log holds this event as {fact.type}, not {raw['type']}",
+        return Invalid(f"the log holds this event as {fact.type}, not {raw['type']}",
                        errors=[{"field": "type", "message": "differs from the log"}])
     seq = raw.get("ptsseq")
     if seq is not None and str(seq) != str(fact.seq):
-        return Problem(422, f"the log holds this event at seq {fact.seq}, not {seq}",
+        return Invalid(f"the log holds this event at seq {fact.seq}, not {seq}",
                        errors=[{"field": "ptsseq", "message": "differs from the log"}])
     try:
         check(projection, fact)
     except NotAccepted as exc:
-        return Problem(422, exc.detail, errors=[{"field": exc.field, "message": exc.detail}])
+        return Invalid(exc.detail, errors=[{"field": exc.field, "message": exc.detail}])
     return None
 
 
 def apply_events(conn: psycopg.Connection, projection: Projection,
-                 raws: list[Row]) -> tuple[list[Problem | None], list[Fact]]:
+                 raws: list[Row]) -> tuple[list[Invalid | None], list[Fact]]:
     """In the caller's transaction: read the delivered events' stored copies in one
     statement, apply every acceptable one in one go. Returns the problem of each event
     (None: applied or a repeat) and the facts that were new."""
@@ -93,7 +94,7 @@ def apply_delivered_batch(pool: ConnectionPool, projection: Projection,
         if len(raws) == 1 and refused:
             raise refused[0][1]
         if refused:
-            raise Problem(422, f"{len(refused)} of {len(raws)} events cannot be applied; "
+            raise Invalid(f"{len(refused)} of {len(raws)} events cannot be applied; "
                           "nothing was applied",
                           errors=[{"index": i, **e} for i, p in refused for e in (p.errors or [])])
         return new
@@ -104,6 +105,6 @@ def handle(request: flask.Request, name: str) -> flask.Response:
     require_method(request, "POST")
     settings = get_settings()
     require_broker(request, settings, function=name)
-    raws = _events(request, settings.max_body_bytes)
+    raws = _events(request, settings)
     apply_delivered_batch(get_pool(settings), PROJECTIONS[name], raws)
     return flask.Response(status=204)

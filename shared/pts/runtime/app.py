@@ -6,8 +6,12 @@ from __future__ import annotations
 
 from typing import TYPE_CHECKING
 
+import psycopg
+from functions_framework import create_app
 from werkzeug.middleware.dispatcher import DispatcherMiddleware
 
+from pts.db.pool import database_url
+from pts.db.urls import to_conninfo
 from pts.domain.functions import FUNCTIONS, Function
 from pts.http.problem import problem_bytes
 from pts.runtime.metrics import metrics_app
@@ -16,7 +20,7 @@ if TYPE_CHECKING:
     from _typeshed.wsgi import WSGIApplication
 
 
-class _RootPath:
+class RootPath:
     """/function/ingest answers as /function/ingest/ does, without a redirect: pipelines
     post there and curl does not follow a 308."""
 
@@ -51,11 +55,6 @@ def _healthz(environ, start_response):
 def _readyz(environ, start_response):
     """Ready when the database answers: 503 problem+json within about a second otherwise
     (/healthz says only that the process serves)."""
-    import psycopg
-
-    from pts.db.pool import database_url
-    from pts.db.urls import to_conninfo
-
     try:  # a new connection: a pooled one may outlive its server for a moment
         with psycopg.connect(to_conninfo(database_url()), connect_timeout=1) as conn:
             conn.execute("SELECT 1")
@@ -73,15 +72,13 @@ def _readyz(environ, start_response):
 
 def function_app(fn: Function):
     """The functions-framework app of one function, as its own deployment would serve it."""
-    from functions_framework import create_app
-
     return create_app(fn.target, str(fn.source))
 
 
 def build_app(functions: list[Function] = FUNCTIONS, extra: dict | None = None):
     """The combined application: each function mounted at /function/<name>."""
     mounts: dict[str, WSGIApplication] = {
-        f"/function/{fn.name}": _RootPath(function_app(fn)) for fn in functions}
+        f"/function/{fn.name}": RootPath(function_app(fn)) for fn in functions}
     mounts["/healthz"] = _healthz
     mounts["/readyz"] = _readyz
     mounts["/metrics"] = metrics_app

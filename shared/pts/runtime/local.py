@@ -6,7 +6,15 @@ from __future__ import annotations
 import logging
 import threading
 
+import psycopg
+
+from pts.broker.dispatcher import Dispatcher
+from pts.broker.ingress import create_app as broker_app
 from pts.config import Settings, get_settings
+from pts.db.health import any_down
+from pts.runtime.app import RootPath, build_app
+from pts.runtime.pruner import PruneTimer
+from pts.usecases import wiring
 
 log = logging.getLogger(__name__)
 
@@ -27,18 +35,10 @@ class RelayTimer:
         return self
 
     def _run(self) -> None:
-        from pts.db.pool import get_pool
-        from pts.eventing.relay import relay_once
-
         while not self._stop.wait(self.settings.relay_interval):
             try:
-                relay_once(get_pool(self.settings), self.settings,
-                           budget=self.settings.relay_interval)
+                wiring.relay(self.settings, budget=self.settings.relay_interval)
             except Exception as exc:  # noqa: BLE001 - try again at the next tick
-                import psycopg
-
-                from pts.db.health import any_down
-
                 if isinstance(exc, psycopg.OperationalError):
                     if not any_down():
                         log.warning("relay: database unavailable (%s)", exc)
@@ -52,9 +52,6 @@ class RelayTimer:
 
 def start_background(settings: Settings) -> None:
     """Start the dispatcher, the relay timer and the retention timer of this process."""
-    from pts.broker.dispatcher import Dispatcher
-    from pts.runtime.pruner import PruneTimer
-
     _background.append(Dispatcher(settings).start())
     _background.append(RelayTimer(settings).start())
     _background.append(PruneTimer(settings).start())
@@ -68,11 +65,8 @@ def stop_background() -> None:
 
 def build_local_app():
     """The application of one `pts up` worker (built after fork)."""
-    from pts.broker.ingress import create_app as broker_app
-    from pts.runtime.app import _RootPath, build_app
-
     settings = get_settings()
-    app = build_app(extra={"/broker": _RootPath(broker_app())})
+    app = build_app(extra={"/broker": RootPath(broker_app())})
     if settings.broker_dispatch:
         start_background(settings)
     return app

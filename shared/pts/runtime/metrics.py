@@ -6,9 +6,23 @@ are merged from that directory; the database gauges are read once per scrape eit
 
 from __future__ import annotations
 
+import hmac
 import os
 import shutil
 from pathlib import Path
+
+from prometheus_client import (
+    CONTENT_TYPE_LATEST,
+    REGISTRY,
+    CollectorRegistry,
+    generate_latest,
+    multiprocess,
+    values,
+)
+
+from pts.config import get_settings
+from pts.metrics import instruments  # noqa: F401 - the counters exist from the first scrape
+from pts.usecases.gauges import DatabaseCollector
 
 ENV = "PROMETHEUS_MULTIPROC_DIR"
 
@@ -20,28 +34,24 @@ def prepare_multiprocess(directory: Path) -> Path:
     shutil.rmtree(directory, ignore_errors=True)
     directory.mkdir(parents=True)
     os.environ[ENV] = str(directory)
+    # prometheus_client picks its value class (in memory, or files in that directory) when
+    # first imported; this process may have imported it already. The instruments' labelled
+    # series are made on first use, in the workers, with the class chosen here.
+    values.ValueClass = values.get_value_class()
     return directory
 
 
 def worker_exited(pid: int) -> None:
     """Forget a dead worker's live gauges (its counters stay: they are totals)."""
     if os.environ.get(ENV):
-        from prometheus_client import multiprocess
-
         multiprocess.mark_process_dead(pid)
 
 
 def render() -> tuple[bytes, str]:
     """The exposition body and its content type."""
-    from prometheus_client import CONTENT_TYPE_LATEST, REGISTRY, CollectorRegistry, generate_latest
-
-    from pts.metrics import instruments  # noqa: F401 - the counters exist from the first scrape
-    from pts.usecases.gauges import DatabaseCollector
 
     registry = CollectorRegistry(auto_describe=False)
     if os.environ.get(ENV):
-        from prometheus_client import multiprocess
-
         multiprocess.MultiProcessCollector(registry)
     else:
         registry.register(_Forward(REGISTRY))
@@ -61,9 +71,6 @@ class _Forward:
 
 def _allowed(environ) -> bool:
     """True without PTS_METRICS_TOKEN, else only with `Authorization: Bearer <it>`."""
-    import hmac
-
-    from pts.config import get_settings
 
     token = get_settings().metrics_token
     if not token:

@@ -7,6 +7,8 @@ import logging
 import threading
 
 from pts.config import Settings
+from pts.db.pool import get_pool
+from pts.retention import prune
 
 log = logging.getLogger(__name__)
 
@@ -24,9 +26,6 @@ class PruneTimer:
         return self
 
     def _run(self) -> None:
-        from pts.db.pool import get_pool
-        from pts.retention import prune
-
         wait = min(FIRST_DELAY, self.settings.retention_interval)
         while not self._stop.wait(wait):
             wait = self.settings.retention_interval

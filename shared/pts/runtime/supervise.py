@@ -9,6 +9,10 @@ import sys
 import time
 from pathlib import Path
 
+from gunicorn.errors import HaltServer
+
+from pts.db.embedded import postmaster_pid, restart
+
 log = logging.getLogger(__name__)
 
 ATTEMPTS = 5
@@ -26,15 +30,10 @@ class Supervisor:
         self.first_delay = first_delay
 
     def tick(self) -> None:
-        from pts.db.embedded import postmaster_pid
-
         if postmaster_pid(self.data_dir / "pgdata") is None:
             self.restart()
 
     def restart(self) -> None:
-        from gunicorn.errors import HaltServer
-
-        from pts.db.embedded import restart
 
         log.error("the embedded PostgreSQL in %s stopped; starting it again", self.data_dir)
         delay, error = self.first_delay, None

@@ -22,6 +22,7 @@ from http import HTTPStatus
 from gunicorn import util as gunicorn_util
 from gunicorn.workers.gthread import TConn, ThreadWorker
 
+from pts.config import get_settings
 from pts.http.problem import problem_bytes
 from pts.runtime.reqbuf import COMPLETE, CONTINUE, MORE, RequestBuffer
 
@@ -49,8 +50,6 @@ class BufferingWorker(ThreadWorker):
     """gthread, with each request read whole in the event loop first."""
 
     def init_process(self):
-        from pts.config import get_settings
-
         if self.cfg.is_ssl:
             raise RuntimeError("BufferingWorker serves plain HTTP only")
         settings = get_settings()

@@ -1,5 +1,6 @@
 """search: the operators' read API (events, deployments, services, images, environments).
 
-`routes.dispatch` is the one place every request passes; the routing table, the parameter
-declarations and the OpenAPI document all come from the same `Route` and `Param` objects.
+`app.ROUTES` lists the routes (path, handler, pydantic query and answer models); `routes`
+routes them on werkzeug, `params` validates parameters, `answers` declares answers from the
+tables' models, `openapi` generates the document and `pagination` pages every list.
 """

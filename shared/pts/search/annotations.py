@@ -3,12 +3,15 @@ timeEnd in epoch milliseconds, title, text, comma-separated tags)."""
 
 from __future__ import annotations
 
-from typing import Any
+from datetime import datetime
+from typing import Annotated, Any
 
-from pts.search import schemas as s
+from pydantic import BeforeValidator, Field, RootModel
+
+from pts.http.answers import Answer
 from pts.search.db import fetch, reading
 from pts.search.dora import window
-from pts.search.params import Param, parse_query
+from pts.search.params import Query, Text, Time, int_text
 from pts.search.routes import Context
 
 QUERY = """
@@ -19,28 +22,36 @@ FROM deployments
 WHERE first_event_at >= %(since)s AND first_event_at < %(until)s {conds}
 ORDER BY first_event_at DESC, deployment_id DESC LIMIT %(limit)s
 """
-MS = {"type": "integer", "description": "Epoch milliseconds."}
-s.item("Annotation", {
-    "time": MS, "timeEnd": MS, "title": s.TEXT, "text": s.TEXT,
-    "tags": {"type": "string", "description": "Comma-separated: pts, deployment, the "
-             "environment, the service, the status, and rollback for a rollback."},
-}, "One deployment: from its start to its finish (timeEnd = time while it runs).")
-SCHEMA = "AnnotationList"
-s.SCHEMAS[SCHEMA] = {"type": "array", "items": s.ref("Annotation"),
-                     "description": "Deployments begun in [since, until), newest first."}
-
-PARAMS = [
-    Param("environment", "Environment, exactly."),
-    Param("service", "Service, exactly."),
-    Param("since", "Begun at or after (Grafana: ${__from:date:iso}); default: until "
-          "minus 30 days.", "time"),
-    Param("until", "Begun before (Grafana: ${__to:date:iso}); default: now.", "time"),
-    Param("limit", "At most this many rows, the newest.", "int", default=1000, minimum=1,
-          maximum=10000),
-]
+Ms = Annotated[int, Field(description="Epoch milliseconds.")]
 
 
-def _ms(value) -> int:
+class Annotation(Answer):
+    """One deployment: from its start to its finish (timeEnd = time while it runs)."""
+
+    time: Ms
+    timeEnd: Ms  # noqa: N815 - Grafana's column name
+    title: str
+    text: str
+    tags: str = Field(description="Comma-separated: pts, deployment, the environment, the "
+                      "service, the status, and rollback for a rollback.")
+
+
+class AnnotationList(RootModel[list[Annotation]]):
+    """Deployments begun in [since, until), newest first."""
+
+
+class AnnotationQuery(Query):
+    environment: Text | None = Field(None, description="Environment, exactly.")
+    service: Text | None = Field(None, description="Service, exactly.")
+    since: Time | None = Field(None, description="Begun at or after (Grafana: "
+                               "${__from:date:iso}); default: until minus 30 days.")
+    until: Time | None = Field(None, description="Begun before (Grafana: ${__to:date:iso}); "
+                               "default: now.")
+    limit: Annotated[int, Field(ge=1, le=10000, description="At most this many rows, the "
+                                "newest."), BeforeValidator(int_text)] = 1000
+
+
+def _ms(value: datetime) -> int:
     return int(value.timestamp() * 1000)
 
 
@@ -58,14 +69,13 @@ def row(d: dict[str, Any]) -> dict[str, Any]:
             "tags": ",".join(t.replace(",", " ") for t in tags)}
 
 
-def list_annotations(ctx: Context) -> list[dict[str, Any]]:
+def list_annotations(ctx: Context, f: AnnotationQuery) -> list[dict[str, Any]]:
     """Deployments begun in the window as Grafana annotation rows, newest first."""
-    f = parse_query(ctx.args, PARAMS)
-    since, until = window(f)
-    conds, params = "", {"since": since, "until": until, "limit": f["limit"]}
+    since, until = window(f.since, f.until)
+    conds, params = "", {"since": since, "until": until, "limit": f.limit}
     for name in ("environment", "service"):
-        if f[name] is not None:
+        if getattr(f, name) is not None:
             conds += f" AND {name} = %({name})s"
-            params[name] = f[name]
+            params[name] = getattr(f, name)
     with reading(ctx.settings) as conn:
         return [row(d) for d in fetch(conn, QUERY.format(conds=conds), params)]

@@ -17,7 +17,7 @@ from itsdangerous import BadData, URLSafeSerializer
 
 from pts.http.problem import Problem
 
-VERSION = 2
+VERSION = 3  # 3: keys keep their types (integers as numbers)
 MAX_LENGTH = 2048
 SALT = "pts.search.cursor"
 

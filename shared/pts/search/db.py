@@ -8,15 +8,14 @@ from contextlib import contextmanager
 from typing import Any
 
 import psycopg
-from psycopg.rows import dict_row
 
-# Imported as the function loads: the first request that needs the cursor key would
-# otherwise import SQLModel (seconds on a busy machine) while its clients wait.
-import pts.db.secrets  # noqa: F401
 from pts.config import Settings
 from pts.db.pool import get_pool
+from pts.db.rows import fetch
 from pts.domain.timefmt import format_rfc3339
 from pts.http.problem import Problem
+
+__all__ = ["fetch", "reading", "times"]  # fetch: pts.db.rows's, for the search modules
 
 _SETUP = ("SELECT set_config('transaction_read_only', 'on', true), "
           "set_config('statement_timeout', %s, true)")
@@ -36,13 +35,6 @@ def reading(settings: Settings) -> Iterator[psycopg.Connection]:
             raise Problem(503, "the query took too long; narrow the filters and retry",
                           headers={"Retry-After": "1"}) from None
         conn.commit()
-
-
-def fetch(conn: psycopg.Connection, query: Any, params: Any = None) -> list[dict[str, Any]]:
-    """Every row of a parameterised query, as dicts."""
-    with conn.cursor(row_factory=dict_row) as cur:
-        cur.execute(query, params)
-        return cur.fetchall()
 
 
 def times(row: dict[str, Any], *names: str) -> dict[str, Any]:

@@ -2,94 +2,100 @@
 
 from __future__ import annotations
 
-from typing import Any
+from typing import Any, Literal
 
+from pydantic import Field
+
+from pts.http.answers import answer, columns_of, listing
 from pts.http.problem import Problem
-from pts.search import schemas as s
+from pts.projections.models import Deployment as DeploymentTable
 from pts.search.db import fetch, reading, times
 from pts.search.events import COLUMNS as EVENT_COLUMNS
-from pts.search.events import CURSOR, LIMIT, event_json
-from pts.search.keyset import Page, where_sql
-from pts.search.params import Param, check_range, parse_query
+from pts.search.events import Event, event_json
+from pts.search.pagination import Keyset, Page
+from pts.search.params import Bool, ListQuery, Query, Text, Time
 from pts.search.routes import Context
 
 STATUSES = ("started", "succeeded", "failed", "cancelled", "rolled_back")
-FIELDS: dict[str, dict[str, Any]] = {
-    "deployment_id": s.TEXT, "service": s.TEXT, "environment": s.TEXT,
-    "version": s.TEXT_OR_NULL, "image": s.TEXT_OR_NULL, "image_repository": s.TEXT_OR_NULL,
-    "image_tag": s.TEXT_OR_NULL, "image_digest": s.TEXT_OR_NULL, "commit": s.TEXT_OR_NULL,
-    "pipeline_name": s.TEXT_OR_NULL, "pipeline_run_id": s.TEXT_OR_NULL,
-    "pipeline_url": s.TEXT_OR_NULL, "actor": s.TEXT_OR_NULL,
-    "status": {"type": "string", "enum": list(STATUSES)},
-    "started_at": s.TIME_OR_NULL, "succeeded_at": s.TIME_OR_NULL, "finished_at": s.TIME_OR_NULL,
-    "duration_seconds": {"type": ["number", "null"]}, "reason": s.TEXT_OR_NULL,
-    "replaced_deployment_id": s.TEXT_OR_NULL, "replaced_version": s.TEXT_OR_NULL,
-    "is_rollback": s.BOOL, "rollback_inferred": s.BOOL, "rolled_back_at": s.TIME_OR_NULL,
-    "rolled_back_to_version": s.TEXT_OR_NULL, "is_current": s.BOOL,
-    "first_event_at": s.TIME, "last_event_at": s.TIME,
-}
-TIMES = [name for name, schema in FIELDS.items() if schema.get("format") == "date-time"]
-COLUMNS = ", ".join(f'"{name}"' for name in FIELDS)
-s.item("Deployment", FIELDS, "One deployment, as the deployments handler projects it.")
-s.listing("DeploymentList", "Deployment")
-s.item("DeploymentDetail", {**FIELDS, "events": {"type": "array", "items": s.ref("Event")}},
-       "A deployment and its events in event-time order.")
+Status = Literal["started", "succeeded", "failed", "cancelled", "rolled_back"]
+NAMES = ("deployment_id", "service", "environment", "version", "image", "image_repository",
+         "image_tag", "image_digest", "commit", "pipeline_name", "pipeline_run_id",
+         "pipeline_url", "actor", "status", "started_at", "succeeded_at", "finished_at",
+         "duration_seconds", "reason", "replaced_deployment_id", "replaced_version",
+         "is_rollback", "rollback_inferred", "rolled_back_at", "rolled_back_to_version",
+         "is_current", "first_event_at", "last_event_at")
+FIELDS = {**columns_of(DeploymentTable, NAMES), "status": (Status, Field())}
+TIMES = [n for n in NAMES if n.endswith("_at")]
+COLUMNS = ", ".join(f'"{name}"' for name in NAMES)
+Deployment = answer("Deployment", "One deployment, as the deployments handler projects it.",
+                    FIELDS)
+DeploymentList = listing("DeploymentList", Deployment)
+DeploymentDetail = answer("DeploymentDetail", "A deployment and its events in event-time "
+                          "order.", {**FIELDS, "events": (list[Event], Field())})  # type: ignore[valid-type]
+KEYSET = Keyset("deployments", ("first_event_at", "deployment_id"), ("timestamptz", "text"),
+                descending=True)
 
-PARAMS = [
-    Param("service", "Service, exactly."),
-    Param("environment", "Environment, exactly."),
-    Param("status", "Status now.", "enum", values=STATUSES),
-    Param("version", "Version, exactly."),
-    Param("commit", "Commit, or a prefix of it."),
-    Param("image_digest", "Image digest (`sha256:...`), exactly."),
-    Param("image_repository", "Image repository, exactly."),
-    Param("actor", "Who started it, exactly."),
-    Param("since", "Began (first event) at or after.", "time"),
-    Param("until", "Began before (exclusive).", "time"),
-    Param("rollback", "Only rollbacks (true) or only forward deployments (false).", "bool"),
-    Param("current", "Only what runs now (true) or the rest (false).", "bool"),
-    LIMIT, CURSOR,
-]
-ID = Param("deployment_id", "The deployment id.")
+
+def _about(description: str) -> Any:
+    return Field(None, description=description)
+
+
+class DeploymentQuery(ListQuery):
+    RANGES = (("since", "until"),)
+
+    service: Text | None = _about("Service, exactly.")
+    environment: Text | None = _about("Environment, exactly.")
+    status: Status | None = _about("Status now.")
+    version: Text | None = _about("Version, exactly.")
+    commit: Text | None = _about("Commit, or a prefix of it.")
+    image_digest: Text | None = _about("Image digest (`sha256:...`), exactly.")
+    image_repository: Text | None = _about("Image repository, exactly.")
+    actor: Text | None = _about("Who started it, exactly.")
+    since: Time | None = _about("Began (first event) at or after.")
+    until: Time | None = _about("Began before (exclusive).")
+    rollback: Bool | None = _about("Only rollbacks (true) or only forward deployments "
+                                   "(false).")
+    current: Bool | None = _about("Only what runs now (true) or the rest (false).")
+
+
+class DeploymentPath(Query):
+    PATH = ("deployment_id",)
+
+    deployment_id: Text = Field(description="The deployment id.")
+
+
 _EXACT = {"service": "service", "environment": "environment", "status": "status",
           "version": "version", "image_digest": "image_digest",
           "image_repository": "image_repository", "actor": "actor",
           "rollback": "is_rollback", "current": "is_current"}
 
 
-def list_deployments(ctx: Context) -> dict[str, Any]:
+def list_deployments(ctx: Context, f: DeploymentQuery) -> dict[str, Any]:
     """Deployments matching every filter, the most recently begun first."""
-    f = parse_query(ctx.args, PARAMS)
-    check_range(f, "since", "until")
     conds, params = [], {}
     for name, column in _EXACT.items():
-        if f[name] is not None:
+        if getattr(f, name) is not None:
             conds.append(f'"{column}" = %({name})s')
-            params[name] = f[name]
-    if f["commit"]:
+            params[name] = getattr(f, name)
+    if f.commit:
         conds.append('starts_with("commit", %(commit)s)')
-        params["commit"] = f["commit"]
-    if f["since"]:
+        params["commit"] = f.commit
+    if f.since:
         conds.append("first_event_at >= %(since)s")
-        params["since"] = f["since"]
-    if f["until"]:
+        params["since"] = f.since
+    if f.until:
         conds.append("first_event_at < %(until)s")
-        params["until"] = f["until"]
-    page = Page("deployments", f, ("first_event_at", "deployment_id"),
-                ("timestamptz", "text"), descending=True)
-    secret = ctx.cursor_secret
-    page.resume(secret, conds, params)
+        params["until"] = f.until
+    page = Page(KEYSET, f, ctx.cursor_secret)
     with reading(ctx.settings) as conn:
-        rows, next_cursor = page.run(
-            conn, f"SELECT {COLUMNS} FROM deployments{where_sql(conds)}", params, secret,
-            lambda r: (r["first_event_at"].isoformat(), r["deployment_id"]))
+        rows, next_cursor = page.run(conn, f"SELECT {COLUMNS} FROM deployments", conds,
+                                     params)
     return {"items": [times(r, *TIMES) for r in rows], "next_cursor": next_cursor}
 
 
-def get_deployment(ctx: Context) -> dict[str, Any]:
+def get_deployment(ctx: Context, f: DeploymentPath) -> dict[str, Any]:
     """One deployment and the timeline of its events; 404 when unknown."""
-    parse_query(ctx.args, [])
-    did = ctx.path["deployment_id"]
+    did = f.deployment_id
     with reading(ctx.settings) as conn:
         rows = fetch(conn, f"SELECT {COLUMNS}, event_seqs FROM deployments "
                      "WHERE deployment_id = %(id)s", {"id": did})

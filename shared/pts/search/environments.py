@@ -3,33 +3,38 @@ past time (`?at=`, pts.search.matrix_at), read from the projections."""
 
 from __future__ import annotations
 
+from datetime import datetime
 from typing import Any
 
+import psycopg
+from pydantic import Field
+
+from pts.http.answers import answer, listing
 from pts.projections.imageref import parse_image
 from pts.search import matrix_at
-from pts.search import schemas as s
 from pts.search.cells import ONE_SERVICE
 from pts.search.cells import keys as cell_keys
 from pts.search.db import reading, times
-from pts.search.events import CURSOR, LIMIT
-from pts.search.keyset import Page, where_sql
-from pts.search.params import Param, parse_query
+from pts.search.pagination import Keyset, Page
+from pts.search.params import ListQuery, Text, Time
 from pts.search.routes import Context
 
-CELL = {
-    "service": s.TEXT, "environment": s.TEXT,
-    "version": s.TEXT_OR_NULL, "image": s.TEXT_OR_NULL, "image_digest": s.TEXT_OR_NULL,
-    "deployment_id": s.TEXT_OR_NULL,
-    "since": {**s.TIME_OR_NULL, "description": "Since when this version runs there."},
-    "state": s.TEXT_OR_NULL, "state_since": s.TIME_OR_NULL,
-    "health": s.TEXT_OR_NULL, "health_since": s.TIME_OR_NULL,
-    "last_deployment_id": s.TEXT_OR_NULL, "last_deployment_status": s.TEXT_OR_NULL,
-    "last_deployment_at": s.TIME_OR_NULL,
-}
+_TEXT = (str | None, Field())
+_TIME = (datetime | None, Field())
+Cell = answer("Cell", "One service in one environment: current version, image, digest, "
+              "state, health, and the last deployment there.", {
+                  "service": (str, Field()), "environment": (str, Field()),
+                  "version": _TEXT, "image": _TEXT, "image_digest": _TEXT,
+                  "deployment_id": _TEXT,
+                  "since": (datetime | None, Field(description="Since when this version "
+                                                   "runs there.")),
+                  "state": _TEXT, "state_since": _TIME, "health": _TEXT, "health_since": _TIME,
+                  "last_deployment_id": _TEXT, "last_deployment_status": _TEXT,
+                  "last_deployment_at": _TIME})
+CellList = listing("CellList", Cell)
+CELL = tuple(Cell.model_fields)
 CELL_TIMES = ("since", "state_since", "health_since", "last_deployment_at")
-s.item("Cell", CELL, "One service in one environment: current version, image, digest, "
-       "state, health, and the last deployment there.")
-s.listing("CellList", "Cell")
+KEYSET = Keyset("environments", ("environment", "service"), ("text", "text"))
 
 # The current matrix over given cells (pts.search.cells): per cell what the deployments
 # made current, the service events' state and health, and the last deployment begun there,
@@ -65,38 +70,34 @@ def finish(cell: dict[str, Any]) -> dict[str, Any]:
     return cell
 
 
-PARAMS = [
-    Param("service", "Service, exactly."),
-    Param("environment", "Environment, exactly."),
-    Param("at", "The matrix as it was at this time, from the deployments (and state and "
-          "health from their transitions); default: now.", "time"),
-    LIMIT, CURSOR,
-]
+class EnvironmentQuery(ListQuery):
+    service: Text | None = Field(None, description="Service, exactly.")
+    environment: Text | None = Field(None, description="Environment, exactly.")
+    at: Time | None = Field(None, description="The matrix as it was at this time, from the "
+                            "deployments (and state and health from their transitions); "
+                            "default: now.")
 
 
-def cells(conn, f: dict[str, Any], secret: str) -> tuple[list[dict], str | None]:
-    """A page of the matrix (now, or at f["at"]) ordered by environment then service."""
-    params = {name: f[name] for name in ("service", "environment") if f.get(name)}
-    keys = cell_keys(ONE_SERVICE if f.get("service") else None, bool(f.get("environment")))
-    page = Page("environments", f, ("environment", "service"), ("text", "text"),
-                descending=False)
-    conds: list[str] = []
-    page.resume(secret, conds, params)
-    at = f.get("at")
+def cells(conn: psycopg.Connection, f: EnvironmentQuery,
+          secret: str) -> tuple[list[dict[str, Any]], str | None]:
+    """A page of the matrix (now, or at f.at) ordered by environment then service."""
+    params: dict[str, Any] = {n: getattr(f, n) for n in ("service", "environment")
+                              if getattr(f, n)}
+    keys = cell_keys(ONE_SERVICE if f.service else None, bool(f.environment))
+    page = Page(KEYSET, f, secret)
+    at = f.at
     if at is not None:
         params["at"] = at
     sql = now_sql(keys) if at is None else matrix_at.sql(keys)
-    rows, next_cursor = page.run(conn, f"SELECT * FROM ({sql}) AS m{where_sql(conds)}",
-                                 params, secret, lambda r: (r["environment"], r["service"]))
+    rows, next_cursor = page.run(conn, f"SELECT * FROM ({sql}) AS m", [], params)
     for row in rows:
         if row.pop("unstepped", False) and at is not None:  # only the matrix at a time has them
             matrix_at.fold_unstepped(conn, at, row)
     return [finish(r) for r in rows], next_cursor
 
 
-def list_environments(ctx: Context) -> dict[str, Any]:
+def list_environments(ctx: Context, f: EnvironmentQuery) -> dict[str, Any]:
     """The service x environment matrix, now or at a past time."""
-    f = parse_query(ctx.args, PARAMS)
     with reading(ctx.settings) as conn:
         rows, next_cursor = cells(conn, f, ctx.cursor_secret)
     return {"items": [times(r, *CELL_TIMES) for r in rows], "next_cursor": next_cursor}

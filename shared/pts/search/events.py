@@ -2,40 +2,78 @@
 
 from __future__ import annotations
 
-from typing import Any
+from datetime import datetime
+from typing import Annotated, Any
 
+from pydantic import BeforeValidator, Field
+from werkzeug.datastructures import MultiDict
+
+from pts.db.models import PlatformEvent
+from pts.http.answers import answer, columns_of, listing
 from pts.http.problem import Problem
-from pts.search import cursor
 from pts.search.db import fetch, reading, times
 from pts.search.event_filters import where
-from pts.search.params import Param, check_range, parse_query
+from pts.search.pagination import Keyset, Page, where_sql
+from pts.search.params import ListQuery, Query, Text, Time, int_text, parse_query
 from pts.search.routes import Context
 
 COLUMNS = ("seq, id, source, type, specversion, subject, time, datacontenttype, dataschema, "
            "extensions, data, data_base64, received_at, occurred_at, service, environment, "
            "content_hash")
 TIMES = ("time", "received_at", "occurred_at")
+KEYSET = Keyset("events", ("seq",), ("bigint",), descending=True)
 
-LIMIT = Param("limit", "Most items per page.", "int", default=50, minimum=1, maximum=1000)
-CURSOR = Param("cursor", "The `next_cursor` of the previous page, with the same filters.")
-EVENT_PARAMS = [
-    Param("type", "Event type, exactly; or a prefix ending in `*` "
-          "(`dev.pts.deployment.*`)."),
-    Param("source", "CloudEvents source, exactly."),
-    Param("subject", "CloudEvents subject, exactly (a deployment id, a service name...)."),
-    Param("service", "`data.service`, exactly."),
-    Param("environment", "`data.environment`, exactly."),
-    Param("since", "Event time (`time`, else `received_at`) at or after.", "time"),
-    Param("until", "Event time before (exclusive).", "time"),
-    Param("received_since", "Received at or after.", "time"),
-    Param("received_until", "Received before (exclusive).", "time"),
-    Param("q", "Words to find in the data's strings and numbers (all of them; "
-          "`\"a phrase\"`, `or`, `-word` as in web search)."),
-    LIMIT,
-    CURSOR,
-]
-SEQ = Param("seq", "The event's sequence number.", "int", minimum=1,
-            maximum=9_223_372_036_854_775_807)
+Event = answer("Event", "One event of the log: every CloudEvents attribute and what PTS adds "
+               "(seq, received_at, occurred_at = time or else received_at, service, "
+               "environment).", columns_of(PlatformEvent, [c.strip() for c in
+                                                            COLUMNS.split(",")],
+                                           descriptions={"data": "The event's data as sent "
+                                                         "(JSON), or null."}))
+EventList = listing("EventList", Event)
+
+_KEY = "[^.\\u0000]+"  # a key of a data path: no dot, no NUL
+DATA: dict[str, Any] = {"style": "form", "explode": True,
+        "description": "`data.<path>=<value>` parameters: match inside the event data.",
+        "schema": {"type": "object", "propertyNames": {
+            "maxLength": 1024, "pattern": f"^data[.]{_KEY}([.]{_KEY})*$"},
+            "additionalProperties": {"type": "string", "maxLength": 1024,
+                                     "pattern": "^[^\\u0000]*$"}}}
+
+
+def _text(description: str) -> Any:
+    return Field(None, description=description)
+
+
+class EventQuery(ListQuery):
+    """Filters combine with AND. `data.<path>=<value>` (any number) matches events whose
+    data holds value at the dotted path (as a string, as the JSON number/boolean/null it
+    spells, or as an element of an array there)."""
+
+    RANGES = (("since", "until"), ("received_since", "received_until"))
+    DATA_FILTERS = True
+
+    type: Text | None = _text("Event type, exactly; or a prefix ending in `*` "
+                              "(`dev.pts.deployment.*`).")
+    source: Text | None = _text("CloudEvents source, exactly.")
+    subject: Text | None = _text("CloudEvents subject, exactly (a deployment id, a service "
+                                 "name...).")
+    service: Text | None = _text("`data.service`, exactly.")
+    environment: Text | None = _text("`data.environment`, exactly.")
+    since: Time | None = _text("Event time (`time`, else `received_at`) at or after.")
+    until: Time | None = _text("Event time before (exclusive).")
+    received_since: Time | None = _text("Received at or after.")
+    received_until: Time | None = _text("Received before (exclusive).")
+    q: Text | None = _text("Words to find in the data's strings and numbers (all of them; "
+                           "`\"a phrase\"`, `or`, `-word` as in web search).")
+    data: dict[str, str] = Field(default_factory=dict, json_schema_extra={"x-parameter": DATA})
+
+
+class EventPath(Query):
+    PATH = ("seq",)
+
+    seq: Annotated[int, Field(ge=1, le=9_223_372_036_854_775_807,
+                              description="The event's sequence number."),
+                   BeforeValidator(int_text)]
 
 
 def event_json(row: dict[str, Any]) -> dict[str, Any]:
@@ -43,51 +81,44 @@ def event_json(row: dict[str, Any]) -> dict[str, Any]:
     return times(row, *TIMES)
 
 
-def list_query(args, secret: str) -> tuple[str, dict[str, Any], dict[str, Any], str]:
-    """The SQL and parameters of one /events request, its parsed parameters and its query
-    fingerprint (what its cursors are bound to)."""
-    f = parse_query(args, EVENT_PARAMS, data_filters=True)
-    check_range(f, "since", "until")
-    check_range(f, "received_since", "received_until")
-    filters = {k: v for k, v in f.items() if k not in ("limit", "cursor") and v}
-    query_id = cursor.fingerprint("events", filters)
-    conds, params = where(f)
-    if f["cursor"]:
-        (after,) = cursor.decode(secret, query_id, f["cursor"], (int,))
-        conds.append("seq < %(after)s")
-        params["after"] = after
+def events_sql(f: EventQuery, page: Page) -> tuple[str, dict[str, Any]]:
+    """The SQL and parameters of one page of /events."""
+    conds, params = where(f.__dict__)
+    page.resume(conds, params)
     # With an upper time bound, read through the time index and sort (cost: the events
     # before the bound, or in the window). Ordered by plain seq, the planner may instead walk
     # the primary key down from the newest event, assuming matches are spread evenly; but
     # event and receipt times follow seq, so an old window would be reached only after
     # reading every newer event. `seq + 0` is the same order without that path.
-    window = f["until"] or f["received_until"]
-    order = "seq + 0" if window else "seq"
-    sql = (f"SELECT {COLUMNS} FROM platform_events"
-           + (" WHERE " + " AND ".join(conds) if conds else "")
-           + f" ORDER BY {order} DESC LIMIT %(limit)s")
-    params["limit"] = f["limit"] + 1  # one more tells whether a next page exists
-    return sql, params, f, query_id
+    window: datetime | None = f.until or f.received_until
+    sql = f"SELECT {COLUMNS} FROM platform_events" + where_sql(conds)
+    return sql + page.order_by(["seq + 0"] if window else None), page.bind(params)
 
 
-def list_events(ctx: Context) -> dict[str, Any]:
+def list_query(args: MultiDict[str, str],
+               secret: str) -> tuple[str, dict[str, Any], EventQuery, str]:
+    """The SQL and parameters of one /events request, its parsed parameters and its query
+    fingerprint (what its cursors are bound to)."""
+    f = parse_query(EventQuery, args)
+    page = Page(KEYSET, f, secret)
+    sql, params = events_sql(f, page)
+    return sql, params, f, page.query_id
+
+
+def list_events(ctx: Context, f: EventQuery) -> dict[str, Any]:
     """Events matching every filter, newest (highest seq) first."""
-    secret = ctx.cursor_secret
-    sql, params, f, query_id = list_query(ctx.args, secret)
+    page = Page(KEYSET, f, ctx.cursor_secret)
+    sql, params = events_sql(f, page)
     with reading(ctx.settings) as conn:
-        rows = fetch(conn, sql, params)
-    more = len(rows) > f["limit"]
-    rows = rows[: f["limit"]]
-    next_cursor = cursor.encode(secret, query_id, [rows[-1]["seq"]]) if more else None
+        rows, next_cursor = page.cut(fetch(conn, sql, params))
     return {"items": [event_json(r) for r in rows], "next_cursor": next_cursor}
 
 
-def get_event(ctx: Context) -> dict[str, Any]:
+def get_event(ctx: Context, f: EventPath) -> dict[str, Any]:
     """One event by its sequence number; 404 when there is none."""
-    parse_query(ctx.args, [])
     with reading(ctx.settings) as conn:
         rows = fetch(conn, f"SELECT {COLUMNS} FROM platform_events WHERE seq = %(seq)s",
-                     {"seq": ctx.path["seq"]})
+                     {"seq": f.seq})
     if not rows:
-        raise Problem(404, f"no event with seq {ctx.path['seq']}")
+        raise Problem(404, f"no event with seq {f.seq}")
     return event_json(rows[0])

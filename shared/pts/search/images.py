@@ -5,25 +5,30 @@ from __future__ import annotations
 
 from typing import Any
 
-from pts.search import schemas as s
+from pydantic import Field
+
+from pts.http.answers import answer, columns_of, listing
+from pts.projections.models import Image, ImageRun, ImageTag
 from pts.search.db import fetch, reading, times
-from pts.search.events import CURSOR, LIMIT
-from pts.search.keyset import Page, where_sql
-from pts.search.params import Param, parse_query
+from pts.search.pagination import Keyset, Page
+from pts.search.params import ListQuery, Text
 from pts.search.routes import Context
 
-TAG = {"tag": s.TEXT, "from_at": s.TIME, "to_at": s.TIME_OR_NULL}
-RUN = {"service": s.TEXT, "environment": s.TEXT, "image": s.TEXT, "tag": s.TEXT_OR_NULL,
-       "from_at": s.TIME, "to_at": {**s.TIME_OR_NULL, "description": "null: still running"}}
-s.item("ImageTag", TAG, "A tag that pointed at the image, from when to when.")
-s.item("ImageRun", RUN, "Where the image ran, from when to when.")
-s.item("Image", {
-    "repository": s.TEXT, "digest": s.TEXT, "published_at": s.TIME_OR_NULL,
-    "first_seen_at": s.TIME_OR_NULL, "commit": s.TEXT_OR_NULL, "service": s.TEXT_OR_NULL,
-    "tags": {"type": "array", "items": s.ref("ImageTag")},
-    "runs": {"type": "array", "items": s.ref("ImageRun")},
-}, "An image (repository and digest): publication, tags, and where it ran.")
-s.listing("ImageList", "Image")
+Tag = answer("ImageTag", "A tag that pointed at the image, from when to when.",
+             columns_of(ImageTag, ("tag", "from_at", "to_at")))
+Run = answer("ImageRun", "Where the image ran, from when to when.", columns_of(
+    ImageRun, ("service", "environment", "image", "tag", "from_at", "to_at"),
+    descriptions={"to_at": "null: still running"}))
+ImageAnswer = answer("Image", "An image (repository and digest): publication, tags, and "
+                     "where it ran.", {
+                         **columns_of(Image, ("repository", "digest")),
+                         # Images that ran without a publication event have no row of their own.
+                         **columns_of(Image, ("published_at", "first_seen_at", "commit",
+                                              "service"), nullable=True),
+                         "tags": (list[Tag], Field()),  # type: ignore[valid-type]
+                         "runs": (list[Run], Field())})  # type: ignore[valid-type]
+ImageList = listing("ImageList", ImageAnswer)
+KEYSET = Keyset("images", ("k.repository", "k.digest"), ("text", "text"))
 
 # Images published, and images that ran without a publication event.
 BASE = """SELECT k.repository, k.digest, i.published_at, i.first_seen_at, i.commit, i.service
@@ -37,37 +42,35 @@ RAN_IN = """EXISTS (SELECT 1 FROM image_runs r WHERE r.repository = k.repository
     AND r.digest = k.digest {extra})"""
 KEYS = "(repository, digest) IN (SELECT * FROM unnest(%(repos)s::text[], %(digests)s::text[]))"
 
-PARAMS = [
-    Param("repository", "Repository (`ghcr.io/acme/api`), exactly."),
-    Param("tag", "A tag that pointed at the image (published or deployed with it)."),
-    Param("digest", "Digest (`sha256:...`), exactly."),
-    Param("service", "Only images that ran for this service."),
-    Param("environment", "Only images that ran in this environment."),
-    LIMIT, CURSOR,
-]
+
+class ImageQuery(ListQuery):
+    repository: Text | None = Field(None, description="Repository (`ghcr.io/acme/api`), "
+                                    "exactly.")
+    tag: Text | None = Field(None, description="A tag that pointed at the image (published "
+                             "or deployed with it).")
+    digest: Text | None = Field(None, description="Digest (`sha256:...`), exactly.")
+    service: Text | None = Field(None, description="Only images that ran for this service.")
+    environment: Text | None = Field(None, description="Only images that ran in this "
+                                     "environment.")
 
 
-def list_images(ctx: Context) -> dict[str, Any]:
+def list_images(ctx: Context, f: ImageQuery) -> dict[str, Any]:
     """Images by repository then digest, each with its tags and runs."""
-    f = parse_query(ctx.args, PARAMS)
     conds, params = [], {}
     for name in ("repository", "digest"):
-        if f[name]:
+        if getattr(f, name):
             conds.append(f"k.{name} = %({name})s")
-            params[name] = f[name]
-    if f["tag"]:
+            params[name] = getattr(f, name)
+    if f.tag:
         conds.append(HAS_TAG)
-        params["tag"] = f["tag"]
-    ran = [f" AND r.{name} = %({name})s" for name in ("service", "environment") if f[name]]
+        params["tag"] = f.tag
+    ran = {n: getattr(f, n) for n in ("service", "environment") if getattr(f, n)}
     if ran:
-        conds.append(RAN_IN.format(extra="".join(ran)))
-        params.update({n: f[n] for n in ("service", "environment") if f[n]})
-    page = Page("images", f, ("k.repository", "k.digest"), ("text", "text"), descending=False)
-    secret = ctx.cursor_secret
-    page.resume(secret, conds, params)
+        conds.append(RAN_IN.format(extra="".join(f" AND r.{n} = %({n})s" for n in ran)))
+        params.update(ran)
+    page = Page(KEYSET, f, ctx.cursor_secret)
     with reading(ctx.settings) as conn:
-        rows, next_cursor = page.run(conn, BASE + where_sql(conds), params, secret,
-                                     lambda r: (r["repository"], r["digest"]))
+        rows, next_cursor = page.run(conn, BASE, conds, params)
         keys = {"repos": [r["repository"] for r in rows], "digests": [r["digest"] for r in rows]}
         tags = fetch(conn, "SELECT repository, digest, tag, from_at, to_at FROM image_tags "
                      f"WHERE {KEYS} ORDER BY from_at, tag", keys)

@@ -11,6 +11,8 @@ from __future__ import annotations
 from datetime import datetime
 from typing import Any
 
+import psycopg
+
 from pts.projections.deployment_rules import environment_timeline
 from pts.search.db import fetch
 
@@ -70,7 +72,7 @@ def sql(cells: str) -> str:
     return AT.format(cells=cells)
 
 
-def fold_unstepped(conn, at: datetime, row: dict[str, Any]) -> None:
+def fold_unstepped(conn: psycopg.Connection, at: datetime, row: dict[str, Any]) -> None:
     """What was current in a cell without stored steps: its deployments up to `at` folded
     with the handler's rules, each step counted only if it happened by then."""
     rows = fetch(conn, DEPLOYMENTS, {"service": row["service"],

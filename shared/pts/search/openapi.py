@@ -1,52 +1,103 @@
-"""The OpenAPI 3.1 document of the search API, generated from the routing table so that it
+"""The OpenAPI 3.1 document of the search API, generated from the routes' pydantic models
+(parameters from each route's query model, answers from its response model), so that it
 cannot drift from what the routes accept and answer."""
 
 from __future__ import annotations
 
+from collections.abc import Iterable
 from typing import Any
 
-from pts.search.params import DATA_PREFIX, MAX_TEXT
-from pts.search.schemas import SCHEMAS, ref
+from pydantic import BaseModel, ConfigDict, Field
+from pydantic.json_schema import models_json_schema
+
+from pts.search.routes import Route
 
 PROBLEM = "application/problem+json"
-_KEY = "[^.\\u0000]+"  # a key of a data path: no dot, no NUL
+REF = "#/components/schemas/{model}"
+# One path segment: the framework routes no control character (its 404 is not ours) and a
+# slash would end the segment.
+SEGMENT = "^[^/\\u0000-\\u001f\\u007f]+$"
 
 
-def _param(param, where: str) -> dict[str, Any]:
-    schema = param.schema()
-    if where == "path" and param.kind == "text":
-        # One path segment: the framework routes no control character (its 404 is not
-        # ours) and a slash would end the segment.
-        schema["pattern"] = "^[^/\\u0000-\\u001f\\u007f]+$"
-    return {"name": param.name, "in": where,
-            "required": where == "path" or param.required,
-            "description": param.description, "schema": schema}
+class BadParameter(BaseModel):
+    model_config = ConfigDict(extra="allow", title="BadParameter")
+    parameter: str = Field("", description="The parameter's name.")
+    message: str
 
 
-def _data_param() -> dict[str, Any]:
-    return {
-        "name": "data", "in": "query", "required": False, "style": "form", "explode": True,
-        "description": "`data.<path>=<value>` parameters: match inside the event data.",
-        "schema": {"type": "object", "propertyNames": {
-            "maxLength": MAX_TEXT,
-            "pattern": f"^{DATA_PREFIX.replace('.', '[.]')}{_KEY}([.]{_KEY})*$"},
-            "additionalProperties": {"type": "string", "maxLength": MAX_TEXT,
-                                     "pattern": "^[^\\u0000]*$"}},
-    }
+class Problem(BaseModel):
+    """RFC 9457 problem details; `errors` names each bad parameter."""
+
+    model_config = ConfigDict(extra="allow")
+    type: str
+    title: str
+    status: int
+    detail: str
+    errors: list[BadParameter] = Field(default_factory=list)
+
+
+def _clean(schema: Any, defs: dict[str, Any]) -> Any:
+    """schema without pydantic's titles, with the definitions marked x-inline in place."""
+    if isinstance(schema, list):
+        return [_clean(s, defs) for s in schema]
+    if not isinstance(schema, dict):
+        return schema
+    ref = schema.get("$ref")
+    if ref and defs.get(ref.rsplit("/", 1)[1], {}).get("x-inline"):
+        inline = {k: v for k, v in defs[ref.rsplit("/", 1)[1]].items() if k != "x-inline"}
+        return _clean(inline, defs)
+    out: dict[str, Any] = {}
+    for key, value in schema.items():
+        if key == "properties":  # names, not keywords: a property may be called title
+            out[key] = {n: _clean(p, defs) for n, p in value.items()}
+        elif key != "title":
+            out[key] = _clean(value, defs)
+    return out
+
+
+def _not_null(schema: dict[str, Any]) -> dict[str, Any]:
+    """A parameter's schema: a query string value is never null."""
+    branches = [s for s in schema.get("anyOf", []) if s != {"type": "null"}]
+    if len(branches) == 1:
+        rest = {k: v for k, v in schema.items() if k != "anyOf"}
+        schema = {**branches[0], **rest}
+    if schema.get("default", 0) is None:
+        del schema["default"]
+    return schema
+
+
+def parameters(route: Route) -> list[dict[str, Any]]:
+    """The parameters of a route, from its query model."""
+    model = route.query.model_json_schema()
+    required = set(model.get("required", []))
+    out = []
+    for name, prop in _clean(model.get("properties", {}), {}).items():
+        if "x-parameter" in prop:
+            out.append({"name": name, "in": "query", "required": False,
+                        **prop["x-parameter"]})
+            continue
+        schema = _not_null(dict(prop))
+        description = schema.pop("description", "")
+        where = "path" if name in route.query.PATH else "query"
+        if where == "path" and schema.get("type") == "string":
+            schema["pattern"] = SEGMENT
+        out.append({"name": name, "in": where, "required": where == "path" or name in required,
+                    "description": description, "schema": schema})
+    # Path first, then the filters, then paging and data filters (the models declare them
+    # in a base class, hence first).
+    last = {"limit": 1, "cursor": 2, "data": 3}
+    return sorted(out, key=lambda p: (p["in"] != "path", last.get(p["name"], 0)))
 
 
 def _problem(description: str) -> dict[str, Any]:
-    return {"description": description, "content": {PROBLEM: {"schema": ref("Problem")}}}
+    return {"description": description,
+            "content": {PROBLEM: {"schema": {"$ref": REF.format(model="Problem")}}}}
 
 
-def _operation(route) -> dict[str, Any]:
-    params = [_param(p, "path") for p in route.path_params]
-    params += [_param(p, "query") for p in route.params]
-    if route.data_filters:
-        params.append(_data_param())
+def _operation(route: Route) -> dict[str, Any]:
     responses = {
-        "200": {"description": route.summary,
-                "content": {"application/json": {"schema": ref(route.response)}}},
+        "200": {"description": route.summary, "content": {"application/json": {
+            "schema": {"$ref": REF.format(model=route.response.__name__)}}}},
         "400": _problem("A parameter is unknown, repeated or malformed (named in `errors`)."),
         "503": _problem("The database is unavailable, or the query ran out of time."),
     }
@@ -56,16 +107,24 @@ def _operation(route) -> dict[str, Any]:
         responses["401"] = _problem("No token, or an unknown or revoked one.")
         responses["403"] = _problem("The token lacks the read scope.")
         responses["429"] = _problem("Over the token's rate limit (see Retry-After).")
-    op = {"operationId": route.handler.__name__, "summary": route.summary,
-          "parameters": params, "responses": responses}
+    op: dict[str, Any] = {"operationId": route.handler.__name__, "summary": route.summary,
+                          "parameters": parameters(route), "responses": responses}
     op["security"] = [] if route.public else [{"bearer": []}]
     if route.description:
         op["description"] = route.description
     return op
 
 
-def document(routes) -> dict[str, Any]:
+def schemas(models: Iterable[type[BaseModel]]) -> dict[str, Any]:
+    """The components of models and of every model they use, by name."""
+    _, top = models_json_schema([(m, "serialization") for m in models], ref_template=REF)
+    defs: dict[str, Any] = top.get("$defs", {})
+    return {name: _clean(s, defs) for name, s in defs.items() if not s.get("x-inline")}
+
+
+def document(routes: Iterable[Route]) -> dict[str, Any]:
     """The OpenAPI 3.1 document describing routes."""
+    routes = list(routes)
     return {
         "openapi": "3.1.0",
         "info": {"title": "PTS search", "version": "1",
@@ -73,7 +132,9 @@ def document(routes) -> dict[str, Any]:
                  "projections. Lists answer {items, next_cursor}; times are RFC 3339 UTC."},
         "servers": [{"url": "/function/search"}],
         "paths": {r.path: {"get": _operation(r)} for r in routes},
-        "components": {"schemas": SCHEMAS, "securitySchemes": {
-            "bearer": {"type": "http", "scheme": "bearer",
-                       "description": "A PTS token with the read scope (pts token create)."}}},
+        "components": {"schemas": schemas([Problem, *(r.response for r in routes)]),
+                       "securitySchemes": {"bearer": {
+                           "type": "http", "scheme": "bearer",
+                           "description": "A PTS token with the read scope (pts token "
+                           "create)."}}},
     }

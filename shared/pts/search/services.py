@@ -3,49 +3,52 @@ health, current version and image; one service also with its recent transitions.
 
 from __future__ import annotations
 
-from typing import Any
+from typing import Any, Literal
 
+import psycopg
+from pydantic import Field
+
+from pts.http.answers import answer, columns_of, listing
 from pts.http.problem import Problem
+from pts.projections.models import Service, ServiceTransition
 from pts.search import deployments
-from pts.search import schemas as s
 from pts.search.cells import ALL_SERVICES, ENVIRONMENTS_OF, SOME_SERVICES
 from pts.search.cells import keys as cell_keys
 from pts.search.db import fetch, reading, times
-from pts.search.environments import CELL_TIMES, finish, now_sql
-from pts.search.events import CURSOR, LIMIT
-from pts.search.keyset import Page, where_sql
-from pts.search.params import Param, parse_query
+from pts.search.environments import CELL_TIMES, Cell, finish, now_sql
+from pts.search.pagination import Keyset, Page
+from pts.search.params import Bool, ListQuery, Query, Text
 from pts.search.routes import Context
 
 RECENT = 50
-REGISTRY = {
-    "service": s.TEXT, "owner": s.TEXT_OR_NULL, "repository": s.TEXT_OR_NULL,
-    "description": s.TEXT_OR_NULL, "tier": s.TEXT_OR_NULL, "registered_at": s.TIME_OR_NULL,
-    "registered_implicitly": {"type": ["boolean", "null"]},
-    "decommissioned_at": s.TIME_OR_NULL, "first_seen_at": s.TIME_OR_NULL,
-    "last_seen_at": s.TIME_OR_NULL,
-}
+REGISTRY_NAMES = ("owner", "repository", "description", "tier", "registered_at",
+                  "registered_implicitly", "decommissioned_at", "first_seen_at", "last_seen_at")
+# A service named only by a deployment or an event has no registry entry: all null then.
+REGISTRY = {"service": (str, Field()), **columns_of(Service, REGISTRY_NAMES, nullable=True)}
 REGISTRY_TIMES = ("registered_at", "decommissioned_at", "first_seen_at", "last_seen_at")
-TRANSITION = {"environment": s.TEXT, "kind": {"type": "string", "enum": ["state", "health"]},
-              "from_value": s.TEXT_OR_NULL, "to_value": s.TEXT, "at": s.TIME,
-              "reason": s.TEXT_OR_NULL, "event_seq": s.INT}
-ENVIRONMENTS = {"type": "array", "items": s.ref("Cell")}
-s.item("Transition", TRANSITION, "A change of state (running, stopped) or of health.")
-s.item("Service", {**REGISTRY, "environments": ENVIRONMENTS},
-       "A service: its registry entry and, per environment, what runs and how it is.")
-s.listing("ServiceList", "Service")
-s.item("ServiceDetail", {
-    **REGISTRY, "environments": ENVIRONMENTS,
-    "transitions": {"type": "array", "items": s.ref("Transition"),
-                    "description": f"The {RECENT} most recent, newest first."},
-    "deployments": {"type": "array", "items": s.ref("Deployment"),
-                    "description": f"The {RECENT} most recent, newest first."},
-}, "One service with its recent transitions and deployments.")
+TRANSITION_NAMES = ("environment", "kind", "from_value", "to_value", "at", "reason",
+                    "event_seq")
+Transition = answer("Transition", "A change of state (running, stopped) or of health.", {
+    **columns_of(ServiceTransition, TRANSITION_NAMES),
+    "kind": (Literal["state", "health"], Field())})
+ENVIRONMENTS = (list[Cell], Field())  # type: ignore[valid-type]
+ServiceAnswer = answer("Service", "A service: its registry entry and, per environment, what "
+                       "runs and how it is.", {**REGISTRY, "environments": ENVIRONMENTS})
+ServiceList = listing("ServiceList", ServiceAnswer)
+ServiceDetail = answer("ServiceDetail", "One service with its recent transitions and "
+                       "deployments.", {
+                           **REGISTRY, "environments": ENVIRONMENTS,
+                           "transitions": (list[Transition], Field(  # type: ignore[valid-type]
+                               description=f"The {RECENT} most recent, newest first.")),
+                           "deployments": (list[deployments.Deployment],  # type: ignore[valid-type]
+                                           Field(description=f"The {RECENT} most recent, "
+                                                 "newest first."))})
+KEYSET = Keyset("services", ("n.service",), ("text",))
 
 # Services named by a registry, service or deployment event (the deployments' by index skips).
 NAMES = f"""(SELECT service FROM services UNION SELECT service FROM service_environments
     UNION SELECT service FROM ({ALL_SERVICES}) AS d)"""
-COLUMNS = ", ".join("r." + k for k in REGISTRY if k != "service")
+COLUMNS = ", ".join("r." + k for k in REGISTRY_NAMES)
 BASE = f"SELECT n.service, {COLUMNS} FROM {NAMES} AS n LEFT JOIN services r USING (service)"
 ONE = f"""SELECT n.service, {COLUMNS} FROM (SELECT %(name)s::text AS service) AS n
 LEFT JOIN services r USING (service)
@@ -55,7 +58,7 @@ WHERE r.service IS NOT NULL
 # The newest of a service: the newest of each of its environments, merged (one short
 # index scan each, rather than sorting the service's whole history).
 TRANSITIONS = f"""SELECT t.* FROM service_environments e CROSS JOIN LATERAL (
-    SELECT {', '.join(TRANSITION)} FROM service_transitions t
+    SELECT {', '.join(TRANSITION_NAMES)} FROM service_transitions t
     WHERE t.service = e.service AND t.environment = e.environment
     ORDER BY t.at DESC, t.event_seq DESC LIMIT %(n)s) AS t
 WHERE e.service = %(name)s ORDER BY t.at DESC, t.event_seq DESC LIMIT %(n)s"""
@@ -69,21 +72,27 @@ IN_ENVIRONMENT = """EXISTS (SELECT 1 FROM service_environments e WHERE e.service
     AND e.environment = %(environment)s UNION ALL SELECT 1 FROM deployments d
     WHERE d.service = n.service AND d.environment = %(environment)s)"""
 
-PARAMS = [
-    Param("environment", "Only services seen in this environment."),
-    Param("health", "Only services with this health in some environment "
-          "(healthy, degraded, unhealthy, unknown)."),
-    Param("owner", "Owner, exactly."),
-    Param("tier", "Tier, exactly."),
-    Param("decommissioned", "Only decommissioned (true) or only active (false) services.",
-          "bool"),
-    LIMIT, CURSOR,
-]
-NAME = Param("name", "The service's name.")
+
+class ServiceQuery(ListQuery):
+    environment: Text | None = Field(None, description="Only services seen in this "
+                                     "environment.")
+    health: Text | None = Field(None, description="Only services with this health in some "
+                                "environment (healthy, degraded, unhealthy, unknown).")
+    owner: Text | None = Field(None, description="Owner, exactly.")
+    tier: Text | None = Field(None, description="Tier, exactly.")
+    decommissioned: Bool | None = Field(None, description="Only decommissioned (true) or "
+                                        "only active (false) services.")
 
 
-def _with_cells(conn, rows: list[dict]) -> list[dict]:
-    cells: dict[str, list] = {r["service"]: [] for r in rows}
+class ServicePath(Query):
+    PATH = ("name",)
+
+    name: Text = Field(description="The service's name.")
+
+
+def _with_cells(conn: psycopg.Connection,
+                rows: list[dict[str, Any]]) -> list[dict[str, Any]]:
+    cells: dict[str, list[dict[str, Any]]] = {r["service"]: [] for r in rows}
     for cell in fetch(conn, f"SELECT * FROM ({now_sql(cell_keys(SOME_SERVICES))}) AS m "
                       "ORDER BY environment, service",
                       {"names": list(cells)}):
@@ -91,38 +100,33 @@ def _with_cells(conn, rows: list[dict]) -> list[dict]:
     return [{**times(r, *REGISTRY_TIMES), "environments": cells[r["service"]]} for r in rows]
 
 
-def list_services(ctx: Context) -> dict[str, Any]:
+def list_services(ctx: Context, f: ServiceQuery) -> dict[str, Any]:
     """Services by name, each with its environments."""
-    f = parse_query(ctx.args, PARAMS)
     conds, params = [], {}
     for name in ("owner", "tier"):
-        if f[name]:
+        if getattr(f, name):
             conds.append(f"r.{name} = %({name})s")
-            params[name] = f[name]
-    if f["environment"]:
+            params[name] = getattr(f, name)
+    if f.environment:
         conds.append(IN_ENVIRONMENT)
-        params["environment"] = f["environment"]
-    if f["health"]:
+        params["environment"] = f.environment
+    if f.health:
         conds.append("EXISTS (SELECT 1 FROM service_environments e WHERE e.service = "
                      "n.service AND e.health = %(health)s)")
-        params["health"] = f["health"]
-    if f["decommissioned"] is not None:
+        params["health"] = f.health
+    if f.decommissioned is not None:
         conds.append("(r.decommissioned_at IS NOT NULL) = %(decommissioned)s")
-        params["decommissioned"] = f["decommissioned"]
-    page = Page("services", f, ("n.service",), ("text",), descending=False)
-    secret = ctx.cursor_secret
-    page.resume(secret, conds, params)
+        params["decommissioned"] = f.decommissioned
+    page = Page(KEYSET, f, ctx.cursor_secret)
     with reading(ctx.settings) as conn:
-        rows, next_cursor = page.run(conn, BASE + where_sql(conds), params, secret,
-                                     lambda r: (r["service"],))
+        rows, next_cursor = page.run(conn, BASE, conds, params)
         items = _with_cells(conn, rows)
     return {"items": items, "next_cursor": next_cursor}
 
 
-def get_service(ctx: Context) -> dict[str, Any]:
+def get_service(ctx: Context, f: ServicePath) -> dict[str, Any]:
     """One service: registry, environments, recent transitions and deployments; 404."""
-    parse_query(ctx.args, [])
-    name = ctx.path["name"]
+    name = f.name
     with reading(ctx.settings) as conn:
         rows = fetch(conn, ONE, {"name": name})
         if not rows:

@@ -1,4 +1,5 @@
-"""Dead letters: store what the deadletter function receives; list; redrive.
+"""Dead letters: store what the deadletter function receives; redrive (the listing:
+pts.search.deadletters).
 
 One letter per (event, subscriber) until it is discarded: a repeat delivery of an open letter
 changes nothing, and a redriven letter that fails again is reopened with its failure count
@@ -14,8 +15,8 @@ import logging
 from collections.abc import Callable
 
 import psycopg
-from psycopg.rows import dict_row
 
+from pts.broker import queue, triggers
 from pts.cloudevents.encode import to_binary
 from pts.config import Settings
 from pts.domain.jsonnum import dumps
@@ -61,16 +62,6 @@ def store(conn: psycopg.Connection, raw: dict) -> int | None:
     return row[0] if row else None
 
 
-def list_letters(conn: psycopg.Connection, *, include_redriven: bool = False,
-                 limit: int = 100) -> list[dict]:
-    """Dead letters, newest first; by default only open ones (neither redriven nor
-    discarded)."""
-    where = "" if include_redriven else f"WHERE {OPEN}"
-    with conn.cursor(row_factory=dict_row) as cur:
-        return cur.execute(f"SELECT {COLUMNS} FROM dead_letters {where} "
-                           "ORDER BY received_at DESC, id DESC LIMIT %s", (limit,)).fetchall()
-
-
 def http_resender(url: str, settings: Settings) -> Callable[[dict, str | None], str | None]:
     """Re-emit by POSTing binary-mode CloudEvents to url; returns an error text or None."""
     sender = Sender(settings.emit_timeout)
@@ -90,8 +81,6 @@ def broker_resender(conn: psycopg.Connection,
                     settings: Settings) -> Callable[[dict, str | None], None]:
     """Re-emit into the local broker's queue, in the redrive's transaction: to the trigger
     that failed when it is known, else to every matching trigger."""
-    from pts.broker import queue, triggers
-
     def send(event: dict, trigger: str | None) -> None:
         subs = [trigger] if trigger else triggers.matching(event["type"], settings)
         queue.enqueue(conn, [(event, subs)])

@@ -14,7 +14,11 @@ import time
 from prometheus_client.core import GaugeMetricFamily
 from prometheus_client.registry import Collector
 
+from pts import routing
 from pts.broker import upkeep
+from pts.config import get_settings
+from pts.db.pool import get_pool
+from pts.projections.registry import PROJECTIONS
 
 log = logging.getLogger(__name__)
 
@@ -35,8 +39,6 @@ def _one(conn, sql: str, params=()):
 
 def read(conn) -> dict:
     """Every gauge's value(s), in one transaction of conn."""
-    from pts.projections.registry import PROJECTIONS
-
     conn.execute(f"SET LOCAL statement_timeout = {TIMEOUT_MS}")
     out = {
         "outbox": _one(conn, "SELECT count(*) FROM event_emissions WHERE emitted_at IS NULL"),
@@ -63,8 +65,6 @@ def read(conn) -> dict:
 
 def subscribers() -> list[str]:
     """Every handler of the routing declaration: their series exist even at zero."""
-    from pts import routing
-
     return routing.handlers()
 
 
@@ -74,8 +74,6 @@ _cache: dict = {}  # {"at": monotonic time, "values": read(...)} of this process
 
 def cached_read(settings) -> dict:
     """read() at most once per `metrics_cache_seconds` in this process."""
-    from pts.db.pool import get_pool
-
     with _cache_lock:
         if _cache and time.monotonic() - _cache["at"] < settings.metrics_cache_seconds:
             return _cache["values"]
@@ -96,8 +94,6 @@ class DatabaseCollector(Collector):
     pts_projection_lag_seconds, pts_dead_letters_open, pts_log_events, pts_database_up."""
 
     def collect(self):
-        from pts.config import get_settings
-
         up = GaugeMetricFamily("pts_database_up", "1 when the gauges below could be read.")
         try:
             v = cached_read(get_settings())

@@ -7,11 +7,11 @@ from dataclasses import dataclass
 
 import psycopg
 
+from pts import eventlog as event_log
 from pts.cloudevents.event import content_hash
 from pts.config import Settings
-from pts.db import eventlog as event_log
 from pts.domain.envelope import Envelope, FieldError, validate_event
-from pts.http.problem import Problem
+from pts.domain.errors import Conflict, Invalid, Malformed
 from pts.usecases.group_commit import Job, RunAlone, committer_for
 
 
@@ -44,7 +44,8 @@ AfterCommit = Callable[[list[Stored]], None]
 
 
 def validate_all(raws: list, settings: Settings) -> list[Envelope]:
-    """Every event valid, or a Problem naming the index and field of each error."""
+    """Every event valid, or Malformed (an attribute) or Invalid (the catalog) naming the
+    index and field of each error."""
     envelopes: list[Envelope] = []
     errors: list[FieldError] = []
     for index, raw in enumerate(raws):
@@ -54,9 +55,8 @@ def validate_all(raws: list, settings: Settings) -> list[Envelope]:
         else:
             errors.extend(e.at(index) for e in result)
     if errors:
-        status = 400 if any(e.kind == "attribute" for e in errors) else 422
-        raise Problem(
-            status,
+        refusal = Malformed if any(e.kind == "attribute" for e in errors) else Invalid
+        raise refusal(
             f"{len({e.index for e in errors})} of {len(raws)} events are invalid; "
             "nothing was stored",
             errors=[{"index": e.index, "field": e.field, "message": e.message} for e in errors],
@@ -71,8 +71,8 @@ def _unique(envelopes: list[Envelope]) -> list[Envelope]:
         key = (env.source, env.id)
         first = seen.setdefault(key, env)
         if first is not env and content_hash(first) != content_hash(env):
-            raise Problem(409, f"events share source {env.source!r} and id {env.id!r} but "
-                          "differ", errors=[{"index": index, "field": "id",
+            raise Conflict(f"events share source {env.source!r} and id {env.id!r} but "
+                           "differ", errors=[{"index": index, "field": "id",
                                              "message": "same (source, id), other content"}])
     return list(seen.values())
 
@@ -92,8 +92,7 @@ def _store(pool, envelopes: list[Envelope], unique: list[Envelope],
             if appended[(e.source, e.id)].content_hash != content_hash(e)
         ]
         if conflicts:
-            raise Problem(
-                409,
+            raise Conflict(
                 "an event with the same source and id is stored with other content; "
                 "nothing was stored",
                 errors=[{"index": i, "field": "id", "message": f"{e.source} {e.id} conflicts"}
@@ -150,7 +149,7 @@ def ingest(
     group: int = 0,
 ) -> list[Accepted]:
     """Store valid events all or nothing. A stored (source, id) with the same content is a
-    duplicate; with other content, Problem 409 and nothing is stored. group > 0: commit
+    duplicate; with other content, Conflict and nothing is stored. group > 0: commit
     together with this process's concurrent requests, up to that many events in one
     transaction (pts.usecases.group_commit)."""
     unique = _unique(envelopes)

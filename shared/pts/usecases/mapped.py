@@ -10,8 +10,8 @@ from collections.abc import Callable
 from dataclasses import dataclass, field
 
 from pts.domain.envelope import Envelope, validate_event
+from pts.domain.errors import Invalid
 from pts.domain.timefmt import format_rfc3339
-from pts.http.problem import Problem
 from pts.usecases.ingest import Accepted
 
 
@@ -59,7 +59,7 @@ def map_all(envelopes: list[Envelope], derive: Callable[[Envelope], list[dict]],
                 posted.dropped.extend(messages)
         out.append(posted)
     if errors and strict:
-        raise Problem(422, "an event maps onto a PTS event the catalog refuses; nothing was "
+        raise Invalid("an event maps onto a PTS event the catalog refuses; nothing was "
                       "stored", errors=errors)
     return out
 

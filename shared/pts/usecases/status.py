@@ -6,9 +6,12 @@ from __future__ import annotations
 
 import platform
 from datetime import datetime
+from importlib.metadata import PackageNotFoundError, version
 
 from pts.config import Settings
+from pts.db.revision import current_revisions, head_revisions
 from pts.domain.timefmt import format_rfc3339
+from pts.usecases.gauges import read, subscribers
 
 LARGEST = """
 SELECT c.relname, pg_total_relation_size(c.oid), coalesce(s.n_live_tup, 0)
@@ -20,8 +23,6 @@ ORDER BY 2 DESC LIMIT %s
 
 
 def _version() -> str:
-    from importlib.metadata import PackageNotFoundError, version
-
     try:
         return version("pts")
     except PackageNotFoundError:
@@ -34,9 +35,6 @@ def _iso(value: datetime | None) -> str | None:
 
 def report(conn, settings: Settings, largest: int = 8) -> dict:
     """The whole report, read in conn's transaction."""
-    from pts.db.revision import current_revisions, head_revisions
-    from pts.usecases.gauges import read
-
     gauges = read(conn)
     current = sorted(current_revisions(conn))
     head = sorted(head_revisions())
@@ -70,8 +68,6 @@ def report(conn, settings: Settings, largest: int = 8) -> dict:
 
 
 def _with_all(pending: dict) -> dict:
-    from pts.usecases.gauges import subscribers
-
     return {name: pending.get(name, (0, 0.0)) for name in sorted(set(subscribers())
                                                                   | set(pending))}
 

@@ -4,21 +4,28 @@ from __future__ import annotations
 
 import functools
 
+from pts.broker import emission
+from pts.broker.dispatcher import wake_local
 from pts.config import Settings
+from pts.db.pool import get_pool
+from pts.eventing import emit
+from pts.eventing.relay import RelayResult, relay_once
 
 
 def ingest_hooks(settings: Settings) -> dict:
     """What ingest does besides appending: outbox writes in the transaction, emission after."""
-    from pts.db.pool import get_pool
-    from pts.eventing import emit
-
     if settings.emit_mode == "local":  # the broker's queue is in the same database
-        from pts.broker.dispatcher import wake_local
-
-        return {"in_transaction": [functools.partial(emit.record_local, settings=settings)],
+        return {"in_transaction": [functools.partial(emission.record_local, settings=settings)],
                 "after_commit": [wake_local] if settings.broker_dispatch else []}
     return {
         "in_transaction": [emit.record],
         "after_commit": [functools.partial(emit.emit_stored, get_pool(settings), settings)],
     }
 
+
+def relay(settings: Settings, budget: float = 30.0) -> RelayResult:
+    """One relay run with this process's pool, and the local broker in local mode."""
+    pool = get_pool(settings)
+    local = functools.partial(emission.send_local, pool) \
+        if settings.emit_mode == "local" else None
+    return relay_once(pool, settings, budget=budget, local=local)

@@ -7,12 +7,16 @@ from __future__ import annotations
 import hashlib
 from urllib.parse import parse_qs
 
-from pts.config import Settings
+import flask
+
+from pts.config import Settings, get_settings
 from pts.db.pool import get_pool
 from pts.domain.envelope import Envelope, validate_event
+from pts.domain.errors import Invalid, NotFound
+from pts.http.guard import read_body, require_method
 from pts.http.jsonbody import is_json_media, media_type, parse_json
 from pts.http.limits import check_event_data
-from pts.http.problem import Problem
+from pts.http.problem import Problem, json_response
 from pts.usecases import ingest as ingest_service
 from pts.usecases import mapped
 from pts.usecases.wiring import ingest_hooks
@@ -77,9 +81,22 @@ def original(adapted: Adapted, source: str, body: bytes, payload: dict,
     check_event_data([raw], settings)
     result = validate_event(raw, foreign_types=(adapted.type,))
     if not isinstance(result, Envelope):
-        raise Problem(422, "the delivery cannot be stored as an event",
+        raise Invalid("the delivery cannot be stored as an event",
                       errors=[{"field": e.field, "message": e.message} for e in result])
     return result
+
+
+def handle(request: flask.Request) -> flask.Response:
+    """Answer one POST to /function/webhooks/<integration name> (202 with what was stored)."""
+    require_method(request, "POST")
+    name = request.path.strip("/")
+    if not name or "/" in name:
+        raise Problem(404, "post to /function/webhooks/<integration name> "
+                      "(pts webhook create NAME --kind KIND)")
+    settings = get_settings()
+    headers = {k.lower(): v for k, v in request.headers.items()}
+    body = read_body(request, settings.max_body_bytes)
+    return json_response(receive(name, headers, body, settings, request.remote_addr), status=202)
 
 
 def receive(name: str, headers: dict[str, str], body: bytes, settings: Settings,
@@ -88,7 +105,7 @@ def receive(name: str, headers: dict[str, str], body: bytes, settings: Settings,
     pool = get_pool(settings)
     creds = store.lookup(pool, name)
     if creds is None:
-        raise Problem(404, f"no webhook integration named {name!r} (pts webhook list)")
+        raise NotFound(f"no webhook integration named {name!r} (pts webhook list)")
     authenticate(creds, headers, body, remote)
     integration = creds.integration
     payload = decode(headers, body, integration.kind, settings)
