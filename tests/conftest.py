@@ -5,6 +5,7 @@ tests/support/."""
 
 from __future__ import annotations
 
+import logging
 import os
 
 import psycopg
@@ -181,6 +182,23 @@ def _fresh_settings():
     reset_settings()
     yield
     reset_settings()
+
+
+@pytest.fixture(autouse=True)
+def _logging_state():
+    """Each test leaves the loggers as it found them: a library that configures logging
+    (import-linter disables every existing logger) or `pts` run in process (main() sets
+    levels) must not silence the next test's caplog, whichever test an xdist worker runs
+    next."""
+    loggers = logging.Logger.manager.loggerDict
+    before = {name: (lg.level, lg.disabled, lg.propagate) for name, lg in loggers.items()
+              if isinstance(lg, logging.Logger)}
+    root = logging.root.level
+    yield
+    for name, lg in list(loggers.items()):
+        if isinstance(lg, logging.Logger):
+            lg.level, lg.disabled, lg.propagate = before.get(name, (lg.level, False, True))
+    logging.root.setLevel(root)  # also clears the loggers' cached levels
 
 
 @pytest.fixture(autouse=True)
