@@ -15,44 +15,18 @@ from pts.db.urls import to_conninfo
 from pts.projections.rebuild import rebuild
 from pts.projections.registry import PROJECTIONS
 from tests.support.database import as_app, drop_database, fresh_database
+from tests.support.histories import DIGESTS, IMAGES, SERVICES, deployment, health, pair, times
 
 from .helpers import deliver_all, event, log, tables
 
-SERVICES, ENVIRONMENTS = ["api", "web"], ["prod", "staging"]
-VERSIONS = ["1", "2", "3"]
-DIGESTS = ["sha256:" + c * 64 for c in "abc"]
-IMAGES = [None, "reg/api:1", f"reg/api:2@{DIGESTS[0]}", f"reg/api@{DIGESTS[1]}"]
-TIMES = [f"10:{m:02d}:00" for m in range(8)]  # few: equal times test the seq tie-break
 _sources = itertools.count()
-
-times = st.sampled_from(TIMES)
-pair = st.fixed_dictionaries({"service": st.sampled_from(SERVICES),
-                              "environment": st.sampled_from(ENVIRONMENTS)})
-
-
-@st.composite
-def deployment(draw, did: str) -> list[tuple]:
-    where = draw(pair)
-    out = [("deployment.started", draw(times), dict(
-        deployment_id=did, version=draw(st.sampled_from(VERSIONS)),
-        image=draw(st.sampled_from(IMAGES)), actor="ann", **where))]
-    for kind in draw(st.lists(st.sampled_from(["succeeded", "failed", "cancelled",
-                                               "rolled_back"]), max_size=2)):
-        data = dict(deployment_id=did, **where)
-        if kind == "rolled_back":
-            data["to_version"] = draw(st.sampled_from(VERSIONS + [None]))
-        elif kind == "succeeded" and draw(st.booleans()):
-            data["image"] = draw(st.sampled_from(IMAGES[1:]))
-        out.append((f"deployment.{kind}", draw(times), data))
-    return out
 
 
 service_event = st.one_of(
     st.tuples(st.just("service.started"), times, pair.map(
         lambda p: {**p, "version": "2", "image": IMAGES[2]})),
     st.tuples(st.just("service.stopped"), times, pair),
-    st.tuples(st.just("service.health_changed"), times, pair.map(
-        lambda p: {**p, "status": "healthy"}) | pair.map(lambda p: {**p, "status": "degraded"})),
+    health,
     st.tuples(st.just("service.registered"), times, st.fixed_dictionaries(
         {"service": st.sampled_from(SERVICES), "owner": st.sampled_from(["a", "b"])})),
     st.tuples(st.just("service.decommissioned"), times,

@@ -17,37 +17,13 @@ from pts.projections.registry import PROJECTIONS
 from pts.search.db import times
 from pts.search.environments import CELL, CELL_TIMES, finish
 from tests.projections.helpers import deliver_all, event, log
+from tests.support.histories import deployment, health, pair
+from tests.support.histories import times as event_times
 from tests.support.search_data import search_client
 
-SERVICES, ENVIRONMENTS, VERSIONS = ["api", "web"], ["prod", "staging"], ["1", "2", "3"]
-IMAGES = [None, "reg/api:1", "reg/api@sha256:" + "a" * 64]
-TIMES = [f"10:{m:02d}:00" for m in range(8)]  # few: equal times test the seq tie-break
 ATS = ["09:59:00"] + [f"10:{m:02d}:{s}" for m in range(8) for s in ("00", "30")]
 _sources = itertools.count()
-
-times_ = st.sampled_from(TIMES)
-pair = st.fixed_dictionaries({"service": st.sampled_from(SERVICES),
-                              "environment": st.sampled_from(ENVIRONMENTS)})
-
-
-@st.composite
-def deployment(draw, did: str) -> list[tuple]:
-    where = draw(pair)
-    out = [("deployment.started", draw(times_), dict(
-        deployment_id=did, version=draw(st.sampled_from(VERSIONS)),
-        image=draw(st.sampled_from(IMAGES)), **where))]
-    for kind in draw(st.lists(st.sampled_from(["succeeded", "succeeded", "failed",
-                                               "rolled_back"]), max_size=2)):
-        data = dict(deployment_id=did, **where)
-        if kind == "rolled_back":
-            data["to_version"] = draw(st.sampled_from(VERSIONS + [None]))
-        out.append((f"deployment.{kind}", draw(times_), data))
-    return out
-
-
-health = st.tuples(st.just("service.health_changed"), times_, pair.map(
-    lambda p: {**p, "status": "healthy"}) | pair.map(lambda p: {**p, "status": "degraded"}))
-state = st.tuples(st.sampled_from(["service.started", "service.stopped"]), times_, pair)
+state = st.tuples(st.sampled_from(["service.started", "service.stopped"]), event_times, pair)
 
 
 @st.composite

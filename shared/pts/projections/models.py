@@ -131,6 +131,9 @@ class ServiceHandledEvent(_Handled, table=True):
         # Ordered by event time: is a new event the latest of its (service, environment)?
         Index("services_handled_events_service_environment_occurred_at_seq_idx", "service",
               "environment", "occurred_at", "seq"),
+        # The last start before a late event's time, without walking the other types (0016).
+        Index("services_handled_events_pair_type_time_idx", "service",
+              "environment", "type", "occurred_at", "seq"),
     )
     service: str | None = None
     environment: str | None = None
