@@ -9,8 +9,8 @@ import threading
 import psycopg
 import pytest
 
+from pts import eventlog as event_log
 from pts.config import get_settings
-from pts.db import eventlog as event_log
 from pts.db.pool import get_pool
 from pts.db.urls import to_conninfo
 from pts.domain.envelope import validate_event
