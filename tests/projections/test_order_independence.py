@@ -111,3 +111,31 @@ def test_any_order_with_repeats_equals_in_order_processing(shared_db, stream):
     deliver_all([events[i] for i in delivered])
     assert tables(shared_db) == expected
     assert rebuilt(shared_db) == expected
+
+
+def mixed_pairs(i: int) -> dict:
+    """Event i of a load whose deployments' events each name another (service,
+    environment): deployment i // 3, started / succeeded / failed, service i % 5."""
+    kind = ("deployment.started", "deployment.succeeded", "deployment.failed")[i % 3]
+    return {**event(kind, f"10:{i // 60:02d}:{i % 60:02d}", source="/mixed",
+                    deployment_id=f"d-{i // 3}", service=f"svc-{i % 5}",
+                    environment=("prod", "staging")[i % 2], version=f"1.{i // 3}"),
+            "id": f"mixed-{i}"}
+
+
+@settings(deadline=None, suppress_health_check=[
+    HealthCheck.function_scoped_fixture, HealthCheck.too_slow])
+@given(st.lists(st.integers(0, 35), min_size=1, max_size=30, unique=True), st.randoms())
+def test_deployments_whose_events_name_other_pairs(shared_db, indexes, rnd):
+    """The fault tests' load (tests/faults/helpers.py): live delivery in any order and the
+    rebuild agree even when a deployment's events disagree on where it runs."""
+    events = [mixed_pairs(i) for i in indexes]
+    empty_log(shared_db)
+    log(events)
+    clear(shared_db)
+    deliver_all(events)
+    expected = tables(shared_db)
+    clear(shared_db)
+    deliver_all(rnd.sample(events, len(events)))
+    assert tables(shared_db) == expected
+    assert rebuilt(shared_db) == expected

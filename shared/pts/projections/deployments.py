@@ -51,6 +51,7 @@ class Deployments(Projection):
         every = handled_facts(conn, self.handled_table, "h.deployment_id = ANY(%s)", (ids,))
         fresh = {i: rules.fold_deployment(i, fs) for i, fs in facts_by_deployment(every).items()}
         stored = {r["deployment_id"]: r for r in _select(conn, ids, [])}
+        _lock_timelines(conn, facts, [*fresh.values(), *stored.values()])
         starts = _starts(fresh, stored, again)
         if starts:
             seen = window.before(conn, starts)
@@ -104,6 +105,17 @@ class Deployments(Projection):
             window.set_current_flags(conn, sorted(f for f in flags - set(derived_all) if f),
                                      [c for c in now_current if c])
             store.upsert(conn, "current_deployments", GROUP, sorted(starts), currents)
+
+
+def _lock_timelines(conn: psycopg.Connection, facts: list[Fact], rows: list[Row]) -> None:
+    """Lock the timelines of these deployments that no event of the batch names: an event
+    may name another (service, environment) than its deployment's, and two transactions
+    refolding one timeline must not interleave. Taken before any step is read."""
+    named = {(f.get("service"), f.get("environment")) for f in facts}
+    keys = sorted(f"deployments:{s}\x1f{e}" for s, e in {group_of(r) for r in rows} - named)
+    if keys:
+        conn.execute("SELECT count(pg_advisory_xact_lock(hashtextextended(k, 0))) "
+                     "FROM (SELECT k FROM unnest(%s::text[]) AS k ORDER BY k) AS s", (keys,))
 
 
 # What a deployment's place in its environment's timeline depends on: a change in any of
