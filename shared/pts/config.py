@@ -171,7 +171,7 @@ class Settings(BaseSettings):
         "once its headers are in (408 and closed after).",
     )
     db_fail_fast: float = Field(
-        default=0.5, gt=0, description="Seconds a request waits for a connection once the "
+        default=0.25, gt=0, description="Seconds a request waits for a connection once the "
         "database is known to be unreachable, before its 503.",
     )
 
