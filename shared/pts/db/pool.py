@@ -40,7 +40,7 @@ class FailFastPool(ConnectionPool):
     attempt to connect failed (the pool's own reconnection attempts tell), and keeps waiting
     up to the pool's timeout otherwise (a busy pool, not a dead database)."""
 
-    step = 0.25
+    step: float  # PTS_DB_FAIL_FAST, set by get_pool before the pool is shared
     state: DatabaseState
 
     def getconn(self, timeout: float | None = None):
