@@ -1,17 +1,17 @@
 """Appending to the log in one statement, and reading it back.
 
-Concurrent requests may carry the same events in any order. Each waits for the others in
-one fixed order: before inserting, a request takes a transaction-scoped advisory lock per
-(source, id), sorted by the lock's key, under a shared lock on the whole log; a batch of
-more than BIG_BATCH events takes that one lock exclusively instead (bounded lock count).
-Two requests therefore never wait on each other's rows crosswise: no deadlock. The rows
-themselves go in in request order, so `seq` follows the request (projections break ties
-of equal event times by seq).
+Concurrent requests may carry the same events in any order. A row whose (source, id) another
+transaction is inserting makes the insert wait for that transaction (ON CONFLICT). So that
+two requests never wait on each other's rows crosswise (a deadlock), every append inserts
+its rows in one global order, by (source, id) byte-wise: a request waiting at key k holds
+only keys below k, so no cycle of waits can form. Requests sharing no event never wait on
+each other, whatever their size. `seq` still follows the request: the statement takes one
+sequence value per row first and hands them out in request order, then inserts in key order
+(projections break ties of equal event times by seq).
 """
 
 from __future__ import annotations
 
-import hashlib
 from dataclasses import dataclass
 
 import psycopg
@@ -24,25 +24,23 @@ from pts.domain.timefmt import format_rfc3339
 # One statement for a whole batch: insert what is new, and in the same snapshot read back
 # what was already stored, so duplicates and conflicts cost no extra round trip.
 APPEND = """
-WITH locked AS (
-    SELECT count(CASE WHEN k.exclusive THEN pg_advisory_xact_lock(k.space, k.key)
-                      ELSE pg_advisory_xact_lock_shared(k.space, k.key) END) AS n
-    FROM (SELECT * FROM unnest(%(exclusive)s::bool[], %(space)s::int[], %(key)s::int[])
-          WITH ORDINALITY AS u(exclusive, space, key, n) ORDER BY n) k
-), input AS (
+WITH input AS (
     SELECT * FROM jsonb_to_recordset(%(rows)s::jsonb) AS r(
         idx int, id text, source text, type text, specversion text, subject text,
         time timestamptz, datacontenttype text, dataschema text, extensions jsonb,
         data jsonb, data_base64 text, service text, environment text, content_hash text)
+), seqs AS (  -- one value per row, the smallest to the request's first row (idx 0)
+    SELECT (row_number() OVER (ORDER BY s))::int - 1 AS idx, s AS seq
+    FROM (SELECT nextval('platform_events_seq_seq'::regclass) AS s FROM input) q
 ), inserted AS (
-    INSERT INTO platform_events (id, source, type, specversion, subject, time,
+    INSERT INTO platform_events (seq, id, source, type, specversion, subject, time,
         datacontenttype, dataschema, extensions, data, data_base64, occurred_at,
-        service, environment, content_hash)
-    SELECT id, source, type, specversion, subject, time, datacontenttype, dataschema,
-        extensions, data, data_base64, COALESCE(time, now()), service, environment,
-        content_hash
-    FROM input, locked WHERE locked.n >= 0  -- every lock is held before the first row
-    ORDER BY idx
+        service, environment, content_hash) OVERRIDING SYSTEM VALUE
+    SELECT seqs.seq, id, source, type, specversion, subject, time, datacontenttype,
+        dataschema, extensions, data, data_base64, COALESCE(time, now()), service,
+        environment, content_hash
+    FROM input JOIN seqs USING (idx)
+    ORDER BY source COLLATE "C", id COLLATE "C"  -- the one insert order of every append
     ON CONFLICT (source, id) DO NOTHING
     RETURNING seq, source, id, content_hash
 )
@@ -57,25 +55,6 @@ SELECT e.seq, e.source, e.id, e.content_hash
 FROM platform_events e JOIN unnest(%s::text[], %s::text[]) AS k(source, id)
     ON e.source = k.source AND e.id = k.id
 """
-
-
-# Advisory lock spaces (the two-int4 form: apart from the single-bigint keys used elsewhere).
-LOG_LOCK, EVENT_LOCK = 0x70747301, 0x70747302
-BIG_BATCH = 64
-
-
-def _event_key(env: Envelope) -> int:
-    digest = hashlib.blake2b(f"{env.source}\n{env.id}".encode(), digest_size=4).digest()
-    return int.from_bytes(digest, "big", signed=True)
-
-
-def lock_plan(events: list[Envelope]) -> dict[str, list]:
-    """The advisory locks of one append, in the order they are taken."""
-    keys = sorted({_event_key(e) for e in events})
-    if len(keys) > BIG_BATCH:
-        return {"exclusive": [True], "space": [LOG_LOCK], "key": [0]}
-    return {"exclusive": [False] + [True] * len(keys),
-            "space": [LOG_LOCK] + [EVENT_LOCK] * len(keys), "key": [0, *keys]}
 
 
 @dataclass(frozen=True)
@@ -106,14 +85,13 @@ def append(conn: psycopg.Connection, events: list[Envelope]) -> dict[tuple[str, 
     transaction), or the one already there."""
     rows = dumps([_row(i, e) for i, e in enumerate(events)])
     found: dict[tuple[str, str], Appended] = {}
-    for new, seq, source, id_, digest in conn.execute(APPEND,
-                                                      {"rows": rows, **lock_plan(events)}):
+    for new, seq, source, id_, digest in conn.execute(APPEND, {"rows": rows}):
         found[(source, id_)] = Appended(seq, source, id_, digest, new)
     missing = [(e.source, e.id) for e in events if (e.source, e.id) not in found]
     if missing:
-        # Another transaction committed these after this statement's snapshot (taken
-        # before its locks were granted): the insert skipped them, the snapshot cannot
-        # see them. A new statement sees them. Only
+        # Another transaction committed these while this statement waited for it: the
+        # insert skipped them, and this statement's snapshot (older) cannot see them. A
+        # new statement sees them. Only
         # these are read again: re-running the insert would read this transaction's own
         # new rows back as if they were already stored (and lose their emission).
         for seq, source, id_, digest in conn.execute(READ_BACK, ([s for s, _ in missing],
