@@ -24,11 +24,13 @@ from pts.domain.timefmt import format_rfc3339
 # One statement for a whole batch: insert what is new, and in the same snapshot read back
 # what was already stored, so duplicates and conflicts cost no extra round trip.
 APPEND = """
-WITH input AS (
-    SELECT * FROM jsonb_to_recordset(%(rows)s::jsonb) AS r(
-        idx int, id text, source text, type text, specversion text, subject text,
-        time timestamptz, datacontenttype text, dataschema text, extensions jsonb,
-        data jsonb, data_base64 text, service text, environment text, content_hash text)
+WITH input AS (  -- one JSON array per row (_row): no key repeated in the document
+    SELECT (r->>0)::int AS idx, r->>1 AS id, r->>2 AS source, r->>3 AS type,
+        r->>4 AS specversion, r->>5 AS subject, (r->>6)::timestamptz AS time,
+        r->>7 AS datacontenttype, r->>8 AS dataschema, r->9 AS extensions,
+        NULLIF(r->10, 'null') AS data, r->>11 AS data_base64, r->>12 AS service,
+        r->>13 AS environment, r->>14 AS content_hash
+    FROM jsonb_array_elements(%(rows)s::jsonb) AS r
 ), seqs AS (  -- one value per row, the smallest to the request's first row (idx 0)
     SELECT (row_number() OVER (ORDER BY s))::int - 1 AS idx, s AS seq
     FROM (SELECT nextval('platform_events_seq_seq'::regclass) AS s FROM input) q
@@ -43,12 +45,18 @@ WITH input AS (
     ORDER BY source COLLATE "C", id COLLATE "C"  -- the one insert order of every append
     ON CONFLICT (source, id) DO NOTHING
     RETURNING seq, source, id, content_hash
-)
+){outbox}
 SELECT true, seq, source, id, content_hash FROM inserted
-UNION ALL
+UNION ALL  -- the rows not inserted: already stored (probed only for those)
 SELECT false, e.seq, e.source, e.id, e.content_hash
-FROM platform_events e JOIN input i ON e.source = i.source AND e.id = i.id
+FROM input i LEFT JOIN inserted n ON n.source = i.source AND n.id = i.id
+JOIN platform_events e ON e.source = i.source AND e.id = i.id
+WHERE n.id IS NULL
 """
+# The same, writing each new event's pending outbox row (event_emissions) too.
+APPEND_WITH_OUTBOX = APPEND.format(
+    outbox=", outbox AS (INSERT INTO event_emissions (seq) SELECT seq FROM inserted)\n")
+APPEND = APPEND.format(outbox="")
 
 READ_BACK = """
 SELECT e.seq, e.source, e.id, e.content_hash
@@ -68,24 +76,23 @@ class Appended:
     new: bool
 
 
-def _row(index: int, env: Envelope) -> dict:
-    return {
-        "idx": index, "id": env.id, "source": env.source, "type": env.type,
-        "specversion": env.specversion, "subject": env.subject,
-        "time": format_rfc3339(env.time), "datacontenttype": env.datacontenttype,
-        "dataschema": env.dataschema, "extensions": env.extensions, "data": env.data,
-        "data_base64": env.data_base64, "service": env.service,
-        "environment": env.environment, "content_hash": content_hash(env),
-    }
+def _row(index: int, env: Envelope) -> list:
+    """One row of APPEND's input, positional (the order of its `r->N`)."""
+    return [index, env.id, env.source, env.type, env.specversion, env.subject,
+            format_rfc3339(env.time), env.datacontenttype, env.dataschema, env.extensions,
+            env.data, env.data_base64, env.service, env.environment, content_hash(env)]
 
 
-def append(conn: psycopg.Connection, events: list[Envelope]) -> dict[tuple[str, str], Appended]:
+def append(conn: psycopg.Connection, events: list[Envelope], *, outbox: bool = False
+           ) -> dict[tuple[str, str], Appended]:
     """Append events (unique by (source, id)) in one statement, inside the caller's
     transaction. Returns, per (source, id), the stored row: new (inserted by this
-    transaction), or the one already there."""
+    transaction), or the one already there. outbox: the same statement also writes each new
+    event's pending emission row (pts.eventing.emit's outbox)."""
     rows = dumps([_row(i, e) for i, e in enumerate(events)])
     found: dict[tuple[str, str], Appended] = {}
-    for new, seq, source, id_, digest in conn.execute(APPEND, {"rows": rows}):
+    statement = APPEND_WITH_OUTBOX if outbox else APPEND
+    for new, seq, source, id_, digest in conn.execute(statement, {"rows": rows}):
         found[(source, id_)] = Appended(seq, source, id_, digest, new)
     missing = [(e.source, e.id) for e in events if (e.source, e.id) not in found]
     if missing:

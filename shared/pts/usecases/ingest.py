@@ -81,12 +81,14 @@ ATTEMPTS = 3
 
 
 def _store(pool, envelopes: list[Envelope], unique: list[Envelope],
-           in_transaction: Sequence[InTransaction]) -> tuple[dict, list[Stored]]:
-    """One transaction: append, refuse conflicts, run the in-transaction hooks (outbox)."""
+           in_transaction: Sequence[InTransaction], outbox: bool = False
+           ) -> tuple[dict, list[Stored]]:
+    """One transaction: append (with the outbox rows when `outbox`), refuse conflicts, run
+    the in-transaction hooks."""
     # Pipeline mode: BEGIN travels with the append, and the outbox writes with COMMIT
     # (two round trips for the whole request instead of four).
     with pool.connection() as conn, conn.pipeline(), conn.transaction():
-        appended = event_log.append(conn, unique)
+        appended = event_log.append(conn, unique, outbox=outbox)
         conflicts = [
             (i, e) for i, e in enumerate(envelopes)
             if appended[(e.source, e.id)].content_hash != content_hash(e)
@@ -106,10 +108,11 @@ def _store(pool, envelopes: list[Envelope], unique: list[Envelope],
 
 
 def _store_alone(pool, envelopes: list[Envelope], unique: list[Envelope],
-                 in_transaction: Sequence[InTransaction]) -> tuple[dict, list[Stored]]:
+                 in_transaction: Sequence[InTransaction], outbox: bool = False
+                 ) -> tuple[dict, list[Stored]]:
     for attempt in range(1, ATTEMPTS + 1):
         try:
-            return _store(pool, envelopes, unique, in_transaction)
+            return _store(pool, envelopes, unique, in_transaction, outbox)
         except (psycopg.errors.DeadlockDetected, psycopg.errors.SerializationFailure):
             # The fixed insert order makes this unexpected; if the database still picks
             # this request as a deadlock victim, its transaction was rolled back whole:
@@ -119,13 +122,13 @@ def _store_alone(pool, envelopes: list[Envelope], unique: list[Envelope],
     raise AssertionError("unreachable")
 
 
-def _store_group(pool, jobs: list[Job], in_transaction: Sequence[InTransaction]
-                 ) -> list[tuple[dict, list[Stored]]]:
+def _store_group(pool, jobs: list[Job], in_transaction: Sequence[InTransaction],
+                 outbox: bool = False) -> list[tuple[dict, list[Stored]]]:
     """Several requests (no key in common) in one transaction; RunAlone (nothing kept) when
     any of them conflicts with stored content."""
     every = [e for job in jobs for e in job.payload[1]]
     with pool.connection() as conn, conn.pipeline(), conn.transaction():
-        appended = event_log.append(conn, every)
+        appended = event_log.append(conn, every, outbox=outbox)
         if any(appended[(e.source, e.id)].content_hash != content_hash(e)
                for job in jobs for e in job.payload[0]):
             raise RunAlone  # that request's 409 is decided alone, the others' commit alone
@@ -147,21 +150,24 @@ def ingest(
     in_transaction: Sequence[InTransaction] = (),
     after_commit: Sequence[AfterCommit] = (),
     group: int = 0,
+    outbox: bool = False,
 ) -> list[Accepted]:
     """Store valid events all or nothing. A stored (source, id) with the same content is a
     duplicate; with other content, Conflict and nothing is stored. group > 0: commit
     together with this process's concurrent requests, up to that many events in one
-    transaction (pts.usecases.group_commit)."""
+    transaction (pts.usecases.group_commit). outbox: the append statement itself writes
+    each new event's pending emission row (instead of an in-transaction hook)."""
     unique = _unique(envelopes)
     if not unique:
         return []
     if group > 0:
         job = Job({(e.source, e.id) for e in unique}, len(unique), (envelopes, unique))
         appended, stored = committer_for(pool).submit(
-            job, lambda j: _store_alone(pool, j.payload[0], j.payload[1], in_transaction),
-            lambda jobs: _store_group(pool, jobs, in_transaction), group)
+            job, lambda j: _store_alone(pool, j.payload[0], j.payload[1], in_transaction,
+                                        outbox),
+            lambda jobs: _store_group(pool, jobs, in_transaction, outbox), group)
     else:
-        appended, stored = _store_alone(pool, envelopes, unique, in_transaction)
+        appended, stored = _store_alone(pool, envelopes, unique, in_transaction, outbox)
     for hook in after_commit:
         hook(stored)
     new_seqs = {s.seq for s in stored}

@@ -13,12 +13,14 @@ from pts.eventing.relay import RelayResult, relay_once
 
 
 def ingest_hooks(settings: Settings) -> dict:
-    """What ingest does besides appending: outbox writes in the transaction, emission after."""
+    """What ingest does besides appending: outbox writes in the transaction (by the append
+    statement itself, or a hook in local mode), emission after."""
     if settings.emit_mode == "local":  # the broker's queue is in the same database
         return {"in_transaction": [functools.partial(emission.record_local, settings=settings)],
                 "after_commit": [wake_local] if settings.broker_dispatch else []}
     return {
-        "in_transaction": [emit.record],
+        "in_transaction": [],
+        "outbox": True,  # the append statement writes the outbox rows (what emit.record does)
         "after_commit": [functools.partial(emit.emit_stored, get_pool(settings), settings)],
     }
 
