@@ -39,7 +39,8 @@ WHERE e.seq = u.seq
 
 
 def record(conn: psycopg.Connection, stored: list) -> None:
-    """In the ingest transaction: one pending emission row per new event."""
+    """In the ingest transaction: one pending emission row per new event. (Ingest has the
+    append statement write the same rows: pts.eventlog.append(..., outbox=True).)"""
     if stored:
         conn.execute(RECORD, ([s.seq for s in stored],))
 
