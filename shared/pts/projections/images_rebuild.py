@@ -16,6 +16,7 @@ from __future__ import annotations
 import psycopg
 
 from pts.projections.imagesql import parse_distinct
+from pts.projections.phases import phase
 
 PUBLISHED = "dev.pts.image.published"
 
@@ -115,7 +116,10 @@ WHERE identity IS NOT NULL
 
 def rebuild(conn: psycopg.Connection, types: list[str]) -> None:
     """Fill the (empty) tables from the log's accepted events (not in replay_skipped)."""
-    parse_distinct(conn, types)
-    conn.execute(HANDLED, (types,))
-    for statement in (IMAGES, TAGS, RUNS):
-        conn.execute(statement)
+    with phase("images images"):
+        parse_distinct(conn, types)
+    with phase("images handled"):
+        conn.execute(HANDLED, (types,))
+    for name, statement in (("images", IMAGES), ("tags", TAGS), ("runs", RUNS)):
+        with phase(f"images {name}"):
+            conn.execute(statement)

@@ -13,6 +13,8 @@ from __future__ import annotations
 
 import psycopg
 
+from pts.projections.phases import phase
+
 HANDLED = """
 INSERT INTO services_handled_events (source, id, seq, occurred_at, type, service, environment)
 SELECT e.source, e.id, e.seq, e.occurred_at, e.type, e.data->>'service',
@@ -108,6 +110,9 @@ LEFT JOIN (
 
 def rebuild(conn: psycopg.Connection, types: list[str]) -> None:
     """Fill the (empty) tables from the log's accepted events (not in replay_skipped)."""
-    conn.execute(HANDLED, (types,))
-    for statement in (SERVICES, TRANSITIONS, ENVIRONMENTS):
-        conn.execute(statement)
+    with phase("services handled"):
+        conn.execute(HANDLED, (types,))
+    for name, statement in (("services", SERVICES), ("transitions", TRANSITIONS),
+                            ("environments", ENVIRONMENTS)):
+        with phase(f"services {name}"):
+            conn.execute(statement)
