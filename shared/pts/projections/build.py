@@ -28,7 +28,7 @@ from pts.projections.shadow import Shadow
 
 # Sorts and hashes of a rebuild's statements and index builds over a large log spill to
 # disk at the server's defaults (work_mem 4MB, maintenance_work_mem 64MB).
-SESSION = {"work_mem": "64MB", "maintenance_work_mem": "256MB"}
+SESSION = {"work_mem": "256MB", "maintenance_work_mem": "256MB"}
 
 
 def conninfo_of(conn: psycopg.Connection) -> str:

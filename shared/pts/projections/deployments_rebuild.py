@@ -92,7 +92,8 @@ FROM (
                bool_or(h.type = 'dev.pts.deployment.rolled_back') OVER (
                    PARTITION BY h.deployment_id ORDER BY h.occurred_at DESC, h.seq DESC
                    ROWS BETWEEN CURRENT ROW AND UNBOUNDED FOLLOWING) AS rolled
-        FROM deployments_handled_events h JOIN platform_events e ON e.seq = h.seq
+        FROM deployments_handled_events h
+        JOIN platform_events e ON e.seq = h.seq AND e.type LIKE 'dev.pts.deployment.%'
     ) ev
     GROUP BY deployment_id
 ) f
@@ -146,6 +147,7 @@ def rebuild(conn: psycopg.Connection, types: list[str]) -> None:
     """Fill the (empty) tables from the log's accepted events (not in replay_skipped)."""
     with phase("deployments handled"):
         conn.execute(HANDLED, (types,))
+        conn.execute("ANALYZE deployments_handled_events")  # row counts for the joins below
     with phase("deployments images"):
         parse_distinct(conn, types)
     with phase("deployments rows"):
