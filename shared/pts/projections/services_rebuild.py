@@ -71,11 +71,12 @@ LEFT JOIN (
 TRANSITIONS = f"""
 INSERT INTO service_transitions (service, environment, kind, from_value, to_value, at, reason,
                                  event_seq, event_source, event_id)
-SELECT s, env, k, prev, val, t, d->>'reason', seq, source, id
+SELECT s, env, k, prev, val, t, reason, seq, source, id
 FROM (SELECT *, lag(val) OVER (PARTITION BY s, env, k ORDER BY t, seq) AS prev
       FROM (SELECT ev.*, CASE WHEN kind = 'health_changed' THEN 'health' ELSE 'state' END AS k,
                    CASE kind WHEN 'started' THEN 'running' WHEN 'stopped' THEN 'stopped'
-                        ELSE coalesce(d->>'status', 'None') END AS val
+                        ELSE coalesce(d->>'status', 'None') END AS val,
+                   d->>'reason' AS reason  -- not the whole document through the sort
             FROM ({_events(STATE_TYPES)} AND h.service <> '') ev) v) l
 WHERE prev IS DISTINCT FROM val
 """
