@@ -17,6 +17,7 @@ import http.client
 import json
 import os
 import random
+import shutil
 import subprocess
 import sys
 import tempfile
@@ -140,6 +141,7 @@ def main() -> None:
         ingest.stop()
         copier.close()
         server.cleanup()
+        shutil.rmtree(data_dir.parent, ignore_errors=True)
     events = args.size * args.batches
     for name, runs in {**parts, **spent}.items():
         per = [s / events * 1e6 for s in runs]
