@@ -16,6 +16,7 @@ from __future__ import annotations
 import argparse
 import os
 import statistics
+import subprocess
 import sys
 import tempfile
 import time
@@ -57,8 +58,30 @@ def database(admin: str, events: int) -> str:
     return url
 
 
-def in_process(url: str, paths: list[str], rounds: int) -> dict[str, list[float]]:
-    """Milliseconds per request of each path through the function's test client."""
+def cpu_seconds(pids: list[int]) -> float:
+    """User + system CPU of these processes so far (dead ones count 0)."""
+    tick = os.sysconf("SC_CLK_TCK")
+    total = 0
+    for pid in pids:
+        try:
+            fields = Path(f"/proc/{pid}/stat").read_text().rsplit(")", 1)[1].split()
+        except OSError:
+            continue
+        total += int(fields[11]) + int(fields[12])
+    return total / tick
+
+
+def postgres_pids(pgdata: Path) -> list[int]:
+    """The embedded server's processes (the postmaster and its backends)."""
+    main = int((pgdata / "postmaster.pid").read_text().split()[0])
+    out = subprocess.run(["pgrep", "-P", str(main)], capture_output=True, text=True).stdout
+    return [main, *map(int, out.split())]
+
+
+def in_process(url: str, paths: list[str], rounds: int,
+               ) -> tuple[dict[str, list[float]], dict[str, list[float]]]:
+    """Milliseconds per request of each path through the function's test client: wall
+    time, and this thread's CPU time (the Python side alone)."""
     os.environ.update({"DATABASE_URL": url, "PTS_ADMIN_TOKEN": TOKEN})
     from functions_framework import create_app
 
@@ -66,16 +89,18 @@ def in_process(url: str, paths: list[str], rounds: int) -> dict[str, list[float]
     client = app.test_client()
     client.environ_base["HTTP_AUTHORIZATION"] = f"Bearer {TOKEN}"
     times: dict[str, list[float]] = {p: [] for p in paths}
+    cpu: dict[str, list[float]] = {p: [] for p in paths}
     for p in paths:  # warm: imports, connections, prepared statements
         for _ in range(6):
             assert client.get(p).status_code == 200, p
     for _ in range(rounds):  # interleaved, so that a noisy moment spreads over every query
         for p in paths:
-            start = time.perf_counter()
+            start, start_cpu = time.perf_counter(), time.thread_time()
             resp = client.get(p)
             resp.get_data()
             times[p].append((time.perf_counter() - start) * 1000)
-    return times
+            cpu[p].append((time.thread_time() - start_cpu) * 1000)
+    return times, cpu
 
 
 def main() -> int:
@@ -87,6 +112,7 @@ def main() -> int:
     ap.add_argument("--seconds", type=float, default=4, help="wrk seconds per query")
     ap.add_argument("--workers", type=int, default=os.cpu_count() or 1)
     ap.add_argument("--skip-http", action="store_true")
+    ap.add_argument("--only", help="comma list of query numbers (0-10), default all")
     args = ap.parse_args()
     if args.keep:
         args.keep.parent.mkdir(parents=True, exist_ok=True)
@@ -98,10 +124,15 @@ def main() -> int:
     try:
         url = database(server.get_uri(), args.events)
         paths = paths_for(url, args.events)
-        print(f"in-process, {args.rounds} requests each (ms): median, p90, max")
-        for p, ts in in_process(url, paths, args.rounds).items():
+        if args.only:
+            paths = [paths[int(i)] for i in args.only.split(",")]
+        print(f"in-process, {args.rounds} requests each (ms): wall median, p90; Python CPU "
+              "median")
+        walls, cpus = in_process(url, paths, args.rounds)
+        for p, ts in walls.items():
             q = statistics.quantiles(ts, n=10)
-            print(f"  {statistics.median(ts):7.2f} {q[8]:7.2f} {max(ts):7.2f}  {p}", flush=True)
+            print(f"  {statistics.median(ts):7.2f} {q[8]:7.2f} "
+                  f"{statistics.median(cpus[p]):7.2f}  {p}", flush=True)
         if args.skip_http:
             return 0
         logs = Path(tempfile.mkdtemp(prefix="pts-bench-logs-"))
@@ -110,12 +141,19 @@ def main() -> int:
                      logs / "search.log")
         try:
             wrk(srv.base + "/", "get.lua", [TOKEN, *paths], seconds=3, connections=4)
-            print("over HTTP, wrk 4 connections (ms): p50, p90, p99, req/s")
+            print("over HTTP, wrk 4 connections: p50, p90, p99 (ms), req/s, CPU per request "
+                  "(ms) of the function's workers and of PostgreSQL")
             for p in [*paths, None]:
+                pids = srv.workers()
+                before = cpu_seconds(pids), cpu_seconds(postgres_pids(server.pgdata))
                 r = wrk(srv.base + "/", "get.lua", [TOKEN, *([p] if p else paths)],
                         seconds=args.seconds, connections=4)
+                after = cpu_seconds(pids), cpu_seconds(postgres_pids(server.pgdata))
+                per = [(a - b) * 1000 / max(r.requests, 1) for a, b in zip(after, before,
+                                                                          strict=True)]
                 lat = r.latency_ms
-                print(f"  {lat[50]:7.2f} {lat[90]:7.2f} {lat[99]:7.2f} {r.rps:7.0f}  "
+                print(f"  {lat[50]:7.2f} {lat[90]:7.2f} {lat[99]:7.2f} {r.rps:7.0f} "
+                      f"{per[0]:6.2f} {per[1]:6.2f}  "
                       f"{p or 'the mix of the 11'}{'' if not r.non2xx else ' NON-2XX'}",
                       flush=True)
         finally:

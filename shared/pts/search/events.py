@@ -126,14 +126,14 @@ def list_events(ctx: Context, f: EventQuery) -> dict[str, Any]:
     """Events matching every filter, newest (highest seq) first."""
     page = Page(KEYSET, f, ctx.cursor_secret)
     sql, params = events_sql(f, page)
-    with reading(ctx.settings) as conn:
+    with reading(ctx.settings, batched=True) as conn:
         rows, next_cursor = page.cut(fetch(conn, sql, params))
     return {"items": [event_json(r) for r in rows], "next_cursor": next_cursor}
 
 
 def get_event(ctx: Context, f: EventPath) -> dict[str, Any]:
     """One event by its sequence number; 404 when there is none."""
-    with reading(ctx.settings) as conn:
+    with reading(ctx.settings, batched=True) as conn:
         rows = fetch(conn, f"SELECT {COLUMNS} FROM platform_events WHERE seq = %(seq)s",
                      {"seq": f.seq})
     if not rows:

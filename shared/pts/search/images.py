@@ -69,7 +69,7 @@ def list_images(ctx: Context, f: ImageQuery) -> dict[str, Any]:
         conds.append(RAN_IN.format(extra="".join(f" AND r.{n} = %({n})s" for n in ran)))
         params.update(ran)
     page = Page(KEYSET, f, ctx.cursor_secret)
-    with reading(ctx.settings) as conn:
+    with reading(ctx.settings, batched=True) as conn:
         rows, next_cursor = page.run(conn, BASE, conds, params)
         keys = {"repos": [r["repository"] for r in rows], "digests": [r["digest"] for r in rows]}
         tags = fetch(conn, "SELECT repository, digest, tag, from_at, to_at FROM image_tags "
