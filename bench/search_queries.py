@@ -113,6 +113,8 @@ def main() -> int:
     ap.add_argument("--workers", type=int, default=os.cpu_count() or 1)
     ap.add_argument("--skip-http", action="store_true")
     ap.add_argument("--only", help="comma list of query numbers (0-10), default all")
+    ap.add_argument("--mix-only", action="store_true", help="over HTTP, only the mix")
+    ap.add_argument("--threads", type=int, help="`pts serve --threads` (default: its own)")
     args = ap.parse_args()
     if args.keep:
         args.keep.parent.mkdir(parents=True, exist_ok=True)
@@ -128,7 +130,7 @@ def main() -> int:
             paths = [paths[int(i)] for i in args.only.split(",")]
         print(f"in-process, {args.rounds} requests each (ms): wall median, p90; Python CPU "
               "median")
-        walls, cpus = in_process(url, paths, args.rounds)
+        walls, cpus = in_process(url, paths, args.rounds) if args.rounds else ({}, {})
         for p, ts in walls.items():
             q = statistics.quantiles(ts, n=10)
             print(f"  {statistics.median(ts):7.2f} {q[8]:7.2f} "
@@ -136,14 +138,15 @@ def main() -> int:
         if args.skip_http:
             return 0
         logs = Path(tempfile.mkdtemp(prefix="pts-bench-logs-"))
+        threads = ["--threads", str(args.threads)] if args.threads else []
         srv = Server(args.port, ["serve", "--target", "search", "--host", "127.0.0.1",
-                                 "--workers", str(args.workers)], {"DATABASE_URL": url},
-                     logs / "search.log")
+                                 "--workers", str(args.workers), *threads],
+                     {"DATABASE_URL": url}, logs / "search.log")
         try:
             wrk(srv.base + "/", "get.lua", [TOKEN, *paths], seconds=3, connections=4)
             print("over HTTP, wrk 4 connections: p50, p90, p99 (ms), req/s, CPU per request "
                   "(ms) of the function's workers and of PostgreSQL")
-            for p in [*paths, None]:
+            for p in [*([] if args.mix_only else paths), None]:
                 pids = srv.workers()
                 before = cpu_seconds(pids), cpu_seconds(postgres_pids(server.pgdata))
                 r = wrk(srv.base + "/", "get.lua", [TOKEN, *([p] if p else paths)],

@@ -11,7 +11,7 @@ from pts.http.problem import Problem
 from pts.projections.models import Deployment as DeploymentTable
 from pts.search.db import fetch_all, reading
 from pts.search.events import COLUMNS as EVENT_COLUMNS
-from pts.search.events import Event, event_json
+from pts.search.events import Event, events_json
 from pts.search.pagination import Keyset, Page
 from pts.search.params import Bool, ListQuery, Query, Text, Time
 from pts.search.routes import Context
@@ -106,4 +106,4 @@ def get_deployment(ctx: Context, f: DeploymentPath) -> dict[str, Any]:
              {"id": did})], text_times=True)
     if not rows:
         raise Problem(404, f"no deployment {did!r}")
-    return {**rows[0], "events": [event_json(e) for e in events]}
+    return {**rows[0], "events": events_json(events)}
