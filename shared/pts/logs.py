@@ -52,7 +52,7 @@ class TextFormatter(logging.Formatter):
         if cached[0] != second:
             cached = self._second = (second, time.strftime(self.default_time_format,
                                                            self.converter(record.created)))
-        return self.default_msec_format % (cached[1], record.msecs)
+        return f"{cached[1]},{int(record.msecs):03d}"  # logging's default_msec_format
 
     def formatMessage(self, record: logging.LogRecord) -> str:  # noqa: N802 - logging's name
         record.message = _UNSAFE.sub(_escaped, record.message)
