@@ -15,14 +15,16 @@ NOOP = Path(__file__).resolve().parents[1] / "noop" / "main.py"
 
 
 def serve(port: int, target: str, source: Path, url: str, log_dir: Path, workers: int,
-          variant: dict | None = None, name: str | None = None) -> Server:
-    """`pts serve`; variant: settings (NAME=VALUE) and options (--threads=16) to change."""
+          variant: dict | None = None, name: str | None = None,
+          checkout: Path | None = None) -> Server:
+    """`pts serve`; variant: settings (NAME=VALUE) and options (--threads=16) to change;
+    checkout: another checkout's code to serve (procs.Server)."""
     variant = variant or {}
     args = {"--workers": str(workers), **{k: v for k, v in variant.items() if k[:2] == "--"}}
     env = {k: v for k, v in variant.items() if k[:2] != "--"}
     return Server(port, ["serve", "--target", target, "--source", str(source), "--host",
                          "127.0.0.1", *[x for kv in args.items() for x in kv]],
-                  {"DATABASE_URL": url, **env}, log_dir / f"{name or target}.log")
+                  {"DATABASE_URL": url, **env}, log_dir / f"{name or target}.log", checkout)
 
 
 def _row(figure: str, base: float, runs: list) -> dict:

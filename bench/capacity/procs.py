@@ -71,13 +71,18 @@ def connect(url: str) -> psycopg.Connection:
 class Server:
     """A `pts` subcommand serving HTTP on a port, as a user runs it; stop() ends it."""
 
-    def __init__(self, port: int, args: list[str], env: dict[str, str], log: Path):
+    def __init__(self, port: int, args: list[str], env: dict[str, str], log: Path,
+                 checkout: Path | None = None):
+        """checkout: another checkout of PTS (its .venv and files) to run instead of this
+        one, for an A/B of two versions of the code in the same run."""
         self.port, self.base, self.log = port, f"http://127.0.0.1:{port}", log
+        root = checkout or ROOT
+        python = str(root / ".venv/bin/python") if checkout else sys.executable
         environ = {k: v for k, v in os.environ.items()
                    if not (k.startswith("PTS_") or k in ("DATABASE_URL", "K_SINK"))}
         environ.update({"PTS_ADMIN_TOKEN": TOKEN, **env})
         self.proc = subprocess.Popen(
-            [sys.executable, "-m", "pts.cli", *args, "--port", str(port)], cwd=ROOT,
+            [python, "-m", "pts.cli", *args, "--port", str(port)], cwd=root,
             env=environ, stdout=log.open("w"), stderr=subprocess.STDOUT, start_new_session=True)
         self._wait()
 

@@ -42,6 +42,17 @@ class TextFormatter(logging.Formatter):
 
     def __init__(self):
         super().__init__("%(asctime)s %(levelname)s %(name)s: %(message)s")
+        self._second: tuple[int, str] = (-1, "")
+
+    def formatTime(self, record: logging.LogRecord, datefmt: str | None = None) -> str:  # noqa: N802
+        # logging's own text (local time, then `,mmm`), its second formatted once per second:
+        # a busy process writes a line per request.
+        second = int(record.created)
+        cached = self._second
+        if cached[0] != second:
+            cached = self._second = (second, time.strftime(self.default_time_format,
+                                                           self.converter(record.created)))
+        return f"{cached[1]},{int(record.msecs):03d}"  # logging's default_msec_format
 
     def formatMessage(self, record: logging.LogRecord) -> str:  # noqa: N802 - logging's name
         record.message = _UNSAFE.sub(_escaped, record.message)

@@ -4,6 +4,7 @@ place that writes it, so that what is hashed, emitted, relayed and delivered agr
 from __future__ import annotations
 
 import hashlib
+import json
 from collections.abc import Mapping
 from typing import Any
 
@@ -33,12 +34,34 @@ def to_json(event: Envelope | Mapping[str, Any]) -> dict[str, Any]:
     return out
 
 
+class _NotPlain(Exception):
+    pass
+
+
+def _not_plain(value: Any) -> Any:
+    raise _NotPlain
+
+
+# The canonical text of a document without Decimals (almost every event), made by one
+# encoder built once; jsonnum.dumps (which builds one per call) writes the others' exact
+# digits. Both give the same text wherever both apply.
+_CANONICAL = json.JSONEncoder(sort_keys=True, separators=(",", ":"), default=_not_plain)
+
+
+def canonical_text(doc: Any) -> str:
+    """JSON text of doc with keys sorted and no spaces, numbers as jsonnum writes them."""
+    try:
+        return _CANONICAL.encode(doc)
+    except _NotPlain:
+        return dumps(doc, sort_keys=True, separators=(",", ":"))
+
+
 def content_hash(event: Envelope) -> str:
     """What makes two posts of the same (source, id) the same event: the hash of its JSON
     form, keys sorted (so the spelling of its time, or the order of keys, do not count)."""
     digest = event.__dict__.get("_content_hash")
     if digest is None:  # once per event: ingest asks at each step of a request
-        text = dumps(to_json(event), sort_keys=True, separators=(",", ":"))
+        text = canonical_text(to_json(event))
         digest = hashlib.sha256(text.encode()).hexdigest()
         object.__setattr__(event, "_content_hash", digest)  # frozen, not a field
     return digest

@@ -5,6 +5,7 @@ from __future__ import annotations
 from collections.abc import Mapping
 from typing import Any, Literal
 
+from pts.http.headers import environ_headers
 from pts.http.jsonbody import media_type
 
 STRUCTURED = "application/cloudevents+json"
@@ -17,7 +18,11 @@ Mode = Literal["binary", "structured", "batch"]
 
 def lowered(headers: Mapping[str, str] | Any) -> dict[str, str]:
     """The headers (a mapping or werkzeug Headers) by lower-case name."""
+    environ = getattr(headers, "environ", None)
+    if isinstance(environ, dict):  # a request's EnvironHeaders: read the WSGI environ once
+        return {name.lower(): value for name, value in environ_headers(environ)}
     return {k.lower(): v for k, v in headers.items()}
+
 
 
 def mode(lower: Mapping[str, str]) -> Mode | None:

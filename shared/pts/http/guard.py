@@ -67,6 +67,7 @@ def read_body(request: flask.Request, limit: int) -> bytes:
                         "truncated chunked encoding, or the client went away") from None
     if len(body) > limit:
         raise Problem(413, f"the body is over {limit} bytes")
+    request._cached_data = body  # what get_data answers after this (functions-framework asks)
     return body
 
 

@@ -9,6 +9,7 @@ from typing import Any
 import flask
 
 from pts.config import Settings
+from pts.http.headers import environ_headers
 from pts.http.problem import Problem
 
 MAX_REPORTED = 20
@@ -18,7 +19,7 @@ def check_headers(request: flask.Request, settings: Settings) -> None:
     """Problem 431 when the request has too many header fields or one too long. gunicorn
     refuses these first under `pts up`; this holds wherever else a function is served."""
     count = 0
-    for name, value in request.headers.items():
+    for name, value in environ_headers(request.environ):
         count += 1
         if len(name) + len(value) + 2 > settings.max_header_bytes:
             raise Problem(431, f"header {name[:64]!r} is over {settings.max_header_bytes} bytes")

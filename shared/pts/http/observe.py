@@ -63,10 +63,15 @@ def _record(function: str, request: flask.Request, status: int, seconds: float) 
             instruments.count_ingest(types, "refused", get_settings().foreign_types)
     except Exception:  # noqa: BLE001 - metrics must never break an answer
         log.exception("recording metrics failed")
-    path = escape(request.path, 120)
-    log.info("%s %s %s %d %.1fms%s", function, request.method, path, status, seconds * 1000,
-             _events_text(events), extra={"pts": {
-                 "function": function, "method": request.method, "path": path,
-                 "status": status, "duration_ms": round(seconds * 1000, 2),
-                 "events": [[escape(s, 120), escape(i, 120)] for s, i, _ in events[:MAX_PAIRS]],
-                 "event_count": len(events)}})
+    if not log.isEnabledFor(logging.INFO):
+        return
+    path, ms = escape(request.path, 120), seconds * 1000
+    # The record is made here rather than by log.info: that would look up the calling frame
+    # (file, line, function) at every request, which no PTS format prints.
+    log.handle(log.makeRecord(
+        log.name, logging.INFO, __file__, 0, "%s %s %s %d %.1fms%s",
+        (function, request.method, path, status, ms, _events_text(events)), None, None, {"pts": {
+            "function": function, "method": request.method, "path": path, "status": status,
+            "duration_ms": round(ms, 2),
+            "events": [[escape(s, 120), escape(i, 120)] for s, i, _ in events[:MAX_PAIRS]],
+            "event_count": len(events)}}))

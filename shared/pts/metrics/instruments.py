@@ -10,6 +10,7 @@ from what a client sent as is, so a hostile client cannot grow the number of ser
 from __future__ import annotations
 
 from collections import Counter as Tally
+from typing import Any
 
 from prometheus_client import Counter, Histogram, disable_created_metrics
 
@@ -43,19 +44,38 @@ def type_prefix(event_type: object, foreign_types: list[str] | tuple[str, ...] =
     return next((p for p in foreign_types if event_type.startswith(p)), "other")
 
 
+# Labelled series by their labels: `labels()` takes a lock and builds its key at every call;
+# the series it returns are the same objects every time (closed label sets, see above).
+_series: dict[tuple, Any] = {}
+
+
+def _one(metric: Any, *labels: str) -> Any:
+    key = (metric, *labels)
+    series = _series.get(key)
+    if series is None:
+        series = _series.setdefault(key, metric.labels(*labels))
+    return series
+
+
 def count_ingest(types: list, outcome: str, foreign_types=()) -> None:
     """Count events of one outcome, by prefix (one increment per distinct label)."""
+    if len(types) == 1:  # a single event: the common request
+        _one(INGEST_EVENTS, type_prefix(types[0], foreign_types), outcome).inc()
+        return
     for prefix, n in Tally(type_prefix(t, foreign_types) for t in types).items():
-        INGEST_EVENTS.labels(prefix, outcome).inc(n)
+        _one(INGEST_EVENTS, prefix, outcome).inc(n)
 
 
 def count_request(function: str, status: int, seconds: float) -> None:
-    HTTP_REQUESTS.labels(function, str(status)).inc()
-    HTTP_DURATION.labels(function).observe(seconds)
+    _one(HTTP_REQUESTS, function, str(status)).inc()
+    _one(HTTP_DURATION, function).observe(seconds)
 
 
 def count_ingested(types: list[str], duplicates: list[bool], settings) -> None:
     """Count one accepted request's events as stored or duplicate (parallel lists)."""
     foreign = settings.foreign_types
+    if not any(duplicates):
+        count_ingest(types, "stored", foreign)
+        return
     count_ingest([t for t, d in zip(types, duplicates, strict=True) if not d], "stored", foreign)
     count_ingest([t for t, d in zip(types, duplicates, strict=True) if d], "duplicate", foreign)

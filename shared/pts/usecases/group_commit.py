@@ -14,7 +14,7 @@ from __future__ import annotations
 
 import threading
 from collections.abc import Callable
-from dataclasses import dataclass
+from dataclasses import dataclass, field
 from typing import Any
 
 from pts.db.pool import on_close
@@ -22,6 +22,12 @@ from pts.db.pool import on_close
 
 class RunAlone(Exception):
     """Raised in a group's transaction to undo it: each request then runs alone."""
+
+
+def _held() -> threading.Lock:
+    lock = threading.Lock()
+    lock.acquire()
+    return lock
 
 
 @dataclass(eq=False)
@@ -35,13 +41,19 @@ class Job:
     alone: bool = False  # the group failed: run this request by itself
     result: Any = None
     error: BaseException | None = None
+    # Released once, to wake this job's thread: its group is done, or it leads the next.
+    wake: threading.Lock = field(default_factory=_held, repr=False)
 
 
 class Committer:
-    """One per process and database: at most one group transaction in flight."""
+    """One per process and database: at most one group transaction in flight.
+
+    The thread of the oldest waiting request leads the next group. A finished group wakes
+    its own requests' threads and the next leader, nobody else: each waiting thread has a
+    lock of its own (no broadcast that wakes every waiter to find most still waiting)."""
 
     def __init__(self):
-        self._cond = threading.Condition()
+        self._lock = threading.Lock()
         self._pending: list[Job] = []
         self._busy = False
 
@@ -49,22 +61,28 @@ class Committer:
                run_group: Callable[[list[Job]], list[Any]], max_events: int) -> Any:
         """The job's result: run_one(job) when it is alone in its group (or the group
         failed), else its share of run_group(group) (at most max_events in a group)."""
-        with self._cond:
+        with self._lock:
             self._pending.append(job)
-        while True:
-            with self._cond:
-                while not job.done and self._busy:
-                    self._cond.wait()
-                if job.done:
-                    break
-                self._busy = True
-                group = self._take(max_events)
+            lead, self._busy = not self._busy, True
+        if not lead:
+            job.wake.acquire()  # done, or the leader of the next group (the oldest waiting)
+        if not job.done:
+            with self._lock:
+                group = self._take(max_events)  # holds this job: the oldest pending
+            following: Job | None = None
             try:
                 self._run(group, run_one, run_group)
             finally:
-                with self._cond:
-                    self._busy = False
-                    self._cond.notify_all()
+                with self._lock:
+                    if self._pending:
+                        following = self._pending[0]
+                    else:
+                        self._busy = False
+                for other in group:
+                    if other is not job:
+                        other.wake.release()
+                if following is not None:
+                    following.wake.release()
         if job.alone:
             return run_one(job)
         if job.error is not None:
@@ -73,7 +91,7 @@ class Committer:
 
     def waiting(self) -> int:
         """How many requests wait for a group to take them."""
-        with self._cond:
+        with self._lock:
             return len(self._pending)
 
     def _take(self, max_events: int) -> list[Job]:

@@ -2,7 +2,7 @@
 as CPU time rather than throughput: on a shared 2-core machine the throughput of both
 sides swings with other jobs' load, their CPU time per event much less).
 
-    uv run python bench/ingest_cpu.py [--size 100] [--batches 40] [--rounds 3]
+    uv run python bench/ingest_batch_cpu.py [--size 100] [--batches 40] [--rounds 3]
 
 Measured: `pts serve --target ingest` (2 workers) taking batches posted one at a time
 (the workers' CPU, and PostgreSQL's: every process of the embedded server). Baseline in the
