@@ -42,8 +42,13 @@ FROM (SELECT id FROM broker_deliveries
      broker_events e
 WHERE d.id = c.id AND e.id = d.event_id
 RETURNING d.id, d.event_id, d.kind, d.subscriber, d.attempts, d.error_dest, d.error_code,
-          d.error_data, e.event
+          d.error_data, {event}
 """
+# A handler applied in-process reads the stored copy from the log: it needs the event's
+# identity only (source, id, type, ptsseq), not the whole document decoded (the JSON of
+# every claimed event was a quarter of the dispatcher's time under batches).
+CLAIM_FULL = CLAIM.format(event="e.event")
+CLAIM_SLIM = CLAIM.format(event="e.ce_source, e.ce_id, e.ce_type, e.event->>'ptsseq'")
 
 NEXT_DUE = """
 SELECT EXTRACT(EPOCH FROM min(next_attempt_at) - now())::float8
@@ -82,9 +87,17 @@ def claim(conn: psycopg.Connection, run_id: str, limit: int, lease: float, *,
           only: str | None = None, skip: Sequence[str] = ()) -> list[Delivery]:
     """Claim up to limit due deliveries for one attempt each, oldest due first: only the
     trigger deliveries of subscriber `only` when given, none of the subscribers in skip."""
-    cur = conn.execute(CLAIM, {"run": run_id, "limit": limit, "lease": lease, "only": only,
+    cur = conn.execute(CLAIM_FULL, {"run": run_id, "limit": limit, "lease": lease, "only": only,
                                "skip": list(skip)})
     return [Delivery(*row) for row in cur.fetchall()]
+
+
+def _slim(row: tuple) -> Delivery:
+    *head, source, id_, type_, seq = row
+    event = {"source": source, "id": id_, "type": type_}
+    if seq is not None:
+        event["ptsseq"] = seq
+    return Delivery(*head, event)
 
 
 def claim_many(conn: psycopg.Connection, run_id: str, lease: float,
@@ -92,14 +105,18 @@ def claim_many(conn: psycopg.Connection, run_id: str, lease: float,
                ) -> list[list[Delivery]]:
     """Several claims sent together (pipeline mode: one round trip): up to n deliveries
     of each (subscriber, n) in batches, then, when rest's count is positive, up to that
-    many of any other subscriber than rest's list. Results in the same order."""
+    many of any other subscriber than rest's list. Results in the same order. The
+    batches' events carry their identity only (source, id, type, ptsseq: what an
+    in-process handler checks against the log); rest's the whole event (it is sent)."""
     params = [{"run": run_id, "limit": n, "lease": lease, "only": h, "skip": []}
               for h, n in batches]
+    cursors = [conn.cursor().execute(CLAIM_SLIM, p) for p in params]
     if rest[1] > 0:
-        params.append({"run": run_id, "limit": rest[1], "lease": lease, "only": None,
-                       "skip": list(rest[0])})
-    cursors = [conn.cursor().execute(CLAIM, p) for p in params]
-    return [[Delivery(*row) for row in cur.fetchall()] for cur in cursors]
+        cursors.append(conn.cursor().execute(CLAIM_FULL, {
+            "run": run_id, "limit": rest[1], "lease": lease, "only": None,
+            "skip": list(rest[0])}))
+    got = [[_slim(row) for row in cur.fetchall()] for cur in cursors[:len(batches)]]
+    return got + [[Delivery(*row) for row in cur.fetchall()] for cur in cursors[len(batches):]]
 
 
 def next_due(conn: psycopg.Connection) -> float | None:
