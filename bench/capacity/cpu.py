@@ -106,16 +106,13 @@ class CpuSplit(threading.Thread):
         self.pids = self.server.workers()
         self.before, self.pg_before = _threads(self.pids), _postgres(self.postmaster)
         self.wrk_before, self.t0 = self._wrk(), time.monotonic()
-        named = False
         while not self._done.wait(0.02):
             for query, wait in self.conn.execute(BUSY).fetchall():
                 kind = next((k for k, rx in STATEMENTS if rx.search(query or "")), "other")
                 self.samples[(kind, "cpu" if wait is None else "wait")] += 1
-            if not named and time.monotonic() - self.t0 > 3:
-                for pid in self.pids:
-                    self.names.update(_names(pid))
-                named = True
         self.after, self.pg_after = _threads(self.pids), _postgres(self.postmaster)
+        for pid in self.pids:  # at the end: pools start their threads as they need them
+            self.names.update(_names(pid))
         self.wrk_after, self.t1 = self._wrk(), time.monotonic()
 
     def _wrk(self) -> int:

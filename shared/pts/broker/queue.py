@@ -53,6 +53,7 @@ CLAIM_SLIM = CLAIM.format(event="e.ce_source, e.ce_id, e.ce_type, e.event->>'pts
 NEXT_DUE = """
 SELECT EXTRACT(EPOCH FROM min(next_attempt_at) - now())::float8
 FROM broker_deliveries WHERE status = 'pending'
+  AND (kind <> 'trigger' OR subscriber <> ALL(%s::text[]))
 """
 
 
@@ -119,9 +120,10 @@ def claim_many(conn: psycopg.Connection, run_id: str, lease: float,
     return got + [[Delivery(*row) for row in cur.fetchall()] for cur in cursors[len(batches):]]
 
 
-def next_due(conn: psycopg.Connection) -> float | None:
-    """Seconds until the next pending delivery is due (negative: overdue); None: none."""
-    due = scalar(conn.execute(NEXT_DUE))  # an aggregate: always one row
+def next_due(conn: psycopg.Connection, skip: Sequence[str] = ()) -> float | None:
+    """Seconds until the next pending delivery is due (negative: overdue); None: none.
+    Trigger deliveries of the subscribers in skip do not count."""
+    due = scalar(conn.execute(NEXT_DUE, (list(skip),)))  # an aggregate: always one row
     return None if due is None else float(due)
 
 
