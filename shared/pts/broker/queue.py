@@ -94,11 +94,11 @@ def claim(conn: psycopg.Connection, run_id: str, limit: int, lease: float, *,
 
 
 def _slim(row: tuple) -> Delivery:
-    *head, source, id_, type_, seq = row
+    did, event_id, kind, subscriber, attempts, dest, code, data, source, id_, type_, seq = row
     event = {"source": source, "id": id_, "type": type_}
     if seq is not None:
         event["ptsseq"] = seq
-    return Delivery(*head, event)
+    return Delivery(did, event_id, kind, subscriber, attempts, dest, code, data, event)
 
 
 def claim_many(conn: psycopg.Connection, run_id: str, lease: float,
