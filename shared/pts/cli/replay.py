@@ -10,7 +10,7 @@ from pts.cli.commands import CommandError, add_database_options, settings_from
 def register(sub) -> None:
     p = sub.add_parser(
         "replay", help="rebuild projections from the event log",
-        description="Rebuild the tables of each handler from the log in batches, while PTS "
+        description="Rebuild the tables of each handler from the log, while PTS "
         "runs: the rebuilt tables replace the old ones atomically. With --from SEQ, apply "
         "the log from SEQ on in place instead (catch up missed deliveries).",
     )
@@ -44,7 +44,7 @@ def run(args) -> int:
     from pts.db.pool import migrate_url
     from pts.db.urls import to_conninfo
     from pts.projections.registry import PROJECTIONS
-    from pts.projections.replay import ReplayBusy, replay
+    from pts.projections.replay import ReplayBusy, Replayed, replay, replay_many
 
     names = args.handler or list(PROJECTIONS)
     unknown = [n for n in names if n not in PROJECTIONS]
@@ -55,14 +55,24 @@ def run(args) -> int:
         raise CommandError("--from takes a sequence number, 1 or more")
     if args.batch < 1:
         raise CommandError("--batch must be 1 or more")
+
+    def report(name: str, done: Replayed) -> None:
+        print(f"{name}: {done.applied} events applied, {done.skipped} skipped, "
+              f"{done.caught_up} caught up from live handling")
+
     # The rebuild creates and swaps tables: it runs as the schema's owner.
     with psycopg.connect(to_conninfo(migrate_url(settings_from(args)))) as conn:
-        for name in names:
-            try:
-                done = replay(conn, PROJECTIONS[name], from_seq=args.from_seq,
-                              batch=args.batch, progress=bar(name))
-            except ReplayBusy as exc:
-                raise CommandError(str(exc)) from None
-            print(f"{name}: {done.applied} events applied, {done.skipped} skipped, "
-                  f"{done.caught_up} caught up from live handling")
+        try:
+            if args.from_seq is None:  # the handlers' tables are rebuilt together
+                wanted = [PROJECTIONS[n] for n in dict.fromkeys(names)]
+                for name, done in replay_many(conn, wanted, progress=bar).items():
+                    report(name, done)
+            else:
+                for name in names:
+                    report(name, replay(conn, PROJECTIONS[name], from_seq=args.from_seq,
+                                        batch=args.batch, progress=bar(name)))
+        except ReplayBusy as exc:
+            for name, done in exc.done.items():
+                report(name, done)
+            raise CommandError(str(exc)) from None
     return 0

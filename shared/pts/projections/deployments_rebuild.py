@@ -19,6 +19,7 @@ from psycopg.rows import dict_row
 from pts.projections import deployment_rules as rules
 from pts.projections.facts import Key, Row
 from pts.projections.imagesql import parse_distinct
+from pts.projections.phases import phase
 
 HANDLED = """
 INSERT INTO deployments_handled_events (source, id, seq, occurred_at, type, deployment_id,
@@ -91,7 +92,8 @@ FROM (
                bool_or(h.type = 'dev.pts.deployment.rolled_back') OVER (
                    PARTITION BY h.deployment_id ORDER BY h.occurred_at DESC, h.seq DESC
                    ROWS BETWEEN CURRENT ROW AND UNBOUNDED FOLLOWING) AS rolled
-        FROM deployments_handled_events h JOIN platform_events e ON e.seq = h.seq
+        FROM deployments_handled_events h
+        JOIN platform_events e ON e.seq = h.seq AND e.type LIKE 'dev.pts.deployment.%'
     ) ev
     GROUP BY deployment_id
 ) f
@@ -143,18 +145,25 @@ DERIVED = ("deployment_id", "replaced_deployment_id", "replaced_version", "is_ro
 
 def rebuild(conn: psycopg.Connection, types: list[str]) -> None:
     """Fill the (empty) tables from the log's accepted events (not in replay_skipped)."""
-    conn.execute(HANDLED, (types,))
-    parse_distinct(conn, types)
-    conn.execute(ROWS)
-    derived, steps, currents = _timelines(conn)
-    _copy(conn, "deployment_steps", STEP_COLUMNS, steps)
-    _copy(conn, "current_deployments", CURRENT_COLUMNS, currents)
+    with phase("deployments handled"):
+        conn.execute(HANDLED, (types,))
+        conn.execute("ANALYZE deployments_handled_events")  # row counts for the joins below
+    with phase("deployments images"):
+        parse_distinct(conn, types)
+    with phase("deployments rows"):
+        conn.execute(ROWS)
+    with phase("deployments timelines"):
+        derived, steps, currents = _timelines(conn)
+    with phase("deployments copy"):
+        _copy(conn, "deployment_steps", STEP_COLUMNS, steps)
+        _copy(conn, "current_deployments", CURRENT_COLUMNS, currents)
     conn.execute("DROP TABLE IF EXISTS replay_derived")
     conn.execute("CREATE TEMP TABLE replay_derived (deployment_id text, "
                  "replaced_deployment_id text, replaced_version text, is_rollback bool, "
                  "rollback_inferred bool, is_current bool) ON COMMIT DROP")
     _copy(conn, "replay_derived", DERIVED, [tuple(d[c] for c in DERIVED) for d in derived])
-    conn.execute("UPDATE deployments d SET replaced_deployment_id = x.replaced_deployment_id, "
+    with phase("deployments derived"):
+        conn.execute("UPDATE deployments d SET replaced_deployment_id = x.replaced_deployment_id, "
                  "replaced_version = x.replaced_version, is_rollback = x.is_rollback, "
-                 "rollback_inferred = x.rollback_inferred, is_current = x.is_current "
-                 "FROM replay_derived x WHERE x.deployment_id = d.deployment_id")
+                     "rollback_inferred = x.rollback_inferred, is_current = x.is_current "
+                     "FROM replay_derived x WHERE x.deployment_id = d.deployment_id")

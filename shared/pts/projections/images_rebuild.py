@@ -16,6 +16,7 @@ from __future__ import annotations
 import psycopg
 
 from pts.projections.imagesql import parse_distinct
+from pts.projections.phases import phase
 
 PUBLISHED = "dev.pts.image.published"
 
@@ -43,7 +44,8 @@ SELECT h.repository, h.digest, min(h.occurred_at),
                                                    AND e.data->>'commit' IS NOT NULL))[1],
        (array_agg(e.data->>'service' {NEW}) FILTER (WHERE h.type = '{PUBLISHED}'
                                                     AND e.data->>'service' IS NOT NULL))[1]
-FROM images_handled_events h JOIN platform_events e ON e.seq = h.seq
+FROM images_handled_events h  -- only publishes' data is read: only their log rows joined
+LEFT JOIN platform_events e ON e.seq = h.seq AND e.type = '{PUBLISHED}'
 WHERE h.digest <> '' AND h.repository IS NOT NULL
 GROUP BY h.repository, h.digest
 """
@@ -85,7 +87,7 @@ FROM (SELECT h.service, h.environment,
             FROM images_handled_events h
             WHERE h.type LIKE 'dev.pts.deployment.%' AND h.service <> ''
               AND h.environment <> '') h
-      JOIN platform_events e ON e.seq = h.seq
+      JOIN platform_events e ON e.seq = h.seq AND e.type LIKE 'dev.pts.deployment.%'
       GROUP BY h.service, h.environment, h.deployment_id) d
 WHERE kept AND succeeded_at IS NOT NULL AND image IS NOT NULL AND image #>> '{}' <> ''
 """
@@ -103,6 +105,7 @@ FROM (SELECT m.*, lead(at) OVER (PARTITION BY service, environment ORDER BY at, 
                   SELECT h.service, h.environment, h.occurred_at, h.seq,
                          CASE WHEN h.type = 'dev.pts.service.started' THEN e.data->'image' END
                   FROM images_handled_events h JOIN platform_events e ON e.seq = h.seq
+                   AND e.type IN ('dev.pts.service.started', 'dev.pts.service.stopped')
                   WHERE h.service <> '' AND h.environment <> ''
                     AND (h.type = 'dev.pts.service.stopped'
                          OR (h.type = 'dev.pts.service.started' AND e.data->>'image' <> ''))
@@ -115,7 +118,11 @@ WHERE identity IS NOT NULL
 
 def rebuild(conn: psycopg.Connection, types: list[str]) -> None:
     """Fill the (empty) tables from the log's accepted events (not in replay_skipped)."""
-    parse_distinct(conn, types)
-    conn.execute(HANDLED, (types,))
-    for statement in (IMAGES, TAGS, RUNS):
-        conn.execute(statement)
+    with phase("images images"):
+        parse_distinct(conn, types)
+    with phase("images handled"):
+        conn.execute(HANDLED, (types,))
+        conn.execute("ANALYZE images_handled_events")  # row counts for the joins below
+    for name, statement in (("images", IMAGES), ("tags", TAGS), ("runs", RUNS)):
+        with phase(f"images {name}"):
+            conn.execute(statement)

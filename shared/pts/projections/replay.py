@@ -1,13 +1,13 @@
 """Rebuilding projections from the log while the system runs.
 
-Full rebuild: the projection's tables are copied empty, without keys and indexes, into a
-shadow schema (CREATE TABLE ... LIKE ... INCLUDING ALL EXCLUDING INDEXES); one transaction
-fills them from the whole log in sets (pts.projections.rebuild: a few SQL statements per
-projection) and then builds the keys and indexes with the public tables' names and
-definitions; then one swap transaction takes the projection's lock exclusively (live
-handler transactions hold it shared, so they finish first and new ones wait), applies what
-live handlers recorded in the meantime, drops the old tables and moves the new ones in.
-Readers see the old tables or the new ones, never a half-built one.
+Full rebuild: each projection's tables are copied empty into a shadow schema
+(pts.projections.shadow); the shadow tables of every projection asked for are filled from
+the whole log in sets and indexed, each projection in its own transaction on its own
+connection, all in one snapshot, while another connection checks the log against the
+catalog (pts.projections.build); then, one projection at a time, a short swap transaction
+takes the projection's lock exclusively, applies what live handlers recorded in the
+meantime, drops the old tables and moves the new ones in. Readers see the old tables or
+the new ones, never a half-built one.
 
 `from_seq`: no copy; apply every log event from that seq on in place, in batches, as a live
 handler would (locks included), and recompute what each touches: deliveries that never
@@ -22,11 +22,12 @@ from typing import Any
 
 import psycopg
 
-from pts.db import grants
 from pts.db.rows import scalar
+from pts.projections import shadow
+from pts.projections.build import build, conninfo_of
 from pts.projections.engine import NotAccepted, Projection, apply, check
-from pts.projections.facts import Fact, load_pairs, load_range
-from pts.projections.rebuild import rebuild
+from pts.projections.facts import Fact, load_range
+from pts.projections.phases import phase
 
 Progress = Callable[[int, int], None]
 
@@ -39,6 +40,15 @@ class Replayed:
     applied: int = 0
     skipped: int = 0
     caught_up: int = 0
+
+
+class ReplayBusy(RuntimeError):
+    """Another replay of the same projection is running. done: what this replay finished
+    before it met that projection."""
+
+    def __init__(self, message: str, done: dict[str, Replayed] | None = None):
+        super().__init__(message)
+        self.done = done or {}
 
 
 def _checked(projection: Projection, facts: list[Fact], result: Replayed) -> list[Fact]:
@@ -59,115 +69,89 @@ def _count(conn: psycopg.Connection, projection: Projection, after: int) -> int:
                                        "AND type = ANY(%s)", (after, list(projection.types)))))
 
 
-def _use(conn: psycopg.Connection, schema: str) -> None:
-    conn.execute("SELECT set_config('search_path', %s, true)", (f"{schema}, public",))
-
-
-def _batches(conn: psycopg.Connection, projection: Projection, after: int, batch: int,
-             progress: Progress, schema: str | None, result: Replayed,
-             **apply_kw: bool) -> None:
+def _catch_up(conn: psycopg.Connection, projection: Projection, after: int, batch: int,
+              progress: Progress) -> Replayed:
+    result = Replayed()
     total, done = _count(conn, projection, after), 0
     progress(done, total)
     while True:
         with conn.transaction():
-            if schema:
-                _use(conn, schema)
             facts = load_range(conn, list(projection.types), after, batch)
             if not facts:
                 break
-            apply(conn, projection, _checked(projection, facts, result), **apply_kw)
+            apply(conn, projection, _checked(projection, facts, result), lock=True,
+                  recompute_all=True)
         after, done = facts[-1].seq, done + len(facts)
         progress(min(done, total), total)
+    return result
 
 
-INDEXES = """
-SELECT format('ALTER TABLE %%I.%%I ADD CONSTRAINT %%I %%s', %s::text, %s::text, c.conname,
-              pg_get_constraintdef(c.oid))
-FROM pg_constraint c WHERE c.conrelid = format('public.%%I', %s::text)::regclass
-  AND c.contype IN ('p', 'u', 'x')
-UNION ALL
-SELECT replace(pg_get_indexdef(i.indexrelid), ' ON public.', format(' ON %%I.', %s::text))
-FROM pg_index i WHERE i.indrelid = format('public.%%I', %s::text)::regclass
-  AND NOT EXISTS (SELECT 1 FROM pg_constraint c WHERE c.conindid = i.indexrelid
-                  AND c.conrelid = i.indrelid AND c.contype IN ('p', 'u', 'x'))
-"""
-
-
-def _index_statements(conn: psycopg.Connection, schema: str, table: str) -> list[str]:
-    """What gives the shadow copy of table the public one's keys and indexes (same names,
-    same definitions)."""
-    rows = conn.execute(INDEXES, (schema, table, table, schema, table)).fetchall()
-    return [str(r[0]) for r in rows]
-
-
-class ReplayBusy(RuntimeError):
-    """Another replay of the same projection is running."""
-
-
-def replay(conn: psycopg.Connection, projection: Projection, **kw: Any) -> Replayed:
-    """Rebuild one projection from the log (see the module docstring), one replay of it at
-    a time. conn is a plain connection outside any transaction. Keywords: from_seq, batch,
-    progress(done, total), before_swap (for tests)."""
-    key = f"pts.replay:{projection.name}"
+def _lock(conn: psycopg.Connection, name: str, take: bool) -> bool:
+    key = f"pts.replay:{name}"
     with conn.transaction():  # a session lock: it outlives the transactions below
-        got = scalar(conn.execute("SELECT pg_try_advisory_lock(hashtextextended(%s, 0))",
-                                  (key,)))
-    if not got:
+        call = "pg_try_advisory_lock" if take else "pg_advisory_unlock"
+        return bool(scalar(conn.execute(f"SELECT {call}(hashtextextended(%s, 0))", (key,))))
+
+
+def replay(conn: psycopg.Connection, projection: Projection, *, from_seq: int | None = None,
+           batch: int = 1000, progress: Progress = lambda done, total: None,
+           before_swap: Callable[[], None] | None = None) -> Replayed:
+    """Rebuild one projection from the log (see the module docstring), one replay of it at
+    a time (ReplayBusy). conn is a plain connection outside any transaction. from_seq:
+    apply from there in place, `batch` events per transaction; before_swap: for tests."""
+    if from_seq is None:
+        return replay_many(conn, [projection], progress=lambda name: progress,
+                           before_swap=before_swap)[projection.name]
+    if not _lock(conn, projection.name, True):
         raise ReplayBusy(f"a replay of {projection.name} is already running")
     try:
-        return _replay(conn, projection, **kw)
+        return _catch_up(conn, projection, from_seq - 1, batch, progress)
     finally:
-        with conn.transaction():
-            conn.execute("SELECT pg_advisory_unlock(hashtextextended(%s, 0))", (key,))
+        _lock(conn, projection.name, False)
 
 
-def _replay(conn: psycopg.Connection, projection: Projection, *, from_seq: int | None = None,
-            batch: int = 1000, progress: Progress = lambda done, total: None,
-            before_swap: Callable[[], None] | None = None) -> Replayed:
-    result = Replayed()
-    if from_seq is not None:
-        _batches(conn, projection, from_seq - 1, batch, progress, None, result,
-                 lock=True, recompute_all=True)
-        return result
-    schema = f"pts_replay_{projection.name}"
-    with conn.transaction():
-        conn.execute(f"DROP SCHEMA IF EXISTS {schema} CASCADE")
-        conn.execute(f"CREATE SCHEMA {schema}")
-        indexes = []
-        for table in projection.tables:
-            # Indexes are built once the rows are in: faster than row by row.
-            conn.execute(f"CREATE TABLE {schema}.{table} "
-                         f"(LIKE public.{table} INCLUDING ALL EXCLUDING INDEXES)")
-            indexes += _index_statements(conn, schema, table)
+def replay_many(conn: psycopg.Connection, projections: list[Projection], *,
+                progress: Callable[[str], Progress] | None = None,
+                before_swap: Callable[[], None] | None = None) -> dict[str, Replayed]:
+    """Fully rebuild these projections from the log, together (see the module docstring);
+    results by name, in order. If a replay of one of them is running, the ones before it
+    are rebuilt and ReplayBusy raised, carrying their results."""
+    locked: list[Projection] = []
+    for projection in projections:
+        if not _lock(conn, projection.name, True):
+            break
+        locked.append(projection)
     try:
-        total = _count(conn, projection, 0)
-        progress(0, total)
-        with conn.transaction():
-            # One snapshot for every statement: the events checked are the events built.
-            conn.execute("SET TRANSACTION ISOLATION LEVEL REPEATABLE READ")
-            _use(conn, schema)
-            result.applied, result.skipped = rebuild(conn, projection)
-            for statement in indexes:
-                conn.execute(statement)
-        progress(total, total)
+        done = _rebuild(conn, locked, progress, before_swap) if locked else {}
+    finally:
+        for projection in locked:
+            _lock(conn, projection.name, False)
+    if len(locked) < len(projections):
+        busy = projections[len(locked)].name
+        raise ReplayBusy(f"a replay of {busy} is already running", done)
+    return done
+
+
+def _rebuild(conn: psycopg.Connection, projections: list[Projection],
+             progress: Callable[[str], Progress] | None, before_swap: Any) -> dict[str, Replayed]:
+    with phase("shadow tables"), conn.transaction():
+        shadows = [shadow.create(conn, p) for p in projections]
+    try:
+        with phase("build"):
+            counts = build(conninfo_of(conn), shadows)
+        done = {p.name: Replayed(*c) for p, c in zip(projections, counts, strict=True)}
+        for p in projections:
+            if progress:
+                applied = done[p.name].applied + done[p.name].skipped
+                progress(p.name)(applied, applied)
         if before_swap:
             before_swap()
-        with conn.transaction():
-            _use(conn, schema)
-            conn.execute("SELECT pg_advisory_xact_lock(hashtextextended(%s, 0))",
-                         (f"pts.projection:{projection.name}",))
-            handled = projection.handled_table
-            missing = conn.execute(f"SELECT source, id FROM public.{handled} EXCEPT "
-                                   f"SELECT source, id FROM {schema}.{handled}").fetchall()
-            caught = apply(conn, projection, load_pairs(conn, missing), lock=False)
-            result.caught_up = len(caught)
-            for table in projection.tables:
-                conn.execute(f"DROP TABLE public.{table}")
-                conn.execute(f"ALTER TABLE {schema}.{table} SET SCHEMA public")
-            conn.execute(f"DROP SCHEMA {schema}")
-            grants.apply(conn, only=list(projection.tables))  # new tables, same grants
+        for s in shadows:
+            with phase(f"{s.projection.name} swap"), conn.transaction():
+                done[s.projection.name].caught_up = shadow.swap(conn, s)
     except BaseException:
         with conn.transaction():
-            conn.execute(f"DROP SCHEMA IF EXISTS {schema} CASCADE")
+            for s in shadows:
+                shadow.drop(conn, s)
         raise
-    return result
+    return done

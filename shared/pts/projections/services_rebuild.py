@@ -13,6 +13,8 @@ from __future__ import annotations
 
 import psycopg
 
+from pts.projections.phases import phase
+
 HANDLED = """
 INSERT INTO services_handled_events (source, id, seq, occurred_at, type, service, environment)
 SELECT e.source, e.id, e.seq, e.occurred_at, e.type, e.data->>'service',
@@ -20,12 +22,21 @@ SELECT e.source, e.id, e.seq, e.occurred_at, e.type, e.data->>'service',
 FROM platform_events e WHERE e.type = ANY(%s) AND e.seq NOT IN (SELECT seq FROM replay_skipped)
 """
 
-EVENTS = """
+
+def _events(types: str) -> str:
+    """The handled events of these types (an SQL list) with their data. The type is
+    filtered on both sides: the join hashes the matching log rows only, not the log."""
+    return f"""
 SELECT h.service AS s, h.environment AS env, h.seq, h.occurred_at AS t, h.type,
-       split_part(h.type, '.', 4) AS kind, e.data AS d, e.source, e.id
-FROM services_handled_events h JOIN platform_events e ON e.seq = h.seq
-"""
+       split_part(h.type, '.', 4) AS kind, e.data AS d, h.source, h.id
+FROM services_handled_events h JOIN platform_events e ON e.seq = h.seq AND e.type IN {types}
+WHERE h.type IN {types}"""
+
+
 NEW = "ORDER BY t DESC, seq DESC"
+REGISTRY_TYPES = "('dev.pts.service.registered', 'dev.pts.service.decommissioned')"
+STATE_TYPES = "('dev.pts.service.started', 'dev.pts.service.stopped', " \
+    "'dev.pts.service.health_changed')"
 
 # Seen times from the handled rows alone; the registry fields from the registry events.
 SERVICES = f"""
@@ -51,24 +62,22 @@ LEFT JOIN (
         min(t) FILTER (WHERE kind = 'registered') AS registered_at,
         (array_agg(CASE WHEN kind = 'decommissioned' THEN t END {NEW}))[1]
             AS decommissioned_at
-    FROM ({EVENTS} WHERE h.service <> '' AND h.type IN ('dev.pts.service.registered',
-                                                      'dev.pts.service.decommissioned')) ev
+    FROM ({_events(REGISTRY_TYPES)} AND h.service <> '') ev
     GROUP BY s
 ) r ON r.service = s.service
 """
 
-STATE_TYPES = "('dev.pts.service.started', 'dev.pts.service.stopped', " \
-    "'dev.pts.service.health_changed')"
 
 TRANSITIONS = f"""
 INSERT INTO service_transitions (service, environment, kind, from_value, to_value, at, reason,
                                  event_seq, event_source, event_id)
-SELECT s, env, k, prev, val, t, d->>'reason', seq, source, id
+SELECT s, env, k, prev, val, t, reason, seq, source, id
 FROM (SELECT *, lag(val) OVER (PARTITION BY s, env, k ORDER BY t, seq) AS prev
       FROM (SELECT ev.*, CASE WHEN kind = 'health_changed' THEN 'health' ELSE 'state' END AS k,
                    CASE kind WHEN 'started' THEN 'running' WHEN 'stopped' THEN 'stopped'
-                        ELSE coalesce(d->>'status', 'None') END AS val
-            FROM ({EVENTS} WHERE h.type IN {STATE_TYPES} AND h.service <> '') ev) v) l
+                        ELSE coalesce(d->>'status', 'None') END AS val,
+                   d->>'reason' AS reason  -- not the whole document through the sort
+            FROM ({_events(STATE_TYPES)} AND h.service <> '') ev) v) l
 WHERE prev IS DISTINCT FROM val
 """
 
@@ -100,7 +109,7 @@ LEFT JOIN (
     FROM (SELECT ev.*, d->>'version' AS v,
                  lag(d->>'version') OVER (PARTITION BY s, env, d->>'version' IS NOT NULL
                                           ORDER BY t, seq) AS pv
-          FROM ({EVENTS} WHERE h.type = 'dev.pts.service.started' AND h.service <> '') ev) x
+          FROM ({_events("('dev.pts.service.started')")} AND h.service <> '') ev) x
     GROUP BY s, env
 ) r ON r.s = p.s AND r.env = p.env
 """
@@ -108,6 +117,10 @@ LEFT JOIN (
 
 def rebuild(conn: psycopg.Connection, types: list[str]) -> None:
     """Fill the (empty) tables from the log's accepted events (not in replay_skipped)."""
-    conn.execute(HANDLED, (types,))
-    for statement in (SERVICES, TRANSITIONS, ENVIRONMENTS):
-        conn.execute(statement)
+    with phase("services handled"):
+        conn.execute(HANDLED, (types,))
+        conn.execute("ANALYZE services_handled_events")  # row counts for the joins below
+    for name, statement in (("services", SERVICES), ("transitions", TRANSITIONS),
+                            ("environments", ENVIRONMENTS)):
+        with phase(f"services {name}"):
+            conn.execute(statement)

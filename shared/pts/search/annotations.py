@@ -77,5 +77,5 @@ def list_annotations(ctx: Context, f: AnnotationQuery) -> list[dict[str, Any]]:
         if getattr(f, name) is not None:
             conds += f" AND {name} = %({name})s"
             params[name] = getattr(f, name)
-    with reading(ctx.settings) as conn:
+    with reading(ctx.settings, batched=True) as conn:
         return [row(d) for d in fetch(conn, QUERY.format(conds=conds), params)]

@@ -31,7 +31,7 @@ class DeadLetterQuery(ListQuery):
 
 def list_deadletters(ctx: Context, f: DeadLetterQuery) -> dict[str, Any]:
     """Dead letters matching every filter, newest first."""
-    with reading(ctx.settings) as conn:
+    with reading(ctx.settings, batched=True) as conn:
         items, next_cursor = letters(conn, Page(KEYSET, f, ctx.cursor_secret), f.state,
                                      since=f.since, type=f.type, source=f.source,
                                      subscriber=f.subscriber)

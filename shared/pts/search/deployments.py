@@ -9,9 +9,9 @@ from pydantic import Field
 from pts.http.answers import answer, columns_of, listing
 from pts.http.problem import Problem
 from pts.projections.models import Deployment as DeploymentTable
-from pts.search.db import fetch, reading, times
+from pts.search.db import fetch_all, reading
 from pts.search.events import COLUMNS as EVENT_COLUMNS
-from pts.search.events import Event, event_json
+from pts.search.events import Event, events_json
 from pts.search.pagination import Keyset, Page
 from pts.search.params import Bool, ListQuery, Query, Text, Time
 from pts.search.routes import Context
@@ -87,22 +87,23 @@ def list_deployments(ctx: Context, f: DeploymentQuery) -> dict[str, Any]:
         conds.append("first_event_at < %(until)s")
         params["until"] = f.until
     page = Page(KEYSET, f, ctx.cursor_secret)
-    with reading(ctx.settings) as conn:
+    with reading(ctx.settings, batched=True) as conn:
         rows, next_cursor = page.run(conn, f"SELECT {COLUMNS} FROM deployments", conds,
-                                     params)
-    return {"items": [times(r, *TIMES) for r in rows], "next_cursor": next_cursor}
+                                     params, text_times=True)
+    return {"items": rows, "next_cursor": next_cursor}
 
 
 def get_deployment(ctx: Context, f: DeploymentPath) -> dict[str, Any]:
     """One deployment and the timeline of its events; 404 when unknown."""
     did = f.deployment_id
-    with reading(ctx.settings) as conn:
-        rows = fetch(conn, f"SELECT {COLUMNS}, event_seqs FROM deployments "
-                     "WHERE deployment_id = %(id)s", {"id": did})
-        if not rows:
-            raise Problem(404, f"no deployment {did!r}")
-        row = rows[0]
-        events = fetch(conn, f"SELECT {EVENT_COLUMNS} FROM platform_events "
-                       "WHERE seq = ANY(%(seqs)s) ORDER BY occurred_at, seq",
-                       {"seqs": row.pop("event_seqs")})
-    return {**times(row, *TIMES), "events": [event_json(e) for e in events]}
+    # One round trip: the deployment, and its events by its seqs (read in SQL).
+    with reading(ctx.settings, batched=True) as conn:
+        rows, events = fetch_all(conn, [
+            (f"SELECT {COLUMNS} FROM deployments WHERE deployment_id = %(id)s", {"id": did}),
+            (f"SELECT {EVENT_COLUMNS} FROM platform_events WHERE seq = ANY((SELECT "
+             "event_seqs FROM deployments WHERE deployment_id = %(id)s)::bigint[]) "
+             "ORDER BY platform_events.occurred_at, seq",
+             {"id": did})], text_times=True)
+    if not rows:
+        raise Problem(404, f"no deployment {did!r}")
+    return {**rows[0], "events": events_json(events)}

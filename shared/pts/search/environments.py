@@ -80,7 +80,8 @@ class EnvironmentQuery(ListQuery):
 
 def cells(conn: psycopg.Connection, f: EnvironmentQuery,
           secret: str) -> tuple[list[dict[str, Any]], str | None]:
-    """A page of the matrix (now, or at f.at) ordered by environment then service."""
+    """A page of the matrix (now, or at f.at) ordered by environment then service; times
+    as text, but for cells folded from their deployments (pass them through `times`)."""
     params: dict[str, Any] = {n: getattr(f, n) for n in ("service", "environment")
                               if getattr(f, n)}
     keys = cell_keys(ONE_SERVICE if f.service else None, bool(f.environment))
@@ -89,7 +90,8 @@ def cells(conn: psycopg.Connection, f: EnvironmentQuery,
     if at is not None:
         params["at"] = at
     sql = now_sql(keys) if at is None else matrix_at.sql(keys)
-    rows, next_cursor = page.run(conn, f"SELECT * FROM ({sql}) AS m", [], params)
+    rows, next_cursor = page.run(conn, f"SELECT * FROM ({sql}) AS m", [], params,
+                                 text_times=True)
     for row in rows:
         if row.pop("unstepped", False) and at is not None:  # only the matrix at a time has them
             matrix_at.fold_unstepped(conn, at, row)
@@ -98,6 +100,6 @@ def cells(conn: psycopg.Connection, f: EnvironmentQuery,
 
 def list_environments(ctx: Context, f: EnvironmentQuery) -> dict[str, Any]:
     """The service x environment matrix, now or at a past time."""
-    with reading(ctx.settings) as conn:
+    with reading(ctx.settings, batched=True) as conn:
         rows, next_cursor = cells(conn, f, ctx.cursor_secret)
     return {"items": [times(r, *CELL_TIMES) for r in rows], "next_cursor": next_cursor}

@@ -9,7 +9,7 @@ from pydantic import Field
 
 from pts.http.answers import answer, columns_of, listing
 from pts.projections.models import Image, ImageRun, ImageTag
-from pts.search.db import fetch, reading, times
+from pts.search.db import fetch_all, reading, times
 from pts.search.pagination import Keyset, Page
 from pts.search.params import ListQuery, Text
 from pts.search.routes import Context
@@ -69,14 +69,14 @@ def list_images(ctx: Context, f: ImageQuery) -> dict[str, Any]:
         conds.append(RAN_IN.format(extra="".join(f" AND r.{n} = %({n})s" for n in ran)))
         params.update(ran)
     page = Page(KEYSET, f, ctx.cursor_secret)
-    with reading(ctx.settings) as conn:
+    with reading(ctx.settings, batched=True) as conn:
         rows, next_cursor = page.run(conn, BASE, conds, params)
         keys = {"repos": [r["repository"] for r in rows], "digests": [r["digest"] for r in rows]}
-        tags = fetch(conn, "SELECT repository, digest, tag, from_at, to_at FROM image_tags "
-                     f"WHERE {KEYS} ORDER BY from_at, tag", keys)
-        runs = fetch(conn, "SELECT repository, digest, service, environment, image, tag, "
-                     f"from_at, to_at FROM image_runs WHERE {KEYS} ORDER BY from_at, service, "
-                     "environment", keys)
+        tags, runs = fetch_all(conn, [  # one round trip for both
+            ("SELECT repository, digest, tag, from_at, to_at FROM image_tags "
+             f"WHERE {KEYS} ORDER BY from_at, tag", keys),
+            ("SELECT repository, digest, service, environment, image, tag, from_at, to_at "
+             f"FROM image_runs WHERE {KEYS} ORDER BY from_at, service, environment", keys)])
     items = {(r["repository"], r["digest"]): {**times(r, "published_at", "first_seen_at"),
                                               "tags": [], "runs": []} for r in rows}
     for name, found in (("tags", tags), ("runs", runs)):

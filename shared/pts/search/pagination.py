@@ -56,9 +56,13 @@ class Keyset:
     def key(self, row: Row) -> list[Any]:
         """The sort key of a row (columns named by their last dotted part)."""
         out = []
-        for column in self.columns:
+        for column, cast in zip(self.columns, self.casts, strict=True):
             value = row[column.rsplit(".", 1)[-1]]
-            out.append(value.isoformat() if isinstance(value, datetime) else value)
+            if isinstance(value, datetime):
+                value = value.isoformat()
+            elif cast == "timestamptz" and isinstance(value, str) and value.endswith("Z"):
+                value = value[:-1] + "+00:00"  # read as text (text_times): the same key
+            out.append(value)
         return out
 
 
@@ -101,10 +105,13 @@ class Page:
         return {**params, "limit": self.limit + 1}
 
     def run(self, conn: psycopg.Connection, select: str, conds: list[str],
-            params: dict[str, Any]) -> tuple[list[Row], str | None]:
-        """The page of `select` (no WHERE of its own) under conds, and the next cursor."""
+            params: dict[str, Any], *, text_times: bool = False,
+            ) -> tuple[list[Row], str | None]:
+        """The page of `select` (no WHERE of its own) under conds, and the next cursor
+        (text_times: see pts.search.db.fetch_all)."""
         self.resume(conds, params)
-        rows = fetch(conn, select + where_sql(conds) + self.order_by(), self.bind(params))
+        rows = fetch(conn, select + where_sql(conds) + self.order_by(), self.bind(params),
+                     text_times=text_times)
         return self.cut(rows)
 
     def cut(self, rows: list[Row]) -> tuple[list[Row], str | None]:

@@ -5,7 +5,6 @@ from __future__ import annotations
 
 from typing import Any, Literal
 
-import psycopg
 from pydantic import Field
 
 from pts.http.answers import answer, columns_of, listing
@@ -14,8 +13,8 @@ from pts.projections.models import Service, ServiceTransition
 from pts.search import deployments
 from pts.search.cells import ALL_SERVICES, ENVIRONMENTS_OF, SOME_SERVICES
 from pts.search.cells import keys as cell_keys
-from pts.search.db import fetch, reading, times
-from pts.search.environments import CELL_TIMES, Cell, finish, now_sql
+from pts.search.db import fetch, fetch_all, reading
+from pts.search.environments import Cell, finish, now_sql
 from pts.search.pagination import Keyset, Page
 from pts.search.params import Bool, ListQuery, Query, Text
 from pts.search.routes import Context
@@ -90,14 +89,20 @@ class ServicePath(Query):
     name: Text = Field(description="The service's name.")
 
 
-def _with_cells(conn: psycopg.Connection,
-                rows: list[dict[str, Any]]) -> list[dict[str, Any]]:
+def _cells_query(names: list[str]) -> tuple[str, dict[str, Any]]:
+    return (f"SELECT * FROM ({now_sql(cell_keys(SOME_SERVICES))}) AS m "
+            "ORDER BY environment, service", {"names": names})
+
+
+def _with_cells(rows: list[dict[str, Any]],
+                found: list[dict[str, Any]]) -> list[dict[str, Any]]:
+    """rows (registry entries) each with its cells among found (_cells_query's rows), all
+    read with text_times."""
     cells: dict[str, list[dict[str, Any]]] = {r["service"]: [] for r in rows}
-    for cell in fetch(conn, f"SELECT * FROM ({now_sql(cell_keys(SOME_SERVICES))}) AS m "
-                      "ORDER BY environment, service",
-                      {"names": list(cells)}):
-        cells[cell["service"]].append(times(finish(cell), *CELL_TIMES))
-    return [{**times(r, *REGISTRY_TIMES), "environments": cells[r["service"]]} for r in rows]
+    for cell in found:
+        if cell["service"] in cells:
+            cells[cell["service"]].append(finish(cell))
+    return [{**r, "environments": cells[r["service"]]} for r in rows]
 
 
 def list_services(ctx: Context, f: ServiceQuery) -> dict[str, Any]:
@@ -118,22 +123,25 @@ def list_services(ctx: Context, f: ServiceQuery) -> dict[str, Any]:
         conds.append("(r.decommissioned_at IS NOT NULL) = %(decommissioned)s")
         params["decommissioned"] = f.decommissioned
     page = Page(KEYSET, f, ctx.cursor_secret)
-    with reading(ctx.settings) as conn:
-        rows, next_cursor = page.run(conn, BASE, conds, params)
-        items = _with_cells(conn, rows)
+    with reading(ctx.settings, batched=True) as conn:
+        rows, next_cursor = page.run(conn, BASE, conds, params, text_times=True)
+        items = _with_cells(rows, fetch(conn, *_cells_query([r["service"] for r in rows]),
+                                        text_times=True))
     return {"items": items, "next_cursor": next_cursor}
 
 
 def get_service(ctx: Context, f: ServicePath) -> dict[str, Any]:
     """One service: registry, environments, recent transitions and deployments; 404."""
     name = f.name
-    with reading(ctx.settings) as conn:
-        rows = fetch(conn, ONE, {"name": name})
-        if not rows:
-            raise Problem(404, f"no service {name!r}")
-        (item,) = _with_cells(conn, rows)
-        recent = {"name": name, "n": RECENT}
-        item["transitions"] = [times(t, "at") for t in fetch(conn, TRANSITIONS, recent)]
-        item["deployments"] = [times(d, *deployments.TIMES)
-                               for d in fetch(conn, DEPLOYMENTS, recent)]
+    recent = {"name": name, "n": RECENT}
+    # One round trip: the four queries are independent (a 404 is known from the first).
+    with reading(ctx.settings, batched=True) as conn:
+        rows, cells, transitions, deps = fetch_all(conn, [
+            (ONE, {"name": name}), _cells_query([name]), (TRANSITIONS, recent),
+            (DEPLOYMENTS, recent)], text_times=True)
+    if not rows:
+        raise Problem(404, f"no service {name!r}")
+    (item,) = _with_cells(rows, cells)
+    item["transitions"] = transitions
+    item["deployments"] = deps
     return item
