@@ -98,6 +98,9 @@ def main() -> int:
                 rows += platform.run(cfg, new_database(admin, "bench_platform_variant"),
                                      size=1, variant=env)
             rows += platform.run(cfg, new_database(admin, "bench_platform_batch"), size=100)
+            if env:
+                rows += platform.run(cfg, new_database(admin, "bench_platform_batch_variant"),
+                                     size=100, variant=env)
         if "history" in only:
             rows += history.run(cfg, new_database(admin, "bench_history"))
         if "replay" in only or "search" in only:  # search reads what the replay built

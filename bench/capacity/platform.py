@@ -6,6 +6,7 @@ from __future__ import annotations
 import threading
 import time
 
+from capacity.cpu import CpuSplit, Done
 from capacity.procs import TOKEN, Server, connect, rss_mb, wrk
 
 PENDING = "SELECT count(*) FROM broker_deliveries WHERE status = 'pending'"
@@ -41,9 +42,13 @@ def run(cfg, url: str, *, size: int, variant: dict | None = None) -> list[dict]:
         sampler.start()
         mode = ["mixed", "1"] if size == 1 else ["batch", str(size)]
         cfg.profile_hook(f"platform-{size}", server, delay=cfg.platform_seconds / 2)
+        split = CpuSplit(server, connect(url))
+        split.start()
         r = wrk(server.base + "/function/ingest", "post.lua", [*mode, TOKEN],
                 seconds=cfg.platform_seconds, connections=16 if size == 1 else 4)
         ended = time.monotonic()
+        split.finish()
+        split.conn.close()
         with connect(url) as conn:
             pending_at_end = conn.execute(PENDING).fetchone()[0]
             drained = None
@@ -57,6 +62,8 @@ def run(cfg, url: str, *, size: int, variant: dict | None = None) -> list[dict]:
         sampler.join()
     finally:
         server.stop()
+    cfg.profiles.append(Done(f"cpu platform-{size}" + (f" {variant}" if variant else "")
+                             + ": " + split.report(r.requests * size)))
     rate = r.rps * size if r.non2xx == 0 else r.rps * size * (1 - r.non2xx / r.requests)
     label = "single events" if size == 1 else f"batches of {size}"
     drain = f"{drained:.1f} s" if drained is not None else f"> {cfg.drain_limit:.0f} s"

@@ -141,8 +141,9 @@ class Settings(BaseSettings):
         "projection handlers (deployments, services, images) itself, in batches, through the "
         "handlers' own code, instead of POSTing each to /function/<name>.",
     )
-    broker_batch: int = Field(default=100, ge=1, description="Most deliveries applied in "
-                              "one in-process batch (one transaction).")
+    broker_batch: int = Field(default=500, ge=1, description="Most deliveries applied in "
+                              "one in-process batch (one transaction); one batch per handler "
+                              "is in flight per process, so a backlog makes them this big.")
     broker_keep_seconds: float = Field(
         default=300.0, ge=0, description="How long the local broker keeps a finished "
         "(delivered or dead-lettered) delivery and its event before pruning them.",

@@ -241,6 +241,32 @@ def test_resume_makes_cut_off_deliveries_due(broker, sql):
     assert again.attempts == 2
 
 
+def test_a_batch_claim_carries_the_identity_and_a_single_claim_the_event(broker, sql):
+    """In-process batches check the log's copy: their claim reads source, id, type and
+    ptsseq only; an HTTP delivery gets the whole event. next_due can leave subscribers out
+    (a dispatcher's handlers with a batch in flight)."""
+    from pts.broker import queue
+    from pts.db.pool import get_pool
+
+    b = broker.start(routes={"deployments": ["dev.pts.deployment.started"],
+                             "services": ["dev.pts.deployment.started"]},
+                     subscribers={"deployments": "http://127.0.0.1:9/",
+                                  "services": "http://127.0.0.1:9/"}, count=0)
+    b.post(ce_headers(1, ptsseq="7"), body=b'{"deployment_id": "d-1", "n": 1.5}')
+    pool = get_pool(b.settings)
+    with pool.connection() as conn, conn.transaction():
+        assert queue.next_due(conn, skip=["deployments", "services"]) is None
+        assert queue.next_due(conn, skip=["services"]) <= 0
+        batch, rest = queue.claim_many(conn, "run", 3600, [("deployments", 10)],
+                                       rest=(["deployments"], 10))
+    (slim,), (full,) = batch, rest
+    assert slim.subscriber == "deployments" and full.subscriber == "services"
+    assert set(slim.event) == {"source", "id", "type", "ptsseq"}
+    assert {k: str(v) for k, v in full.event.items() if k in slim.event} == slim.event
+    assert full.event["data"] == {"deployment_id": "d-1", "n": 1.5}
+    assert "data" not in slim.event
+
+
 def test_an_invalid_cloudevent_reply_is_dropped_not_redelivered(broker, sql, subscriber):
     sub = subscriber()
     sub.responses = [(200, {"ce-specversion": "1.0", "ce-type": "x"}, b"{}")]  # no id/source

@@ -55,6 +55,8 @@ class Dispatcher:
         self._local = threading.local()
         self._pruned = 0.0
         self._wake = threading.Event()
+        self._guard = threading.Lock()
+        self._busy: set[str] = set()  # in-process handlers with a batch in flight
         self._thread = threading.Thread(target=self._run, name="pts-dispatcher", daemon=True)
 
     def start(self) -> Dispatcher:
@@ -99,18 +101,24 @@ class Dispatcher:
             while not self._stop.is_set():
                 self._prune(pool)
                 free = self._free_slots()
-                claimed, full = [], False
+                claimed = []
                 if free:
-                    # One transaction, one round trip: a batch per in-process handler (a
-                    # slot each), then single deliveries for the other subscribers.
-                    wanted = [(h, self.settings.broker_batch) for h in local[:free]]
+                    # One transaction, one round trip: a batch per in-process handler that
+                    # has none in flight (a slot each), then single deliveries for the
+                    # other subscribers. One batch per handler at a time: two batches of
+                    # one projection wait on each other's key locks anyway, each holding
+                    # a connection that ingest needs; a backlog makes the next one bigger.
+                    with self._guard:
+                        idle = [h for h in local if h not in self._busy][:free]
+                    wanted = [(h, self.settings.broker_batch) for h in idle]
                     with pool.connection() as conn, conn.pipeline(), conn.transaction():
                         got = queue.claim_many(conn, self.run_id, lease, wanted,
                                                rest=(local, free - len(wanted)))
                     claimed = got.pop() if got and len(got) > len(wanted) else []
                     for (handler, _), batch in zip(wanted, got, strict=True):
                         if batch:
-                            full = full or len(batch) == self.settings.broker_batch
+                            with self._guard:
+                                self._busy.add(handler)
                             self._slots.acquire()
                             self._pool.submit(self._apply, pool, handler, batch)
                     free -= len(wanted)
@@ -120,16 +128,20 @@ class Dispatcher:
                         self._pool.submit(self._attempt, pool, d)
                     except RuntimeError:  # the interpreter is exiting: the lease redelivers
                         return
-                if full or (claimed and len(claimed) == free):
+                if claimed and len(claimed) == free:
                     continue  # more may be due
                 if not free:
                     wait = 0.02
                 else:
+                    # A batch in flight wakes this loop when it ends (what is due for its
+                    # handler is claimed then): only the others' due times count here.
+                    with self._guard:
+                        busy = sorted(self._busy)
                     with pool.connection() as conn:
-                        due = queue.next_due(conn)
+                        due = queue.next_due(conn, skip=busy)
                         conn.rollback()
                     wait = IDLE_WAIT if due is None else max(0.0, min(due, IDLE_WAIT))
-                if wait > 0 and self._sleep(listener, wait) and local:
+                if wait > 0 and self._sleep(listener, wait) and local and not self._busy:
                     self._stop.wait(LINGER)  # let a few more arrive: bigger batches
 
     def _sleep(self, listener, wait: float) -> bool:
@@ -174,7 +186,10 @@ class Dispatcher:
         except Exception:  # noqa: BLE001 - the lease makes them due again
             log.exception("batch for %s crashed; it will be retried after its lease", handler)
         finally:
+            with self._guard:
+                self._busy.discard(handler)
             self._slots.release()
+            self.wake()  # claim the handler's next batch now: more may have come meanwhile
 
     def _attempt(self, pool, d: queue.Delivery) -> None:
         try:
