@@ -67,7 +67,8 @@ def main() -> int:
     ap.add_argument("--only", default=",".join(FIGURES), help=f"comma list of {FIGURES}")
     ap.add_argument("--profile", action="store_true", help="py-spy the servers under load")
     ap.add_argument("--variant", action="append", default=[], metavar="NAME=VALUE",
-                    help="also measure single-event ingest with this setting (or `pts serve` "
+                    help="also measure ingest (single events and batches) with this setting "
+                    "(or `pts serve` "
                     "option: --threads=16), interleaved in the same run (an A/B; repeat for "
                     "several changes at once)")
     args = ap.parse_args()
@@ -90,7 +91,7 @@ def main() -> int:
             url = new_database(admin, "bench_ingest")
             rows += ingest.single(cfg, url)
             for size in (100, 500):
-                rows.append(ingest.batches(cfg, url, size))
+                rows += ingest.batches(cfg, url, size)
         if "platform" in only:
             rows += platform.run(cfg, new_database(admin, "bench_platform"), size=1)
             env = {k: v for k, v in cfg.variant.items() if k[:2] != "--"}

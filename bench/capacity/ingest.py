@@ -99,22 +99,35 @@ def _copy_rate(url: str, rows: int, batch: int, threads: int = 2) -> float:
     return rows / took
 
 
-def batches(cfg, url: str, size: int) -> dict:
-    """Batches of `size` events posted by wrk (4 connections) against COPY, interleaved."""
-    ingest = serve(cfg.port + 1, "ingest", ROOT / "functions/ingest/main.py", url, cfg.logs,
-                   cfg.workers)
+def batches(cfg, url: str, size: int) -> list[dict]:
+    """Batches of `size` events posted by wrk (4 connections) against COPY, interleaved (and
+    against ingest with cfg.variant's settings, when given: an A/B in the same run)."""
+    source = ROOT / "functions/ingest/main.py"
+    servers = [serve(cfg.port + 1, "ingest", source, url, cfg.logs, cfg.workers)]
+    if cfg.variant:
+        servers.append(serve(cfg.port + 3, "ingest", source, url, cfg.logs, cfg.workers,
+                             cfg.variant, "ingest-variant"))
     try:
-        base, pts = [], []
+        base: list[float] = []
+        rates: list[list[float]] = [[] for _ in servers]
         for i in range(cfg.rounds):
             base.append(_copy_rate(url, 20_000 if cfg.quick else 60_000, size))
-            if i == 0:
-                cfg.profile_hook(f"ingest-batches-{size}", ingest)
-            r = wrk(ingest.base + "/", "post.lua", ["batch", str(size), TOKEN],
-                    seconds=cfg.seconds, connections=4)
-            pts.append(r.rps * size if r.non2xx == 0 else 0.0)
+            for server, runs in zip(servers, rates, strict=True):
+                if i == 0 and server is servers[0]:
+                    cfg.profile_hook(f"ingest-batches-{size}", server)
+                r = wrk(server.base + "/", "post.lua", ["batch", str(size), TOKEN],
+                        seconds=cfg.seconds, connections=4)
+                runs.append(r.rps * size if r.non2xx == 0 else 0.0)
     finally:
-        ingest.stop()
-    b, p = sum(base) / len(base), sum(pts) / len(pts)
-    return {"figure": f"ingest alone, batches of {size} (events/s)",
-            "baseline": f"COPY {b:,.0f} rows/s", "pts": f"{p:,.0f}", "ratio": p / b,
-            "target": ">= 0.5x", "ok": p / b >= 0.5}
+        for server in servers:
+            server.stop()
+    b = sum(base) / len(base)
+    rows = []
+    for server, runs in zip(servers, rates, strict=True):
+        p = sum(runs) / len(runs)
+        with_ = "" if server is servers[0] else " with " + " ".join(
+            f"{k}={v}" for k, v in cfg.variant.items())
+        rows.append({"figure": f"ingest alone, batches of {size} (events/s){with_}",
+                     "baseline": f"COPY {b:,.0f} rows/s", "pts": f"{p:,.0f}", "ratio": p / b,
+                     "target": ">= 0.5x", "ok": p / b >= 0.5})
+    return rows

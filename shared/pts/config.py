@@ -221,6 +221,12 @@ class Settings(BaseSettings):
         default=1000, ge=0, description="Ingest requests of one process that arrive while "
         "a commit is in flight are committed together in the next transaction, up to this "
         "many events (each is answered after its commit). 0: each request commits alone.")
+    group_commit_alone_above: int = Field(
+        default=50, ge=0, description="An ingest request of more than this many events "
+        "(a batch) does not join group commit: it commits in its own transaction, "
+        "concurrently with the process's other requests, instead of waiting for the "
+        "group in flight and making the next group one big transaction. 0: every request "
+        "joins group commit (when group_commit_events is not 0).")
 
     @model_validator(mode="after")
     def _url_from_file(self) -> Settings:

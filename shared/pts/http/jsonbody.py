@@ -34,14 +34,41 @@ def parse_json(body: bytes, settings: Settings) -> Any:
         text = body.decode("utf-8")
     except UnicodeDecodeError as exc:
         raise Problem(400, f"the body is not UTF-8: {exc}") from None
-    if _depth(text) > settings.max_json_depth:
-        raise Problem(422, f"JSON nested deeper than {settings.max_json_depth} levels")
+    too_deep = Problem(422, f"JSON nested deeper than {settings.max_json_depth} levels")
+    # Parsed first (C), its depth counted on the values after: a well-formed body's
+    # containers are far fewer than its characters. A body that does not parse has its
+    # depth counted on the text first, so that its answer is the same as before.
     try:
-        return loads(text)
+        doc = loads(text)
     except NumberError as exc:
+        if _depth(text) > settings.max_json_depth:
+            raise too_deep from None
         raise Problem(422, f"{exc}; nothing was stored") from None
     except (ValueError, RecursionError) as exc:
+        if _depth(text) > settings.max_json_depth:
+            raise too_deep from None
         raise Problem(400, f"malformed JSON: {exc}") from None
+    if _deeper(doc, settings.max_json_depth):
+        raise too_deep
+    return doc
+
+
+def _deeper(doc: Any, limit: int) -> bool:
+    """Whether parsed JSON nests more than `limit` containers (level by level, no
+    recursion; each container counts, as each bracket does in `_depth`)."""
+    level = [doc] if isinstance(doc, (dict, list)) else []
+    depth = 0
+    while level:
+        depth += 1
+        if depth > limit:
+            return True
+        inner = []
+        for container in level:
+            for value in (container.values() if isinstance(container, dict) else container):
+                if isinstance(value, (dict, list)):
+                    inner.append(value)
+        level = inner
+    return False
 
 
 # A JSON string (escapes included; an unterminated one runs to the end), and a bracket.

@@ -150,17 +150,20 @@ def ingest(
     in_transaction: Sequence[InTransaction] = (),
     after_commit: Sequence[AfterCommit] = (),
     group: int = 0,
+    alone_above: int = 0,
     outbox: bool = False,
 ) -> list[Accepted]:
     """Store valid events all or nothing. A stored (source, id) with the same content is a
     duplicate; with other content, Conflict and nothing is stored. group > 0: commit
     together with this process's concurrent requests, up to that many events in one
-    transaction (pts.usecases.group_commit). outbox: the append statement itself writes
-    each new event's pending emission row (instead of an in-transaction hook)."""
+    transaction (pts.usecases.group_commit), except a request of more than alone_above
+    events (when not 0), which commits alone, concurrently with the others. outbox: the
+    append statement itself writes each new event's pending emission row (instead of an
+    in-transaction hook)."""
     unique = _unique(envelopes)
     if not unique:
         return []
-    if group > 0:
+    if group > 0 and not 0 < alone_above < len(unique):
         job = Job({(e.source, e.id) for e in unique}, len(unique), (envelopes, unique))
         appended, stored = committer_for(pool).submit(
             job, lambda j: _store_alone(pool, j.payload[0], j.payload[1], in_transaction,

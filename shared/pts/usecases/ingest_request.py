@@ -32,7 +32,8 @@ def handle(request: flask.Request) -> flask.Response:
     posted = mapped.map_all(envelopes, derive)  # CDEvents: the catalog events they map onto
     stored = mapped.flatten(posted)
     accepted = ingest_service.ingest(get_pool(settings), stored, **ingest_hooks(settings),
-                                    group=settings.group_commit_events)
+                                    group=settings.group_commit_events,
+                                    alone_above=settings.group_commit_alone_above)
     count_ingested([e.type for e in stored], [a.duplicate for a in accepted], settings)
     return json_response(
         {"accepted": len(posted), "events": mapped.answer(posted, accepted)}, status=202
