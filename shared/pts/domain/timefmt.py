@@ -32,6 +32,8 @@ def parse_rfc3339(value: str) -> datetime:
     if second == 60:  # a leap second: keep the instant representable
         second = 59
     parsed = datetime(year, month, day, hour, minute, second, micro, tzinfo=tz)
+    if tz is UTC:
+        return parsed  # already in UTC: in range
     try:
         parsed.astimezone(UTC)  # 0001-01-01T00:00:00+01:00 has no UTC year 1 form
     except OverflowError:
@@ -43,13 +45,11 @@ def format_rfc3339(value: datetime | None) -> str | None:
     """UTC, microseconds when present, `Z` suffix."""
     if value is None:
         return None
-    value = value.astimezone(UTC)
-    # Not strftime: its %Y writes year 99 as "99", which is no RFC 3339.
-    text = (f"{value.year:04d}-{value.month:02d}-{value.day:02d}T"
-            f"{value.hour:02d}:{value.minute:02d}:{value.second:02d}")
-    if value.microsecond:
-        text += f".{value.microsecond:06d}"
-    return text + "Z"
+    if value.tzinfo is not UTC:
+        value = value.astimezone(UTC)
+    # isoformat (C) writes the year with 4 digits (not strftime: its %Y writes year 99 as
+    # "99", which is no RFC 3339), and microseconds only when present; then "+00:00" -> Z.
+    return value.isoformat()[:-6] + "Z"
 
 
 def json_default(value: object) -> str:
