@@ -88,7 +88,8 @@ def apply_delivered_batch(pool: ConnectionPool, projection: Projection,
                           raws: list[Row]) -> list[Fact]:
     """Apply delivered events in one transaction, all or nothing: the first problem is
     raised (a batch's names the index of each event refused). Returns the new facts."""
-    with pool.connection() as conn, conn.transaction():
+    # Pipeline mode, as the in-process dispatcher (pts.broker.inprocess): fewer round trips.
+    with pool.connection() as conn, conn.pipeline(), conn.transaction():
         problems, new = apply_events(conn, projection, raws)
         refused = [(i, p) for i, p in enumerate(problems) if p is not None]
         if len(raws) == 1 and refused:
