@@ -42,10 +42,7 @@ def apply_batch(pool, handler: str, batch: list[queue.Delivery], settings: Setti
     """Apply claimed deliveries of one handler; record every outcome."""
     where = url(handler, settings)
     try:
-        # Pipeline mode: statements whose result nothing waits for (the key locks, the
-        # writes, the delivered marks, COMMIT) go with the next one that is read, in one round
-        # trip; each still runs alone, in order, so locking and snapshots are unchanged.
-        with pool.connection() as conn, conn.pipeline(), conn.transaction():
+        with pool.connection() as conn, conn.transaction():
             problems, _new = apply_events(conn, PROJECTIONS[handler], [d.event for d in batch])
             queue.delivered_many(conn, [d for d, p in zip(batch, problems, strict=True)
                                         if p is None], 204)

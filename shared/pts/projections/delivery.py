@@ -88,8 +88,7 @@ def apply_delivered_batch(pool: ConnectionPool, projection: Projection,
                           raws: list[Row]) -> list[Fact]:
     """Apply delivered events in one transaction, all or nothing: the first problem is
     raised (a batch's names the index of each event refused). Returns the new facts."""
-    # Pipeline mode, as the in-process dispatcher (pts.broker.inprocess): fewer round trips.
-    with pool.connection() as conn, conn.pipeline(), conn.transaction():
+    with pool.connection() as conn, conn.transaction():
         problems, new = apply_events(conn, projection, raws)
         refused = [(i, p) for i, p in enumerate(problems) if p is not None]
         if len(raws) == 1 and refused:
