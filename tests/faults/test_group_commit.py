@@ -107,3 +107,39 @@ def test_the_same_event_in_two_waiting_requests_is_new_to_exactly_one(db_url, sq
     seqs = {e["id"]: e["seq"] for _, body in answers for e in body["events"]}
     stored = dict(sql.execute("SELECT id, seq FROM platform_events").fetchall())
     assert all(stored[k] == v for k, v in seqs.items())
+
+
+def test_a_batch_over_the_alone_limit_commits_while_a_group_is_in_flight(db_url, sql):
+    """PTS_GROUP_COMMIT_ALONE_ABOVE (50 by default): a bigger request does not queue behind
+    the group in flight; it commits in its own transaction meanwhile."""
+    batch = [ce(i) for i in range(100, 160)]  # 60 events: over the default 50
+    answered: list = []
+    poster = threading.Thread(target=lambda: answered.append(function_client(
+        "ingest").post("/", data=json.dumps(batch), content_type=BATCH)))
+    first: list = []
+    leader = threading.Thread(target=lambda: first.append(
+        function_client("ingest").post("/", data=json.dumps([ce(0)]), content_type=BATCH)))
+    other = psycopg.connect(to_conninfo(db_url))
+    try:
+        held = validate_event(ce(0))
+        [(seq, _)] = [(a.seq, a) for a in event_log.append(other, [held]).values()]
+        emit.record(other, [Stored(seq, held)])
+        leader.start()
+        wait_for(lambda: lock_waiters(sql) > 0, timeout=5.0)
+        poster.start()
+        poster.join(10)
+        # Answered, committed, while the leader's transaction still waits.
+        assert answered, "the batch queued behind the group in flight"
+        resp = answered[0]
+        assert resp.status_code == 202
+        assert [e["duplicate"] for e in resp.get_json()["events"]] == [False] * len(batch)
+        assert lock_waiters(sql) == 1
+    finally:
+        other.commit()
+        other.close()
+        for thread in (leader, poster):
+            if thread.ident is not None:  # started
+                thread.join(10)
+    assert first[0].status_code == 202
+    stored = sql.execute("SELECT count(*) FROM platform_events WHERE source = '/ci/group'")
+    assert stored.fetchone()[0] == len(batch) + 1
