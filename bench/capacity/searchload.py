@@ -114,11 +114,14 @@ def search(cfg, url: str, events: int) -> dict:
         wrk(noop.base + "/", "get.lua", [TOKEN, *paths], seconds=2, connections=4)
         # Baseline in the same run, interleaved: the no-op function served the same way,
         # the same GETs (how long any answer takes on this machine right now).
-        for i in range(2):
+        if cfg.profiling:  # py-spy takes CPU from the same 2 cores: a run of its own
+            cfg.profile_hook("search", server, delay=cfg.seconds / 2)
+            wrk(server.base + "/", "get.lua", [TOKEN, *paths], seconds=cfg.seconds,
+                connections=4)
+            cfg.profiles[-1].join()
+        for _ in range(2):
             base.append(wrk(noop.base + "/", "get.lua", [TOKEN, *paths], seconds=cfg.seconds,
                             connections=4))
-            if i == 0:
-                cfg.profile_hook("search", server, delay=cfg.seconds / 2)
             runs.append(wrk(server.base + "/", "get.lua", [TOKEN, *paths],
                             seconds=cfg.seconds, connections=4))
     finally:
