@@ -7,6 +7,7 @@ from typing import TYPE_CHECKING, Any
 
 from pts.domain.jsonnum import dumps
 from pts.domain.timefmt import json_default
+from pts.http import rawjson
 
 if TYPE_CHECKING:
     import flask
@@ -66,8 +67,7 @@ def problem_response(problem: Problem) -> flask.Response:
 
 
 def json_response(body: Any, status: int = 200) -> flask.Response:
-    """A JSON answer."""
+    """A JSON answer (Decimals exactly, datetimes in RFC 3339, RawJSON texts as they are)."""
     import flask
 
-    return flask.Response(dumps(body, default=json_default), status=status,
-                          mimetype="application/json")
+    return flask.Response(rawjson.dumps(body), status=status, mimetype="application/json")

@@ -11,11 +11,11 @@ from werkzeug.datastructures import MultiDict
 from pts.db.models import PlatformEvent
 from pts.http.answers import answer, columns_of, listing
 from pts.http.problem import Problem
+from pts.http.rawjson import RawJSON, Splice
 from pts.search.db import fetch, reading
 from pts.search.event_filters import where
 from pts.search.pagination import Keyset, Page, where_sql
 from pts.search.params import ListQuery, Query, Text, Time, int_text, parse_query
-from pts.search.rawjson import RawJSON, Splice
 from pts.search.routes import Context
 
 NAMES = ("seq", "id", "source", "type", "specversion", "subject", "time", "datacontenttype",
@@ -34,7 +34,7 @@ def rfc3339_sql(column: str) -> str:
 
 
 # Times as answered, the JSON columns as their text (spliced into the answer as it is,
-# pts.search.rawjson): nothing of an event is decoded in Python. A bare name in an ORDER BY
+# pts.http.rawjson): nothing of an event is decoded in Python. A bare name in an ORDER BY
 # would mean these texts: order by platform_events.<column>.
 COLUMNS = ", ".join(
     f"{rfc3339_sql('platform_events.' + n)} AS {n}" if n in TIMES

@@ -18,9 +18,8 @@ from werkzeug.routing import Map, MapAdapter, Rule
 from pts.auth import READ, authorize
 from pts.config import Settings, get_settings
 from pts.db.secrets import search_cursor_secret
-from pts.http.problem import Problem
+from pts.http.problem import Problem, json_response
 from pts.search.params import Query, parse_query
-from pts.search.rawjson import json_response
 
 _SEGMENT = re.compile(r"\{(\w+)\}")
 

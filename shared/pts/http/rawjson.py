@@ -11,8 +11,6 @@ from __future__ import annotations
 import re
 from typing import Any
 
-import flask
-
 from pts.domain.jsonnum import dumps as dumps_exact
 from pts.domain.timefmt import json_default
 
@@ -25,11 +23,6 @@ class RawJSON:
 
     def __init__(self, text: str):
         self.text = text
-
-
-def raw(text: str | None) -> RawJSON | None:
-    """RawJSON of a json column read as text (None stays None: SQL NULL)."""
-    return None if text is None else RawJSON(text)
 
 
 # Placeholders: a string holding U+0000, which no text from PostgreSQL can hold (text and
@@ -73,7 +66,3 @@ class Splice:
         return RawJSON(_SPLICE.sub(lambda m: self.texts[int(m.group(1))], text)
                        if self.texts else text)
 
-
-def json_response(body: Any, status: int = 200) -> flask.Response:
-    """A JSON answer (see dumps)."""
-    return flask.Response(dumps(body), status=status, mimetype="application/json")
