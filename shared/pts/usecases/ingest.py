@@ -80,6 +80,22 @@ def _unique(envelopes: list[Envelope]) -> list[Envelope]:
 ATTEMPTS = 3
 
 
+def _conflicts(appended: dict, envelopes: list[Envelope]) -> list[tuple[int, Envelope]]:
+    """The posted events (index, event) whose (source, id) is stored with other content."""
+    return [(i, e) for i, e in enumerate(envelopes)
+            if appended[(e.source, e.id)].content_hash != content_hash(e)]
+
+
+def _keep(conn, appended: dict, unique: list[Envelope],
+          in_transaction: Sequence[InTransaction]) -> list[Stored]:
+    """The events this transaction added, after the in-transaction hooks ran on them."""
+    stored = [Stored(appended[(e.source, e.id)].seq, e) for e in unique
+              if appended[(e.source, e.id)].new]
+    for hook in in_transaction:
+        hook(conn, stored)
+    return stored
+
+
 def _store(pool, envelopes: list[Envelope], unique: list[Envelope],
            in_transaction: Sequence[InTransaction], outbox: bool = False
            ) -> tuple[dict, list[Stored]]:
@@ -89,10 +105,7 @@ def _store(pool, envelopes: list[Envelope], unique: list[Envelope],
     # (two round trips for the whole request instead of four).
     with pool.connection() as conn, conn.pipeline(), conn.transaction():
         appended = event_log.append(conn, unique, outbox=outbox)
-        conflicts = [
-            (i, e) for i, e in enumerate(envelopes)
-            if appended[(e.source, e.id)].content_hash != content_hash(e)
-        ]
+        conflicts = _conflicts(appended, envelopes)
         if conflicts:
             raise Conflict(
                 "an event with the same source and id is stored with other content; "
@@ -100,10 +113,7 @@ def _store(pool, envelopes: list[Envelope], unique: list[Envelope],
                 errors=[{"index": i, "field": "id", "message": f"{e.source} {e.id} conflicts"}
                         for i, e in conflicts],
             )
-        stored = [Stored(appended[(e.source, e.id)].seq, e) for e in unique
-                  if appended[(e.source, e.id)].new]
-        for hook in in_transaction:
-            hook(conn, stored)
+        stored = _keep(conn, appended, unique, in_transaction)
     return appended, stored
 
 
@@ -129,13 +139,9 @@ def _store_group(pool, jobs: list[Job], in_transaction: Sequence[InTransaction],
     every = [e for job in jobs for e in job.payload[1]]
     with pool.connection() as conn, conn.pipeline(), conn.transaction():
         appended = event_log.append(conn, every, outbox=outbox)
-        if any(appended[(e.source, e.id)].content_hash != content_hash(e)
-               for job in jobs for e in job.payload[0]):
+        if any(_conflicts(appended, job.payload[0]) for job in jobs):
             raise RunAlone  # that request's 409 is decided alone, the others' commit alone
-        stored = [Stored(appended[(e.source, e.id)].seq, e) for e in every
-                  if appended[(e.source, e.id)].new]
-        for hook in in_transaction:
-            hook(conn, stored)
+        stored = _keep(conn, appended, every, in_transaction)
     out = []
     for job in jobs:
         mine = {key: appended[key] for key in job.keys}
