@@ -24,7 +24,6 @@ def lowered(headers: Mapping[str, str] | Any) -> dict[str, str]:
     return {k.lower(): v for k, v in headers.items()}
 
 
-
 def mode(lower: Mapping[str, str]) -> Mode | None:
     """The content mode of a message whose headers are lower-cased; None for none."""
     if "ce-specversion" in lower:

@@ -34,23 +34,25 @@ def parse_json(body: bytes, settings: Settings) -> Any:
         text = body.decode("utf-8")
     except UnicodeDecodeError as exc:
         raise Problem(400, f"the body is not UTF-8: {exc}") from None
-    too_deep = Problem(422, f"JSON nested deeper than {settings.max_json_depth} levels")
+    limit = settings.max_json_depth
     # Parsed first (C), its depth counted on the values after: a well-formed body's
     # containers are far fewer than its characters. A body that does not parse has its
     # depth counted on the text first, so that its answer is the same as before.
     try:
         doc = loads(text)
-    except NumberError as exc:
-        if _depth(text) > settings.max_json_depth:
-            raise too_deep from None
-        raise Problem(422, f"{exc}; nothing was stored") from None
-    except (ValueError, RecursionError) as exc:
-        if _depth(text) > settings.max_json_depth:
-            raise too_deep from None
+    except (ValueError, RecursionError) as exc:  # NumberError is a ValueError
+        if _depth(text) > limit:
+            raise _too_deep(limit) from None
+        if isinstance(exc, NumberError):
+            raise Problem(422, f"{exc}; nothing was stored") from None
         raise Problem(400, f"malformed JSON: {exc}") from None
-    if _deeper(doc, settings.max_json_depth):
-        raise too_deep
+    if _deeper(doc, limit):
+        raise _too_deep(limit)
     return doc
+
+
+def _too_deep(limit: int) -> Problem:
+    return Problem(422, f"JSON nested deeper than {limit} levels")
 
 
 def _deeper(doc: Any, limit: int) -> bool:
