@@ -59,9 +59,6 @@ def _one(metric: Any, *labels: str) -> Any:
 
 def count_ingest(types: list, outcome: str, foreign_types=()) -> None:
     """Count events of one outcome, by prefix (one increment per distinct label)."""
-    if len(types) == 1:  # a single event: the common request
-        _one(INGEST_EVENTS, type_prefix(types[0], foreign_types), outcome).inc()
-        return
     for prefix, n in Tally(type_prefix(t, foreign_types) for t in types).items():
         _one(INGEST_EVENTS, prefix, outcome).inc(n)
 
