@@ -159,7 +159,9 @@ class ServiceEnvironment(SQLModel, table=True):
     """Operational state of a service in one environment."""
 
     __tablename__ = "service_environments"
-    __table_args__ = (Index("service_environments_environment_idx", "environment"),)
+    # (environment, service): the matrix's order (pts.search.cells reads its cells here).
+    __table_args__ = (Index("service_environments_environment_service_idx", "environment",
+                            "service"),)
     service: str = _key()
     environment: str = _key()
     state: str | None = None

@@ -36,29 +36,28 @@ CELL = tuple(Cell.model_fields)
 CELL_TIMES = ("since", "state_since", "health_since", "last_deployment_at")
 KEYSET = Keyset("environments", ("environment", "service"), ("text", "text"))
 
-# The current matrix over given cells (pts.search.cells): per cell what the deployments
-# made current, the service events' state and health, and the last deployment begun there,
-# each an index probe (LATERAL ... LIMIT 1 keeps it one: a hash join read whole tables).
+# The current matrix over given cells (pts.search.cells: their service_environments rows,
+# which hold the service events' state and health): per cell what the deployments made
+# current and the last deployment begun there, each an index probe (LATERAL ... LIMIT 1
+# keeps it one: a hash join read whole tables).
 NOW = """
-SELECT c.service, c.environment, COALESCE(cd.version, se.version) AS version,
+SELECT se.service, se.environment, COALESCE(cd.version, se.version) AS version,
     COALESCE(cd.image, se.image) AS image, cd.image_digest, cd.deployment_id,
     COALESCE(cd.since, se.version_since) AS since, se.state, se.state_since,
     se.health, se.health_since, ld.deployment_id AS last_deployment_id,
     ld.status AS last_deployment_status, ld.last_event_at AS last_deployment_at
-FROM ({cells}) AS c
+FROM ({cells}) AS se
 LEFT JOIN LATERAL (SELECT * FROM current_deployments cd
-    WHERE cd.service = c.service AND cd.environment = c.environment LIMIT 1) AS cd ON true
-LEFT JOIN LATERAL (SELECT * FROM service_environments se
-    WHERE se.service = c.service AND se.environment = c.environment LIMIT 1) AS se ON true
+    WHERE cd.service = se.service AND cd.environment = se.environment LIMIT 1) AS cd ON true
 LEFT JOIN LATERAL (
     SELECT deployment_id, status, last_event_at FROM deployments d
-    WHERE d.service = c.service AND d.environment = c.environment
+    WHERE d.service = se.service AND d.environment = se.environment
     ORDER BY first_event_at DESC, deployment_id DESC LIMIT 1) AS ld ON true
 """
 
 
 def now_sql(cells: str) -> str:
-    """The current matrix over the cells a query (columns service, environment) yields."""
+    """The current matrix over the cells a query (service_environments rows) yields."""
     return NOW.format(cells=cells)
 
 

@@ -11,7 +11,7 @@ from pts.http.answers import answer, columns_of, listing
 from pts.http.problem import Problem
 from pts.projections.models import Service, ServiceTransition
 from pts.search import deployments
-from pts.search.cells import ALL_SERVICES, ENVIRONMENTS_OF, SOME_SERVICES
+from pts.search.cells import SOME_SERVICES
 from pts.search.cells import keys as cell_keys
 from pts.search.db import fetch, fetch_all, reading
 from pts.search.environments import Cell, finish, now_sql
@@ -44,16 +44,15 @@ ServiceDetail = answer("ServiceDetail", "One service with its recent transitions
                                                  "newest first."))})
 KEYSET = Keyset("services", ("n.service",), ("text",))
 
-# Services named by a registry, service or deployment event (the deployments' by index skips).
-NAMES = f"""(SELECT service FROM services UNION SELECT service FROM service_environments
-    UNION SELECT service FROM ({ALL_SERVICES}) AS d)"""
+# Services named by a registry, service or deployment event (service_environments has a row
+# for every cell a deployment named: pts.search.cells).
+NAMES = "(SELECT service FROM services UNION SELECT service FROM service_environments)"
 COLUMNS = ", ".join("r." + k for k in REGISTRY_NAMES)
 BASE = f"SELECT n.service, {COLUMNS} FROM {NAMES} AS n LEFT JOIN services r USING (service)"
 ONE = f"""SELECT n.service, {COLUMNS} FROM (SELECT %(name)s::text AS service) AS n
 LEFT JOIN services r USING (service)
 WHERE r.service IS NOT NULL
-   OR EXISTS (SELECT 1 FROM service_environments e WHERE e.service = n.service)
-   OR EXISTS (SELECT 1 FROM deployments d WHERE d.service = n.service)"""
+   OR EXISTS (SELECT 1 FROM service_environments e WHERE e.service = n.service)"""
 # The newest of a service: the newest of each of its environments, merged (one short
 # index scan each, rather than sorting the service's whole history).
 TRANSITIONS = f"""SELECT t.* FROM service_environments e CROSS JOIN LATERAL (
@@ -61,15 +60,13 @@ TRANSITIONS = f"""SELECT t.* FROM service_environments e CROSS JOIN LATERAL (
     WHERE t.service = e.service AND t.environment = e.environment
     ORDER BY t.at DESC, t.event_seq DESC LIMIT %(n)s) AS t
 WHERE e.service = %(name)s ORDER BY t.at DESC, t.event_seq DESC LIMIT %(n)s"""
-DEPLOYMENTS = f"""SELECT d.* FROM (SELECT %(name)s::text AS service) AS n
-CROSS JOIN LATERAL ({ENVIRONMENTS_OF}) AS e CROSS JOIN LATERAL (
+DEPLOYMENTS = f"""SELECT d.* FROM service_environments e CROSS JOIN LATERAL (
     SELECT {deployments.COLUMNS} FROM deployments d
-    WHERE d.service = n.service AND d.environment = e.environment
+    WHERE d.service = e.service AND d.environment = e.environment
     ORDER BY d.first_event_at DESC, d.deployment_id DESC LIMIT %(n)s) AS d
-ORDER BY d.first_event_at DESC, d.deployment_id DESC LIMIT %(n)s"""
+WHERE e.service = %(name)s ORDER BY d.first_event_at DESC, d.deployment_id DESC LIMIT %(n)s"""
 IN_ENVIRONMENT = """EXISTS (SELECT 1 FROM service_environments e WHERE e.service = n.service
-    AND e.environment = %(environment)s UNION ALL SELECT 1 FROM deployments d
-    WHERE d.service = n.service AND d.environment = %(environment)s)"""
+    AND e.environment = %(environment)s)"""
 
 
 class ServiceQuery(ListQuery):
