@@ -27,6 +27,10 @@ from pts.http.problem import problem_bytes
 from pts.runtime.reqbuf import COMPLETE, CONTINUE, MORE, RequestBuffer
 
 _READ = 64 * 1024
+# A worker that already holds connections lets a new one wait this long per connection held
+# (at most _YIELD_MAX) before taking it, so that a less busy worker takes it first.
+_YIELD_PER_CONN = 0.005
+_YIELD_MAX = 0.05
 
 
 def _answer(status: int, detail: str) -> bytes:
@@ -58,6 +62,8 @@ class BufferingWorker(ThreadWorker):
         self.max_header = settings.max_headers * (settings.max_header_bytes + 2) + 8192
         self.max_body = settings.max_body_bytes
         self.reading: dict[TConn, float] = {}  # connection -> deadline
+        self.yielding = self.cfg.workers > 1
+        self.accept_paused_until, self.accept_one = 0.0, False
         # Process-wide, and this process serves PTS only: gunicorn's handle_error writes
         # through util.write_error whatever the error it classified.
         gunicorn_util.write_error = _write_problem
@@ -65,7 +71,35 @@ class BufferingWorker(ThreadWorker):
 
     # --- connections reading a request (event loop) ---
 
+    # --- accepting: new connections go to the least busy worker ---
+    #
+    # Every worker polls the shared listening socket, and the one whose loop is awake takes
+    # the connection: four kept-alive clients often all landed on one worker while the other
+    # idled (the search benchmark saw 4-0 in two runs of five), and each request then queued
+    # behind the others on one GIL. A worker holding n connections waits n x 5 ms before it
+    # accepts; an idle worker takes the connection at once, a busy one still does if none
+    # else came for it.
+
+    def set_accept_enabled(self, enabled):
+        if enabled and time.monotonic() < self.accept_paused_until:
+            return  # still yielding; gthread's loop asks again each turn
+        super().set_accept_enabled(enabled)
+
+    def wait_for_and_dispatch_events(self, timeout):
+        pause = self.accept_paused_until - time.monotonic()
+        super().wait_for_and_dispatch_events(min(timeout, pause) if pause > 0 else timeout)
+
     def accept(self, listener):
+        now = time.monotonic()
+        if self.yielding and self.nr_conns:
+            if self.accept_one and now < self.accept_paused_until + _YIELD_MAX:
+                self.accept_one = False  # waited for this one: take it (if still there)
+            else:
+                self.accept_paused_until = now + min(self.nr_conns * _YIELD_PER_CONN,
+                                                     _YIELD_MAX)
+                self.accept_one = True
+                super().set_accept_enabled(False)
+                return
         try:
             sock, addr = listener.accept()
         except OSError as e:
