@@ -92,3 +92,34 @@ def test_a_bad_time_text_is_refused_not_guessed(db_url):
     loader = TextTimeLoader(psycopg.postgres.types["timestamptz"].oid)
     with pytest.raises(psycopg.DataError):
         loader.load(b"not a time")
+
+
+def _deployment(did: str, start: str, end: str, **extra) -> list[dict]:
+    base = {"specversion": "1.0", "source": "/answers", "subject": did}
+    data = {"deployment_id": did, "service": "api", "environment": "prod", **extra}
+    return [{**base, "id": f"{did}/s", "type": "dev.pts.deployment.started", "time": start,
+             "data": {**data, "version": "1"}},
+            {**base, "id": f"{did}/e", "type": "dev.pts.deployment.succeeded", "time": end,
+             "data": data}]
+
+
+def test_the_deployments_list_answers_each_deployment_as_its_own_route_does(search, db_url):
+    """The list is written by PostgreSQL (row_to_json), the single deployment by Python: the
+    same fields, order, types and values (a whole duration stays a float: 300.0)."""
+    from tests.support.search_data import project
+
+    project([*_deployment("w", "2026-11-01T10:00:00Z", "2026-11-01T10:05:00Z"),
+             *_deployment("f", "2026-11-01T11:00:00.25Z", "2026-11-01T11:00:01.5Z",
+                          commit="c\u00e9 \"q\" \\", image="reg/api:1@sha256:" + "a" * 64),
+             *_deployment("m", "2026-11-01T12:00:00.000001Z", "2026-11-02T12:00:00Z")])
+    listed = search.get("/deployments?limit=2").get_json()
+    listed["items"] += search.get(f"/deployments?cursor={listed['next_cursor']}").get_json()[
+        "items"]
+    assert [d["deployment_id"] for d in listed["items"]] == ["m", "f", "w"]
+    for item in listed["items"]:
+        one = search.get(f"/deployments/{item['deployment_id']}").get_json()
+        del one["events"]
+        assert list(item) == list(one) and item == one
+        assert [type(v) for v in item.values()] == [type(v) for v in one.values()]
+    durations = [d["duration_seconds"] for d in listed["items"]]
+    assert durations == [86399.999999, 1.25, 300.0] and all(type(d) is float for d in durations)
