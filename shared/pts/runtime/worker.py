@@ -27,10 +27,10 @@ from pts.http.problem import problem_bytes
 from pts.runtime.reqbuf import COMPLETE, CONTINUE, MORE, RequestBuffer
 
 _READ = 64 * 1024
-# A worker that already holds connections lets a new one wait this long per connection held
-# (at most _YIELD_MAX) before taking it, so that a less busy worker takes it first.
+# A worker that already holds a few connections (fewer than _YIELD_BELOW) lets a new one wait
+# this long per connection held before taking it, so that a less busy worker takes it first.
 _YIELD_PER_CONN = 0.005
-_YIELD_MAX = 0.05
+_YIELD_BELOW = 8
 
 
 def _answer(status: int, detail: str) -> bytes:
@@ -76,9 +76,11 @@ class BufferingWorker(ThreadWorker):
     # Every worker polls the shared listening socket, and the one whose loop is awake takes
     # the connection: four kept-alive clients often all landed on one worker while the other
     # idled (the search benchmark saw 4-0 in two runs of five), and each request then queued
-    # behind the others on one GIL. A worker holding n connections waits n x 5 ms before it
-    # accepts; an idle worker takes the connection at once, a busy one still does if none
-    # else came for it.
+    # behind the others on one GIL. A worker holding n connections (0 < n < 8) waits n x 5 ms
+    # before it accepts one more; an idle worker takes the connection at once, a busy one
+    # still does after its wait if no other worker came for it. From 8 connections on, a
+    # worker accepts at once as gthread does: a burst of hundreds (slow clients) is not
+    # accepted one wait at a time while the clients behind it sit in the listen backlog.
 
     def set_accept_enabled(self, enabled):
         if enabled and time.monotonic() < self.accept_paused_until:
@@ -91,12 +93,11 @@ class BufferingWorker(ThreadWorker):
 
     def accept(self, listener):
         now = time.monotonic()
-        if self.yielding and self.nr_conns:
-            if self.accept_one and now < self.accept_paused_until + _YIELD_MAX:
+        if self.yielding and 0 < self.nr_conns < _YIELD_BELOW:
+            if self.accept_one and now < self.accept_paused_until + 0.05:
                 self.accept_one = False  # waited for this one: take it (if still there)
             else:
-                self.accept_paused_until = now + min(self.nr_conns * _YIELD_PER_CONN,
-                                                     _YIELD_MAX)
+                self.accept_paused_until = now + self.nr_conns * _YIELD_PER_CONN
                 self.accept_one = True
                 super().set_accept_enabled(False)
                 return
