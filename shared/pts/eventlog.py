@@ -12,7 +12,7 @@ sequence value per row first and hands them out in request order, then inserts i
 
 from __future__ import annotations
 
-from dataclasses import dataclass
+from typing import NamedTuple
 
 import psycopg
 
@@ -66,8 +66,7 @@ FROM platform_events e JOIN unnest(%s::text[], %s::text[]) AS k(source, id)
 """
 
 
-@dataclass(frozen=True)
-class Appended:
+class Appended(NamedTuple):
     """What the log holds for one (source, id) after an append."""
 
     seq: int
