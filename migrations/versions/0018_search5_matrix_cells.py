@@ -2,7 +2,7 @@
 environment) a deployment named, and is read in (environment, service) order.
 
 Revision ID: 0018_search5_matrix_cells
-Revises: 0016_services_window_index
+Revises: 0017_ingest5_emissions_no_fk
 Create Date: 2026-11-28
 
 The services handler takes every deployment event (the function table) and writes a
@@ -21,7 +21,7 @@ import sqlalchemy as sa
 from alembic import op
 
 revision = "0018_search5_matrix_cells"
-down_revision = "0016_services_window_index"
+down_revision = "0017_ingest5_emissions_no_fk"
 branch_labels = None
 depends_on = None
 
