@@ -175,6 +175,11 @@ class Settings(BaseSettings):
         default=0.25, gt=0, description="Seconds a request waits for a connection once the "
         "database is known to be unreachable, before its 503.",
     )
+    db_reconnect_max: float = Field(
+        default=1.0, gt=0, description="Most seconds between a worker's attempts to "
+        "reconnect while the database is unreachable (so every worker serves again within "
+        "about this long of its return).",
+    )
 
     # --- Webhooks (issue 12; docs/integrations.md) ---
     github_deploy_workflows: Annotated[list[str], NoDecode] = Field(

@@ -16,6 +16,7 @@ import psycopg
 from psycopg.rows import tuple_row
 from psycopg.types.json import set_json_loads
 from psycopg_pool import ConnectionPool, PoolTimeout
+from psycopg_pool.base import AttemptWithBackoff
 
 from pts.config import Settings, get_settings
 from pts.db.embedded import embedded_urls, ensure_embedded
@@ -33,18 +34,48 @@ def _configure(conn) -> None:
     set_json_loads(loads_stored, conn)
 
 
+class CappedAttempt(AttemptWithBackoff):
+    """psycopg_pool's reconnection schedule with its wait capped. Uncapped it doubles (1,
+    2, 4, 8 s... up to `reconnect_timeout`), so after a long outage one worker could answer
+    503 for many seconds after the database, and the other workers, were back."""
+
+    def __init__(self, *, timeout: float, cap: float):
+        super().__init__(timeout=timeout)
+        self.cap = cap
+
+    def update_delay(self, now: float) -> None:
+        super().update_delay(now)
+        self.delay = min(self.delay, self.cap)
+
+
 class FailFastPool(ConnectionPool):
-    """A pool that answers at once when the database is known to be unreachable.
+    """A pool that answers at once when the database is known to be unreachable, and is
+    serving again as soon as it is back.
 
     A request waits for a connection in short steps; after each, it gives up if the last
     attempt to connect failed (the pool's own reconnection attempts tell), and keeps waiting
-    up to the pool's timeout otherwise (a busy pool, not a dead database)."""
+    up to the pool's timeout otherwise (a busy pool, not a dead database). While the
+    database is marked down, a request also starts a connection attempt of its own (one at
+    a time, at most one per step): the first request after the database's return is served
+    by it, rather than answering 503 until the pool's next scheduled attempt."""
 
-    step: float  # PTS_DB_FAIL_FAST, set by get_pool before the pool is shared
+    step: float  # PTS_DB_FAIL_FAST, set by get_pool before the pool is opened
+    reconnect_max: float  # PTS_DB_RECONNECT_MAX, likewise
     state: DatabaseState
+    _probe_at = 0.0
+    _probing = False
+
+    def _add_connection(self, attempt: AttemptWithBackoff | None,
+                        growing: bool = False) -> None:
+        # The one place psycopg_pool starts a reconnection schedule: start it capped.
+        if attempt is None:
+            attempt = CappedAttempt(timeout=self.reconnect_timeout, cap=self.reconnect_max)
+        super()._add_connection(attempt, growing)
 
     def getconn(self, timeout: float | None = None):
         deadline = time.monotonic() + (self.timeout if timeout is None else timeout)
+        if self.state.down:
+            self._probe()
         while True:
             left = deadline - time.monotonic()
             try:
@@ -52,6 +83,29 @@ class FailFastPool(ConnectionPool):
             except PoolTimeout:
                 if self.state.down or time.monotonic() >= deadline:
                     raise
+
+    def _probe(self) -> None:
+        """Connect once, in the background, and add the connection to the pool (handed to
+        a request waiting for one, if any). In a thread, so that a request never waits on
+        a connect timeout: it waits its step, as without the probe."""
+        now = time.monotonic()
+        with self._lock:
+            if self._probing or now < self._probe_at or self._nconns >= self.max_size:
+                return
+            self._probing, self._probe_at = True, now + self.step
+            self._nconns += 1  # counted as psycopg_pool counts a connection being added
+        threading.Thread(target=self._run_probe, name="pts-db-probe", daemon=True).start()
+
+    def _run_probe(self) -> None:
+        try:
+            conn = self._connect()
+        except Exception:  # noqa: BLE001 - the failure is the state's (pts.db.health)
+            with self._lock:
+                self._nconns -= 1
+        else:
+            self._add_to_pool(conn)
+        finally:
+            self._probing = False
 
 
 def database_url(settings: Settings | None = None) -> str:
@@ -84,9 +138,11 @@ def get_pool(settings: Settings | None = None) -> ConnectionPool:
                 check=_idle_check,
                 configure=_configure,
                 name="pts",
-                open=True,
+                open=False,  # opened below, once its own settings are in
             )
             pool.step, pool.state = settings.db_fail_fast, state
+            pool.reconnect_max = settings.db_reconnect_max
+            pool.open()
             _pools[url] = pool
         return _pools[url]
 
