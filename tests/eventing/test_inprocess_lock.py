@@ -58,7 +58,7 @@ def test_a_refused_event_is_dead_lettered_and_a_failed_batch_retried_later(
     assert sql.execute("SELECT count(*) FROM deployments").fetchone()[0] == 1
 
 
-def test_deliveries_another_batch_holds_are_skipped_and_due_when_it_dies(
+def test_one_batch_of_a_handler_at_a_time_and_its_deliveries_due_when_it_dies(
         ingest_client, sql, monkeypatch):
     settings = _local(monkeypatch)
     for i in range(2):
@@ -67,11 +67,26 @@ def test_deliveries_another_batch_holds_are_skipped_and_due_when_it_dies(
     try:
         held = queue.lock_due(other, "deployments", 1)  # another worker's batch, in flight
         assert [d.event["id"] for d in held] == ["dep-0"]
-        assert inprocess.apply_due(get_pool(), "deployments", 10, settings) == 1
-        assert [r[0] for r in _rows(sql) if r[2] == "delivered"] == ["dep-1"]
+        assert inprocess.apply_due(get_pool(), "deployments", 10, settings) == 0  # waits
+        assert inprocess.apply_due(get_pool(), "services", 10, settings) == 2  # not
         other.rollback()  # that worker died: its locks go, nothing was recorded
     finally:
         get_pool().putconn(other)
     assert _rows(sql)[0] == ("dep-0", "trigger", "pending", 0, None, False)  # due at once
-    assert inprocess.apply_due(get_pool(), "deployments", 10, settings) == 1
+    assert inprocess.apply_due(get_pool(), "deployments", 10, settings) == 2
     assert [r[2] for r in _rows(sql)] == ["delivered", "delivered"]
+
+
+def test_rows_locked_elsewhere_are_skipped(ingest_client, sql, monkeypatch):
+    settings = _local(monkeypatch)
+    for i in range(2):
+        assert ingest_client.post("/", json=deployment(i)).status_code == 202
+    other = get_pool().getconn()
+    try:  # e.g. an HTTP attempt's claim in flight, which takes no batch lock
+        other.execute("SELECT 1 FROM broker_deliveries d JOIN broker_events e ON "
+                      "e.id = d.event_id WHERE e.ce_id = 'dep-0' FOR UPDATE OF d")
+        assert inprocess.apply_due(get_pool(), "deployments", 10, settings) == 1
+        other.rollback()
+    finally:
+        get_pool().putconn(other)
+    assert [r[2] for r in _rows(sql)] == ["pending", "delivered"]

@@ -63,6 +63,10 @@ WHERE d.status = 'pending' AND d.next_attempt_at <= now() AND d.kind = 'trigger'
 ORDER BY d.next_attempt_at, d.id LIMIT %s FOR UPDATE OF d SKIP LOCKED
 """
 
+# Two batches of one projection would wait on each other's key locks, and the second
+# would step over the first's locked rows (SKIP LOCKED tries each): it waits its turn.
+BATCH_LOCK = "SELECT pg_try_advisory_xact_lock(hashtextextended(%s, 0))"
+
 NEXT_DUE = """
 SELECT EXTRACT(EPOCH FROM min(next_attempt_at) - now())::float8
 FROM broker_deliveries WHERE status = 'pending'
@@ -135,9 +139,14 @@ def claim_many(conn: psycopg.Connection, run_id: str, lease: float,
 
 def lock_due(conn: psycopg.Connection, subscriber: str, limit: int) -> list[Delivery]:
     """In the caller's transaction: lock up to limit due trigger deliveries of subscriber,
-    oldest due first, as an in-process batch applies them (the events' identity only).
-    Each Delivery's attempts counts this attempt; the row's is counted when it is settled
-    (delivered_many(counted=False), retry_later, give_up)."""
+    oldest due first, as an in-process batch applies them (the events' identity only);
+    none while another transaction holds a batch of the same subscriber (one batch per
+    subscriber across processes). Each Delivery's attempts counts this attempt; the row's
+    is counted when it is settled (delivered_many(counted=False), retry_later, give_up)."""
+    # A statement of its own, before the rows are read: the read's snapshot is then taken
+    # after the last batch of this subscriber committed, so it sees that batch's marks.
+    if not scalar(conn.execute(BATCH_LOCK, (f"pts.broker.batch:{subscriber}",))):
+        return []
     return [_slim(row) for row in conn.execute(LOCK_DUE, (subscriber, limit)).fetchall()]
 
 
