@@ -7,8 +7,9 @@ Trigger POSTs each event to the handler.
 The dispatcher's batches are not claimed first: `apply_due` locks the due deliveries
 (FOR UPDATE SKIP LOCKED) in the transaction that applies them and marks them delivered, so
 a delivery is written twice (inserted, marked) before it is pruned, not three times, and a
-batch is one transaction. Other dispatchers skip the locked rows; if the process dies, the
-locks go with its connection and the deliveries are due at once.
+batch is one transaction. One batch of a handler runs at a time across processes (an
+advisory lock, pts.broker.queue.lock_due); any other locker's rows are skipped. If the
+process dies, the locks go with its connection and the deliveries are due at once.
 
 An event the handler refuses (4xx) is settled like a refused HTTP delivery (dead-lettered);
 the others of the batch are applied. A failure of the apply (a deadlock, a bug) is rolled
