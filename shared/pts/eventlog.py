@@ -12,7 +12,7 @@ sequence value per row first and hands them out in request order, then inserts i
 
 from __future__ import annotations
 
-from dataclasses import dataclass
+from typing import NamedTuple
 
 import psycopg
 
@@ -44,14 +44,15 @@ WITH input AS (  -- one JSON array per row (_row): no key repeated in the docume
     FROM input JOIN seqs USING (idx)
     ORDER BY source COLLATE "C", id COLLATE "C"  -- the one insert order of every append
     ON CONFLICT (source, id) DO NOTHING
-    RETURNING seq, source, id, content_hash
-){outbox}
-SELECT true, seq, source, id, content_hash FROM inserted
-UNION ALL  -- the rows not inserted: already stored (probed only for those)
-SELECT false, e.seq, e.source, e.id, e.content_hash
-FROM input i LEFT JOIN inserted n ON n.source = i.source AND n.id = i.id
-JOIN platform_events e ON e.source = i.source AND e.id = i.id
-WHERE n.id IS NULL
+    RETURNING seq  -- the rest of an inserted row is the caller's own (idx through seqs)
+){outbox}, missing AS MATERIALIZED (  -- the rows not inserted, before any probe of the log
+    SELECT s.idx, i.source, i.id FROM seqs s JOIN input i USING (idx)
+    WHERE s.seq NOT IN (SELECT seq FROM inserted)
+)
+SELECT idx, seq, NULL FROM seqs WHERE seq IN (SELECT seq FROM inserted)
+UNION ALL  -- already stored: probed only for those
+SELECT m.idx, e.seq, e.content_hash
+FROM missing m JOIN platform_events e ON e.source = m.source AND e.id = m.id
 """
 # The same, writing each new event's pending outbox row (event_emissions) too.
 APPEND_WITH_OUTBOX = APPEND.format(
@@ -65,8 +66,7 @@ FROM platform_events e JOIN unnest(%s::text[], %s::text[]) AS k(source, id)
 """
 
 
-@dataclass(frozen=True)
-class Appended:
+class Appended(NamedTuple):
     """What the log holds for one (source, id) after an append."""
 
     seq: int
@@ -92,8 +92,10 @@ def append(conn: psycopg.Connection, events: list[Envelope], *, outbox: bool = F
     rows = dumps([_row(i, e) for i, e in enumerate(events)])
     found: dict[tuple[str, str], Appended] = {}
     statement = APPEND_WITH_OUTBOX if outbox else APPEND
-    for new, seq, source, id_, digest in conn.execute(statement, {"rows": rows}):
-        found[(source, id_)] = Appended(seq, source, id_, digest, new)
+    for idx, seq, digest in conn.execute(statement, {"rows": rows}):
+        e = events[idx]  # a stored digest: the row was there; none: this statement's own
+        found[(e.source, e.id)] = Appended(seq, e.source, e.id, digest or content_hash(e),
+                                           digest is None)
     missing = [(e.source, e.id) for e in events if (e.source, e.id) not in found]
     if missing:
         # Another transaction committed these while this statement waited for it: the

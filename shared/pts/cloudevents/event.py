@@ -6,6 +6,7 @@ from __future__ import annotations
 import hashlib
 import json
 from collections.abc import Mapping
+from json.encoder import c_make_encoder, encode_basestring_ascii  # type: ignore[attr-defined]
 from typing import Any
 
 from pts.domain.envelope import Envelope
@@ -46,11 +47,18 @@ def _not_plain(value: Any) -> Any:
 # encoder built once; jsonnum.dumps (which builds one per call) writes the others' exact
 # digits. Both give the same text wherever both apply.
 _CANONICAL = json.JSONEncoder(sort_keys=True, separators=(",", ":"), default=_not_plain)
+# The same encoder's C core, made once too: JSONEncoder.encode builds a new one (and a
+# dict of the containers seen, to refuse cycles) at every call, a third of its cost here.
+# A decoded request holds no cycle; the same arguments give the same text.
+_C_CANONICAL = None if c_make_encoder is None else c_make_encoder(
+    None, _not_plain, encode_basestring_ascii, None, ":", ",", True, False, True)
 
 
 def canonical_text(doc: Any) -> str:
     """JSON text of doc with keys sorted and no spaces, numbers as jsonnum writes them."""
     try:
+        if _C_CANONICAL is not None and isinstance(doc, dict):
+            return "".join(_C_CANONICAL(doc, 0))
         return _CANONICAL.encode(doc)
     except _NotPlain:
         return dumps(doc, sort_keys=True, separators=(",", ":"))

@@ -31,8 +31,9 @@ class EventEmission(SQLModel, table=True):
     __table_args__ = (Index("ix_emissions_pending", "seq",
                             postgresql_where=text("emitted_at IS NULL")),)
 
-    seq: int = Field(sa_column=Column(BigInteger, ForeignKey("platform_events.seq"),
-                                      primary_key=True))
+    # A logged event's seq; no foreign key (migration 0017): the append statement writes
+    # both rows, and the log never loses one.
+    seq: int = Field(sa_column=Column(BigInteger, primary_key=True))
     created_at: datetime = Field(sa_column=Column(DateTime(timezone=True), nullable=False,
                                                   server_default=func.now()))
     emitted_at: datetime | None = Field(default=None, sa_column=Column(DateTime(timezone=True)))

@@ -40,8 +40,11 @@ def check_event_data(raws: list[Any], settings: Settings) -> None:
         # PostgreSQL text and jsonb cannot hold U+0000: refuse it rather than fail storing.
         nul.extend({"index": index, "field": name[:64], "message": _unstorable(name) or
                     _unstorable(value)} for name, value in raw.items() if name != "data"
+                   and not (_plain(name) and _plain(value))
                    and (_unstorable(name) or _unstorable(value)))
-        if "data" in raw:
+        # A quick pass first (no paths built); the walk that names each error runs only
+        # when that pass finds something.
+        if "data" in raw and not _fine(raw["data"], settings):
             _walk(raw["data"], index, settings, errors)
         if len(errors) + len(nul) >= MAX_REPORTED:
             break
@@ -81,6 +84,40 @@ def _walk(value: Any, index: int, settings: Settings, errors: list[dict[str, Any
                 stack.append((item, f"{path}.{key[:64]}", depth + 1))
         elif isinstance(value, list):
             stack.extend((item, f"{path}[{i}]", depth + 1) for i, item in enumerate(value))
+
+
+def _plain(value: Any) -> bool:
+    """Certainly storable: no string, or an ASCII one without U+0000 (_unstorable: None)."""
+    return not isinstance(value, str) or (value.isascii() and "\x00" not in value)
+
+
+def _fine(value: Any, settings: Settings) -> bool:
+    """True when _walk would find nothing in value: the same limits, checked without the
+    paths that only an error needs. False means _walk has something to name (or that a
+    non-ASCII string needs its closer look)."""
+    limit, max_depth = settings.max_string_length, settings.max_json_depth
+    stack = [(value, 1)]
+    while stack:
+        value, depth = stack.pop()
+        if isinstance(value, str):
+            if len(value) > limit or not _plain(value):
+                return False
+        elif isinstance(value, dict):
+            if depth > max_depth:
+                return False
+            for key, item in value.items():
+                if len(key) > limit or not _plain(key):
+                    return False
+                if isinstance(item, str):
+                    if len(item) > limit or not _plain(item):
+                        return False
+                elif isinstance(item, (dict, list)):
+                    stack.append((item, depth + 1))
+        elif isinstance(value, list):
+            if depth > max_depth:
+                return False
+            stack.extend((item, depth + 1) for item in value)
+    return True
 
 
 def _unstorable(value: Any) -> str | None:
