@@ -73,38 +73,44 @@ def deliver(pool, d: queue.Delivery, sender: Sender, settings: Settings) -> str:
 def settle(pool, d: queue.Delivery, url: str | None, resp: Response | None, error: str,
            settings: Settings) -> str:
     """Record the outcome of one attempt by Knative's rules (delivered, retried later, dead
-    lettered or failed); returns the new status."""
+    lettered or failed), in a transaction of its own; returns the new status."""
+    with pool.connection() as conn, conn.transaction():
+        return record(conn, d, url, resp, error, settings)
+
+
+def record(conn, d: queue.Delivery, url: str | None, resp: Response | None, error: str,
+           settings: Settings) -> str:
+    """settle() in the caller's transaction (an in-process batch settles what it refused
+    while it still holds the deliveries' row locks)."""
     status = None if resp is None else resp.status
     if resp is not None and not error:  # delivered: attempt() had an answer
         reply = _reply(resp, settings)
         # DEBUG: the handler's own request line already says it (one line per request).
         log.debug("delivered %s %s to %s: HTTP %s (attempt %d)", escape(d.event.get("type")),
                   escape(d.event.get("id")), escape(url), status, d.attempts)
-        with pool.connection() as conn, conn.transaction():
-            queue.delivered(conn, d, resp.status)
-            if reply is not None:  # Knative publishes a subscriber's reply to the broker
-                queue.enqueue(conn, [(reply, triggers.matching(reply.get("type", ""),
-                                                              settings))])
+        queue.delivered(conn, d, resp.status)
+        if reply is not None:  # Knative publishes a subscriber's reply to the broker
+            queue.enqueue(conn, [(reply, triggers.matching(reply.get("type", ""),
+                                                          settings))])
         return "delivered"
     if resp is not None and resp.ok:
         status = policy.BAD_REPLY
     log.info("delivery %s of %s to %s failed (attempt %d): %s", d.id, escape(d.event.get("id")),
              escape(url or d.subscriber), d.attempts, escape(error))
-    with pool.connection() as conn, conn.transaction():
-        if url is not None and policy.retryable(status) \
-                and d.attempts < policy.attempts_allowed(settings):
-            queue.retry_later(conn, d, status, error, policy.backoff(d.attempts, settings))
-            return "pending"
-        dead = None
-        if d.kind == "trigger" and triggers.dead_letter_url(settings):
-            data = error_data(resp.body) if resp is not None and resp.body else \
-                (None if resp is not None else error_data(error.encode()))
-            dead = {"dest": url or d.subscriber, "code": status, "data": data}
-        if dead is None:
-            log.error("delivery %s of event %s to %s failed for good: %s", d.id,
-                      escape(d.event.get("id")), escape(url or d.subscriber), escape(error))
-        queue.give_up(conn, d, status, error, dead)
-        return "dead_lettered" if dead else "failed"
+    if url is not None and policy.retryable(status) \
+            and d.attempts < policy.attempts_allowed(settings):
+        queue.retry_later(conn, d, status, error, policy.backoff(d.attempts, settings))
+        return "pending"
+    dead = None
+    if d.kind == "trigger" and triggers.dead_letter_url(settings):
+        data = error_data(resp.body) if resp is not None and resp.body else \
+            (None if resp is not None else error_data(error.encode()))
+        dead = {"dest": url or d.subscriber, "code": status, "data": data}
+    if dead is None:
+        log.error("delivery %s of event %s to %s failed for good: %s", d.id,
+                  escape(d.event.get("id")), escape(url or d.subscriber), escape(error))
+    queue.give_up(conn, d, status, error, dead)
+    return "dead_lettered" if dead else "failed"
 
 
 def _reply(resp: Response | None, settings: Settings) -> dict | None:

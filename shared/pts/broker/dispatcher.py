@@ -101,45 +101,45 @@ class Dispatcher:
             while not self._stop.is_set():
                 self._prune(pool)
                 free = self._free_slots()
-                claimed = []
                 if free:
-                    # One transaction, one round trip: a batch per in-process handler that
-                    # has none in flight (a slot each), then single deliveries for the
-                    # other subscribers. One batch per handler at a time: two batches of
-                    # one projection wait on each other's key locks anyway, each holding
-                    # a connection that ingest needs; a backlog makes the next one bigger.
+                    # A batch per in-process handler that has none in flight (a slot each):
+                    # its thread locks what is due and applies it in one transaction. One
+                    # batch per handler at a time: two batches of one projection wait on
+                    # each other's key locks anyway, each holding a connection that ingest
+                    # needs; a backlog makes the next one bigger.
                     with self._guard:
                         idle = [h for h in local if h not in self._busy][:free]
-                    wanted = [(h, self.settings.broker_batch) for h in idle]
-                    with pool.connection() as conn, conn.pipeline(), conn.transaction():
-                        got = queue.claim_many(conn, self.run_id, lease, wanted,
-                                               rest=(local, free - len(wanted)))
-                    claimed = got.pop() if got and len(got) > len(wanted) else []
-                    for (handler, _), batch in zip(wanted, got, strict=True):
-                        if batch:
-                            with self._guard:
-                                self._busy.add(handler)
-                            self._slots.acquire()
-                            self._pool.submit(self._apply, pool, handler, batch)
-                    free -= len(wanted)
-                for d in claimed:
-                    self._slots.acquire()
-                    try:
-                        self._pool.submit(self._attempt, pool, d)
-                    except RuntimeError:  # the interpreter is exiting: the lease redelivers
-                        return
-                if claimed and len(claimed) == free:
-                    continue  # more may be due
+                        self._busy.update(idle)
+                    for handler in idle:
+                        self._slots.acquire()
+                        try:
+                            self._pool.submit(self._apply, pool, handler)
+                        except RuntimeError:  # the interpreter is exiting
+                            return
+                    free -= len(idle)
                 if not free:
                     wait = 0.02
                 else:
                     # A batch in flight wakes this loop when it ends (what is due for its
-                    # handler is claimed then): only the others' due times count here.
+                    # handler is taken then): only the others' due times count here. The
+                    # other subscribers' deliveries are claimed only when one is due: one
+                    # statement a round when none is (the usual case under load).
                     with self._guard:
                         busy = sorted(self._busy)
                     with pool.connection() as conn:
                         due = queue.next_due(conn, skip=busy)
                         conn.rollback()
+                    if due is not None and due <= 0:
+                        with pool.connection() as conn, conn.transaction():
+                            claimed = queue.claim(conn, self.run_id, free, lease, skip=local)
+                        for d in claimed:
+                            self._slots.acquire()
+                            try:
+                                self._pool.submit(self._attempt, pool, d)
+                            except RuntimeError:  # exiting: the lease redelivers
+                                return
+                        if claimed:
+                            continue  # more may be due; the next due time moved
                     wait = IDLE_WAIT if due is None else max(0.0, min(due, IDLE_WAIT))
                 if wait > 0 and self._sleep(listener, wait) and local and not self._busy:
                     self._stop.wait(LINGER)  # let a few more arrive: bigger batches
@@ -176,20 +176,23 @@ class Dispatcher:
     def _free_slots(self) -> int:
         return self._slots._value  # noqa: SLF001 - a hint only; acquire() is the real guard
 
-    def _apply(self, pool, handler: str, batch: list[queue.Delivery]) -> None:
+    def _apply(self, pool, handler: str) -> None:
+        applied = -1  # none: nothing was due; otherwise wake the loop
         try:
-            inprocess.apply_batch(pool, handler, batch, self.settings)
+            applied = inprocess.apply_due(pool, handler, self.settings.broker_batch,
+                                          self.settings)
         except psycopg.OperationalError as exc:  # the database went away: said once elsewhere
             if not any_down():
-                log.warning("batch for %s: database unavailable (%s); retried after its "
-                            "lease", handler, escape(exc))
-        except Exception:  # noqa: BLE001 - the lease makes them due again
-            log.exception("batch for %s crashed; it will be retried after its lease", handler)
+                log.warning("batch for %s: database unavailable (%s); due again when it is "
+                            "back", handler, escape(exc))
+        except Exception:  # noqa: BLE001 - rolled back: the deliveries are due again
+            log.exception("batch for %s crashed; it will be retried", handler)
         finally:
             with self._guard:
                 self._busy.discard(handler)
             self._slots.release()
-            self.wake()  # claim the handler's next batch now: more may have come meanwhile
+        if applied != 0:
+            self.wake()  # the handler's next batch now: more may have come meanwhile
 
     def _attempt(self, pool, d: queue.Delivery) -> None:
         try:

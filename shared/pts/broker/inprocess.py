@@ -4,9 +4,18 @@ as the handler's HTTP entry (`pts.projections.delivery.apply_events`). No HTTP r
 its own server, no second transaction per delivery. On Knative nothing of this runs: the
 Trigger POSTs each event to the handler.
 
+The dispatcher's batches are not claimed first: `apply_due` locks the due deliveries
+(FOR UPDATE SKIP LOCKED) in the transaction that applies them and marks them delivered, so
+a delivery is written twice (inserted, marked) before it is pruned, not three times, and a
+batch is one transaction. One batch of a handler runs at a time across processes (an
+advisory lock, pts.broker.queue.lock_due); any other locker's rows are skipped. If the
+process dies, the locks go with its connection and the deliveries are due at once.
+
 An event the handler refuses (4xx) is settled like a refused HTTP delivery (dead-lettered);
-the others of the batch are applied. A failure of the transaction (database down, deadlock)
-schedules every delivery of the batch for a retry, as a 5xx would.
+the others of the batch are applied. A failure of the apply (a deadlock, a bug) is rolled
+back to a savepoint and every delivery of the batch is scheduled for a retry with backoff,
+as a 5xx would be, in the same transaction; when the connection itself is lost, nothing is
+recorded and the batch is due again (its lease, or its lost locks).
 """
 
 from __future__ import annotations
@@ -38,23 +47,45 @@ def url(handler: str, settings: Settings) -> str:
     return f"in-process:{triggers.subscriber_url(handler, settings)}"
 
 
+def apply_due(pool, handler: str, limit: int, settings: Settings) -> int:
+    """Lock up to limit due deliveries of one handler and apply them, all in one transaction
+    (the dispatcher's way: no separate claim); returns how many were locked."""
+    with pool.connection() as conn, conn.transaction():
+        batch = queue.lock_due(conn, handler, limit)
+        if batch:
+            _apply(conn, handler, batch, settings, counted=False)
+    return len(batch)
+
+
 def apply_batch(pool, handler: str, batch: list[queue.Delivery], settings: Settings) -> None:
-    """Apply claimed deliveries of one handler; record every outcome."""
+    """Apply deliveries of one handler claimed before (queue.claim); record every outcome."""
+    with pool.connection() as conn, conn.transaction():
+        _apply(conn, handler, batch, settings, counted=True)
+
+
+def _apply(conn, handler: str, batch: list[queue.Delivery], settings: Settings, *,
+           counted: bool) -> None:
+    """Apply the batch under a savepoint and record every outcome in the caller's
+    transaction, which holds the deliveries (claimed or locked) until it commits: a failed
+    apply is rolled back to the savepoint and each delivery scheduled for a retry as a 503
+    would be; an event the handler refuses is settled as a refused HTTP delivery."""
     where = url(handler, settings)
     try:
-        with pool.connection() as conn, conn.transaction():
+        with conn.transaction():
             problems, _new = apply_events(conn, PROJECTIONS[handler], [d.event for d in batch])
             queue.delivered_many(conn, [d for d, p in zip(batch, problems, strict=True)
-                                        if p is None], 204)
+                                        if p is None], 204, counted=counted)
     except Exception as exc:  # noqa: BLE001 - retried like a 5xx; the next attempt may pass
+        if conn.broken:  # nothing can be recorded: the claim's lease, or the lost lock,
+            raise        # makes the batch due again
         log.warning("batch of %d for %s failed: %s", len(batch), handler, exc)
         for d in batch:
-            deliver.settle(pool, d, where, Response(503, {}, b""), f"in-process: {exc}",
+            deliver.record(conn, d, where, Response(503, {}, b""), f"in-process: {exc}",
                            settings)
         return
     refused = [(d, p) for d, p in zip(batch, problems, strict=True) if p is not None]
     log.info("delivered %d events to %s in one batch", len(batch) - len(refused), handler)
     for d, p in ((d, as_problem(r)) for d, r in refused):
         body = json.dumps({"title": p.title, "status": p.status, "detail": p.detail}).encode()
-        deliver.settle(pool, d, where, Response(p.status, PROBLEM, body), f"HTTP {p.status}",
+        deliver.record(conn, d, where, Response(p.status, PROBLEM, body), f"HTTP {p.status}",
                        settings)

@@ -50,6 +50,23 @@ RETURNING d.id, d.event_id, d.kind, d.subscriber, d.attempts, d.error_dest, d.er
 CLAIM_FULL = CLAIM.format(event="e.event")
 CLAIM_SLIM = CLAIM.format(event="e.ce_source, e.ce_id, e.ce_type, e.event->>'ptsseq'")
 
+# An in-process batch locks its deliveries in its own transaction instead of leasing them:
+# no claim UPDATE (a new version of each row, four index entries) and no second transaction.
+# Its delivered marks count the attempt. A process that dies mid-batch leaves them pending
+# and due: the lock goes with its connection.
+LOCK_DUE = """
+SELECT d.id, d.event_id, d.kind, d.subscriber, d.attempts + 1, d.error_dest, d.error_code,
+       d.error_data, e.ce_source, e.ce_id, e.ce_type, e.event->>'ptsseq'
+FROM broker_deliveries d JOIN broker_events e ON e.id = d.event_id
+WHERE d.status = 'pending' AND d.next_attempt_at <= now() AND d.kind = 'trigger'
+  AND d.subscriber = %s
+ORDER BY d.next_attempt_at, d.id LIMIT %s FOR UPDATE OF d SKIP LOCKED
+"""
+
+# Two batches of one projection would wait on each other's key locks, and the second
+# would step over the first's locked rows (SKIP LOCKED tries each): it waits its turn.
+BATCH_LOCK = "SELECT pg_try_advisory_xact_lock(hashtextextended(%s, 0))"
+
 NEXT_DUE = """
 SELECT EXTRACT(EPOCH FROM min(next_attempt_at) - now())::float8
 FROM broker_deliveries WHERE status = 'pending'
@@ -120,6 +137,19 @@ def claim_many(conn: psycopg.Connection, run_id: str, lease: float,
     return got + [[Delivery(*row) for row in cur.fetchall()] for cur in cursors[len(batches):]]
 
 
+def lock_due(conn: psycopg.Connection, subscriber: str, limit: int) -> list[Delivery]:
+    """In the caller's transaction: lock up to limit due trigger deliveries of subscriber,
+    oldest due first, as an in-process batch applies them (the events' identity only);
+    none while another transaction holds a batch of the same subscriber (one batch per
+    subscriber across processes). Each Delivery's attempts counts this attempt; the row's
+    is counted when it is settled (delivered_many(counted=False), retry_later, give_up)."""
+    # A statement of its own, before the rows are read: the read's snapshot is then taken
+    # after the last batch of this subscriber committed, so it sees that batch's marks.
+    if not scalar(conn.execute(BATCH_LOCK, (f"pts.broker.batch:{subscriber}",))):
+        return []
+    return [_slim(row) for row in conn.execute(LOCK_DUE, (subscriber, limit)).fetchall()]
+
+
 def next_due(conn: psycopg.Connection, skip: Sequence[str] = ()) -> float | None:
     """Seconds until the next pending delivery is due (negative: overdue); None: none.
     Trigger deliveries of the subscribers in skip do not count."""
@@ -134,22 +164,26 @@ def delivered(conn: psycopg.Connection, d: Delivery, status: int) -> None:
         (status, d.id))
 
 
-def delivered_many(conn: psycopg.Connection, ds: list[Delivery], status: int) -> None:
-    """Mark deliveries delivered in one statement (a batch applied in-process)."""
+def delivered_many(conn: psycopg.Connection, ds: list[Delivery], status: int, *,
+                   counted: bool = True) -> None:
+    """Mark deliveries delivered in one statement (a batch applied in-process). counted=False:
+    they were locked by lock_due, not claimed, so this also counts their attempt."""
     if ds:
         conn.execute(
             "UPDATE broker_deliveries SET status = 'delivered', last_status = %s, "
-            "last_error = NULL, claimed_by = NULL, finished_at = now() WHERE id = ANY(%s)",
-            (status, [d.id for d in ds]))
+            "last_error = NULL, claimed_by = NULL, finished_at = now(), "
+            "attempts = attempts + %s WHERE id = ANY(%s)",
+            (status, 0 if counted else 1, [d.id for d in ds]))
 
 
 def retry_later(conn: psycopg.Connection, d: Delivery, status: int | None, error: str,
                 delay: float) -> None:
-    """Schedule the next attempt, and wake the dispatchers so the wait is timed exactly."""
+    """Schedule the next attempt, and wake the dispatchers so the wait is timed exactly.
+    Records d.attempts (a claim counted it already; a lock_due batch counts it here)."""
     conn.execute(
         "UPDATE broker_deliveries SET last_status = %s, last_error = %s, claimed_by = NULL, "
-        "next_attempt_at = now() + make_interval(secs => %s) WHERE id = %s",
-        (status, error, delay, d.id))
+        "next_attempt_at = now() + make_interval(secs => %s), attempts = %s WHERE id = %s",
+        (status, error, delay, d.attempts, d.id))
     conn.execute(f"NOTIFY {CHANNEL}")
 
 
@@ -160,8 +194,8 @@ def give_up(conn: psycopg.Connection, d: Delivery, status: int | None, error: st
     final = "dead_lettered" if dead_letter is not None else "failed"
     conn.execute(
         "UPDATE broker_deliveries SET status = %s, last_status = %s, last_error = %s, "
-        "claimed_by = NULL, finished_at = now() WHERE id = %s",
-        (final, status, error, d.id))
+        "claimed_by = NULL, finished_at = now(), attempts = %s WHERE id = %s",
+        (final, status, error, d.attempts, d.id))
     if dead_letter is not None:
         conn.execute(
             "INSERT INTO broker_deliveries (event_id, kind, subscriber, error_dest, error_code, "

@@ -6,6 +6,7 @@ exactly the same input (seq, occurred_at, data), whatever the broker delivered.
 
 from __future__ import annotations
 
+import json
 from dataclasses import dataclass
 from datetime import datetime
 from typing import Any
@@ -54,11 +55,13 @@ def load_pairs(conn: psycopg.Connection, pairs: list[tuple[str, str]]) -> list[F
     """The stored events of many (source, id) pairs, in one statement."""
     if not pairs:
         return []
+    # One JSON array of [source, id] (json's C encoder; psycopg quotes a text array's
+    # elements one by one in Python).
     rows = conn.execute(
         f"SELECT {COLUMNS} FROM platform_events e "
-        "JOIN unnest(%s::text[], %s::text[]) AS p(source, id) "
+        "JOIN (SELECT p->>0 AS source, p->>1 AS id FROM jsonb_array_elements(%s::jsonb) p) p "
         "ON e.source = p.source AND e.id = p.id ORDER BY e.seq",
-        ([p[0] for p in pairs], [p[1] for p in pairs]),
+        (json.dumps(pairs),),
     ).fetchall()
     return [Fact(*r) for r in rows]
 

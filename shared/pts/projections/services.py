@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import json
 from collections import defaultdict
 from collections.abc import Iterator
 
@@ -138,7 +139,8 @@ def _latest_before(conn: psycopg.Connection, pairs: list[Key],
 TOUCH_SERVICES = """
 INSERT INTO services (service, registered_at, registered_implicitly, first_seen_at,
                       last_seen_at)
-SELECT s, min(t), true, min(t), max(t) FROM unnest(%s::text[], %s::timestamptz[]) AS x(s, t)
+SELECT s, min(t), true, min(t), max(t)
+FROM jsonb_to_recordset(%s::jsonb) AS x(s text, t timestamptz)
 GROUP BY s ORDER BY s
 ON CONFLICT (service) DO UPDATE SET
     first_seen_at = least(services.first_seen_at, EXCLUDED.first_seen_at),
@@ -150,7 +152,7 @@ ON CONFLICT (service) DO UPDATE SET
 TOUCH_ENVIRONMENTS = """
 INSERT INTO service_environments (service, environment, health, first_seen_at, last_seen_at)
 SELECT s, e, 'unknown', min(t), max(t)
-FROM unnest(%s::text[], %s::text[], %s::timestamptz[]) AS x(s, e, t) GROUP BY s, e
+FROM jsonb_to_recordset(%s::jsonb) AS x(s text, e text, t timestamptz) GROUP BY s, e
 ORDER BY s, e
 ON CONFLICT (service, environment) DO UPDATE SET
     first_seen_at = least(service_environments.first_seen_at, EXCLUDED.first_seen_at),
@@ -159,13 +161,13 @@ ON CONFLICT (service, environment) DO UPDATE SET
 
 
 def _touch(conn: psycopg.Connection, facts: list[Fact]) -> None:
-    conn.execute(TOUCH_SERVICES, ([f.get("service") for f in facts],
-                                  [f.occurred_at for f in facts]))
-    located = [f for f in facts if f.get("environment")]
+    # The rows travel as JSON (json's C encoder), not as arrays psycopg quotes in Python.
+    rows = [{"s": f.get("service"), "e": f.get("environment"), "t": f.occurred_at.isoformat()}
+            for f in facts]
+    conn.execute(TOUCH_SERVICES, (json.dumps(rows),))
+    located = [r for r in rows if r["e"]]
     if located:
-        conn.execute(TOUCH_ENVIRONMENTS, ([f.get("service") for f in located],
-                                          [f.get("environment") for f in located],
-                                          [f.occurred_at for f in located]))
+        conn.execute(TOUCH_ENVIRONMENTS, (json.dumps(located),))
 
 
 PROJECTION = Services()

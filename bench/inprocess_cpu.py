@@ -1,0 +1,152 @@
+"""CPU per event of the local broker's in-process batches (embedded PostgreSQL), old way
+against new, interleaved in one run.
+
+Run: uv run python bench/inprocess_cpu.py [--events 6000] [--rounds 2] [--old-only]
+
+Each round logs a fresh slice of issue 11's mix (40% health over 200 services x 4
+environments, 30% deployments started then finished, 10% images, 20% platform events),
+queues a delivery per (event, handler) as `pts up`'s ingest does, and drains the queue as
+the dispatcher does, batches of up to 500 per handler, on one connection: `claim` then
+`apply_batch` (a claim transaction, then the batch's; how the dispatcher ran batches before
+2026-11-28 evening), or `apply_due` (the batch locks its deliveries itself). CPU is the
+Python thread's (thread_time) plus the connection's PostgreSQL backend's (/proc), per
+event logged. docs/benchmarks.md has the figures.
+"""
+
+from __future__ import annotations
+
+import argparse
+import contextlib
+import os
+import random
+import sys
+import tempfile
+import time
+from pathlib import Path
+
+sys.path.insert(0, str(Path(__file__).resolve().parents[1] / "tests"))
+
+ENVS = ["prod", "staging", "dev", "qa"]
+
+
+class Mix:
+    """The mix of bench/wrk/common.lua, as CloudEvents dicts."""
+
+    def __init__(self, seed: int):
+        self.rng, self.n, self.started = random.Random(seed), 0, []
+
+    def _ev(self, type_: str, data: dict) -> dict:
+        self.n += 1
+        return {"specversion": "1.0", "id": f"m{os.getpid()}-{self.n}", "source": "/bench",
+                "type": "dev.pts." + type_, "data": data}
+
+    def _pair(self) -> tuple[str, str]:
+        return f"s{self.rng.randrange(200)}", self.rng.choice(ENVS)
+
+    def next(self) -> dict:
+        r, rng = self.rng.random(), self.rng
+        if r < .4:
+            s, e = self._pair()
+            return self._ev("service.health_changed", {"service": s, "environment": e,
+                            "status": rng.choice(["healthy", "degraded", "unhealthy"])})
+        if r < .7:
+            if self.started and rng.random() < .5:
+                d, s, e = self.started.pop(0)
+                kind = rng.choice(["succeeded", "succeeded", "failed", "rolled_back"])
+                return self._ev("deployment." + kind,
+                                {"deployment_id": d, "service": s, "environment": e})
+            s, e = self._pair()
+            d = f"d{self.n}"
+            self.started.append((d, s, e))
+            return self._ev("deployment.started", {"deployment_id": d, "service": s,
+                            "environment": e, "version": f"1.{rng.randrange(21)}"})
+        if r < .8:
+            return self._ev("image.published", {
+                "repository": "reg/app", "digest": f"sha256:{rng.randrange(10**12):064x}",
+                "tag": f"v{rng.randrange(1, 51)}"})
+        return self._ev("platform.node_drained", {"node": "n1", "note": "bench"})
+
+
+def _ticks(pid: int) -> int:
+    fields = Path(f"/proc/{pid}/stat").read_text().rsplit(")", 1)[1].split()
+    return int(fields[11]) + int(fields[12])
+
+
+def main() -> None:
+    parser = argparse.ArgumentParser()
+    parser.add_argument("--events", type=int, default=6000)
+    parser.add_argument("--rounds", type=int, default=2)
+    parser.add_argument("--old-only", action="store_true",
+                        help="only claim, then apply_batch (to compare two checkouts)")
+    args = parser.parse_args()
+    from pts.db.embedded import ensure_embedded
+
+    os.environ["DATABASE_URL"] = ensure_embedded(Path(tempfile.mkdtemp(prefix="pts-bench-")))
+    os.environ["PTS_EMIT_MODE"] = "local"
+    os.environ["PTS_FUNCTIONS_URL"] = "http://127.0.0.1:9"
+    from projections.helpers import handlers_for, log
+
+    from pts.broker import inprocess, queue
+    from pts.config import get_settings
+    from pts.db.pool import get_pool
+
+    settings = get_settings()
+    pool = get_pool(settings)
+    conn = pool.getconn()
+    conn.autocommit = False
+
+    class One:  # the pool's API over one connection, so its backend's CPU is all ours
+        @contextlib.contextmanager
+        def connection(self):
+            yield conn
+
+    one, handlers = One(), ["deployments", "services", "images"]
+    assert all(inprocess.handles(h, settings) for h in handlers)
+
+    def old(h: str) -> int:
+        with conn.transaction():
+            batch = queue.claim(conn, "bench", 500, 30, only=h)
+        if batch:
+            inprocess.apply_batch(one, h, batch, settings)
+        return len(batch)
+
+    def new(h: str) -> int:
+        return inprocess.apply_due(one, h, 500, settings)
+
+    ways = {"claim, then apply_batch": old}
+    if hasattr(inprocess, "apply_due") and not args.old_only:
+        ways["apply_due"] = new
+    mix, hz = Mix(1), os.sysconf("SC_CLK_TCK")
+    results: dict[str, list[float]] = {w: [] for w in ways}
+    for _ in range(args.rounds):
+        for name, way in ways.items():
+            events = [mix.next() for _ in range(args.events)]
+            for i in range(0, len(events), 500):
+                log(events[i:i + 500])
+            with conn.transaction():
+                rows = conn.execute("SELECT source, id, type, seq FROM platform_events "
+                                    "WHERE id = ANY(%s)", ([e["id"] for e in events],))
+                queue.enqueue(conn, [({"source": s, "id": i, "type": t, "ptsseq": q},
+                                      handlers_for(t)) for s, i, t, q in rows], notify=False)
+            cpu, pg, wall = time.thread_time(), _ticks(conn.info.backend_pid), time.perf_counter()
+            while sum(way(h) for h in handlers):
+                pass
+            cpu = time.thread_time() - cpu
+            pg = (_ticks(conn.info.backend_pid) - pg) / hz
+            wall = time.perf_counter() - wall
+            left = conn.execute("SELECT count(*) FROM broker_deliveries WHERE status = "
+                                "'pending'").fetchone()[0]
+            conn.rollback()
+            assert left == 0, left
+            per = 1e3 / len(events)
+            results[name].append(cpu * per + pg * per)
+            print(f"{name:24} {len(events)} events: Python {cpu * per:.3f} + PostgreSQL "
+                  f"{pg * per:.3f} = {(cpu + pg) * per:.3f} CPU-ms per event "
+                  f"(wall {wall * per:.3f} ms)", flush=True)
+    pool.putconn(conn)
+    for name, got in results.items():
+        print(f"{name:24} median {sorted(got)[len(got) // 2]:.3f} CPU-ms per event")
+
+
+if __name__ == "__main__":
+    main()
