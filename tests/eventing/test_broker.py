@@ -275,3 +275,24 @@ def test_an_invalid_cloudevent_reply_is_dropped_not_redelivered(broker, sql, sub
     sub.wait(1)
     wait_for(lambda: deliveries(sql)[0][2] == "delivered")
     assert sql.execute("SELECT count(*) FROM broker_events").fetchone()[0] == 1
+
+
+def test_next_due_counts_the_dead_letters_of_skipped_subscribers(broker, sql):
+    """A dead letter carries its trigger's name as subscriber: leaving a busy handler's
+    trigger deliveries out of the next due time must not leave its dead letters out."""
+    from pts.broker import queue
+    from pts.db.pool import get_pool
+
+    b = broker.start(routes={"deployments": ["dev.pts.deployment.started"]},
+                     subscribers={"deployments": "http://127.0.0.1:9/"}, count=0)
+    b.post(ce_headers(1), body=b'{"deployment_id": "d-1"}')
+    sql.execute("UPDATE broker_deliveries SET next_attempt_at = now() + interval '1 hour'")
+    sql.execute("INSERT INTO broker_deliveries (event_id, kind, subscriber, error_dest, "
+                "next_attempt_at) SELECT event_id, 'deadletter', subscriber, 'http://dlq/', "
+                "now() + interval '10 minutes' FROM broker_deliveries")
+    with get_pool(b.settings).connection() as conn:
+        assert 590 < queue.next_due(conn, skip=["deployments"]) <= 600  # the dead letter
+        assert 590 < queue.next_due(conn) <= 600  # the earlier of the two
+        sql.execute("DELETE FROM broker_deliveries WHERE kind = 'deadletter'")
+        assert queue.next_due(conn, skip=["deployments"]) is None
+        assert 3590 < queue.next_due(conn) <= 3600

@@ -32,6 +32,15 @@ LEASE_MARGIN = 5.0  # seconds past the attempt's timeout before another dispatch
 PRUNE_EVERY = 5.0  # seconds between prunes of finished work
 WAKE_CHECK = 0.02  # seconds between looks at the in-process wake while listening
 LINGER = 0.03  # seconds a woken dispatcher waits so that in-process batches fill up
+# Seconds before a handler whose batch another process has in flight is tried again: that
+# process takes the handler's next batch itself when its own ends; trying at every round
+# (and counting the handler's backlog as due) kept the other dispatcher spinning.
+ELSEWHERE_WAIT = 0.25
+# Seconds a next due time in the future is reused: under load every ingest commit's NOTIFY
+# starts a round, and the query (index probes past the busy handlers' delivered rows not
+# yet vacuumed) cost 4 to 8 ms, 40 times a second. A delivery that becomes due meanwhile
+# waits this much longer at most.
+NEXT_DUE_EVERY = 0.1
 
 _running: list[Dispatcher] = []
 
@@ -57,6 +66,8 @@ class Dispatcher:
         self._wake = threading.Event()
         self._guard = threading.Lock()
         self._busy: set[str] = set()  # in-process handlers with a batch in flight
+        self._elsewhere: dict[str, float] = {}  # handler -> until when another process has it
+        self._due: tuple[float, list[str], float | None] = (0.0, [], None)  # at, skip, due
         self._thread = threading.Thread(target=self._run, name="pts-dispatcher", daemon=True)
 
     def start(self) -> Dispatcher:
@@ -108,7 +119,9 @@ class Dispatcher:
                     # each other's key locks anyway, each holding a connection that ingest
                     # needs; a backlog makes the next one bigger.
                     with self._guard:
-                        idle = [h for h in local if h not in self._busy][:free]
+                        now = time.monotonic()
+                        idle = [h for h in local if h not in self._busy
+                                and self._elsewhere.get(h, 0.0) <= now][:free]
                         self._busy.update(idle)
                     for handler in idle:
                         self._slots.acquire()
@@ -125,10 +138,11 @@ class Dispatcher:
                     # other subscribers' deliveries are claimed only when one is due: one
                     # statement a round when none is (the usual case under load).
                     with self._guard:
-                        busy = sorted(self._busy)
-                    with pool.connection() as conn:
-                        due = queue.next_due(conn, skip=busy)
-                        conn.rollback()
+                        now = time.monotonic()
+                        away = [t - now for t in self._elsewhere.values() if t > now]
+                        skip = sorted(self._busy.union(
+                            h for h, t in self._elsewhere.items() if t > now))
+                    due = self._next_due(pool, skip)
                     if due is not None and due <= 0:
                         with pool.connection() as conn, conn.transaction():
                             claimed = queue.claim(conn, self.run_id, free, lease, skip=local)
@@ -141,6 +155,7 @@ class Dispatcher:
                         if claimed:
                             continue  # more may be due; the next due time moved
                     wait = IDLE_WAIT if due is None else max(0.0, min(due, IDLE_WAIT))
+                    wait = min([wait, *away])  # then try the handlers held elsewhere again
                 if wait > 0 and self._sleep(listener, wait) and local and not self._busy:
                     self._stop.wait(LINGER)  # let a few more arrive: bigger batches
 
@@ -173,14 +188,31 @@ class Dispatcher:
         if any(gone):
             log.debug("pruned %d finished deliveries and %d events", *gone)
 
+    def _next_due(self, pool, skip: list[str]) -> float | None:
+        """queue.next_due, reused for NEXT_DUE_EVERY seconds while it lies in the future
+        (then asked again when that time is up: a NOTIFY may have come meanwhile)."""
+        now = time.monotonic()
+        at, skipped, due = self._due
+        if skipped == skip and now - at < NEXT_DUE_EVERY and (due is None or due > now - at):
+            left = NEXT_DUE_EVERY - (now - at)
+            return left if due is None else min(due - (now - at), left)
+        with pool.connection() as conn:
+            due = queue.next_due(conn, skip=skip)
+            conn.rollback()
+        self._due = (now, skip, due)
+        return due
+
     def _free_slots(self) -> int:
         return self._slots._value  # noqa: SLF001 - a hint only; acquire() is the real guard
 
     def _apply(self, pool, handler: str) -> None:
-        applied = -1  # none: nothing was due; otherwise wake the loop
+        applied: int | None = -1  # 0: nothing was due, None: held elsewhere; else wake
         try:
             applied = inprocess.apply_due(pool, handler, self.settings.broker_batch,
                                           self.settings)
+            if applied is None:
+                with self._guard:
+                    self._elsewhere[handler] = time.monotonic() + ELSEWHERE_WAIT
         except psycopg.OperationalError as exc:  # the database went away: said once elsewhere
             if not any_down():
                 log.warning("batch for %s: database unavailable (%s); due again when it is "
@@ -191,7 +223,7 @@ class Dispatcher:
             with self._guard:
                 self._busy.discard(handler)
             self._slots.release()
-        if applied != 0:
+        if applied:
             self.wake()  # the handler's next batch now: more may have come meanwhile
 
     def _attempt(self, pool, d: queue.Delivery) -> None:

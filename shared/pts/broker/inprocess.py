@@ -47,14 +47,15 @@ def url(handler: str, settings: Settings) -> str:
     return f"in-process:{triggers.subscriber_url(handler, settings)}"
 
 
-def apply_due(pool, handler: str, limit: int, settings: Settings) -> int:
+def apply_due(pool, handler: str, limit: int, settings: Settings) -> int | None:
     """Lock up to limit due deliveries of one handler and apply them, all in one transaction
-    (the dispatcher's way: no separate claim); returns how many were locked."""
+    (the dispatcher's way: no separate claim); returns how many were locked, None when
+    another process has a batch of this handler in flight."""
     with pool.connection() as conn, conn.transaction():
         batch = queue.lock_due(conn, handler, limit)
         if batch:
             _apply(conn, handler, batch, settings, counted=False)
-    return len(batch)
+    return None if batch is None else len(batch)
 
 
 def apply_batch(pool, handler: str, batch: list[queue.Delivery], settings: Settings) -> None:

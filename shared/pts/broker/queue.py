@@ -67,10 +67,24 @@ ORDER BY d.next_attempt_at, d.id LIMIT %s FOR UPDATE OF d SKIP LOCKED
 # would step over the first's locked rows (SKIP LOCKED tries each): it waits its turn.
 BATCH_LOCK = "SELECT pg_try_advisory_xact_lock(hashtextextended(%s, 0))"
 
+# The next due time among the subscribers not skipped, by index probes: the subscribers with
+# pending deliveries one after the other (an index skip), then each one's earliest, and the
+# earliest dead letter whatever its subscriber (an index of their own). Filtering
+# the due index instead walked every pending delivery of the skipped (busy) handlers: 8 ms a
+# call with a backlog of 5,000, many calls a second, the cost growing with the backlog.
 NEXT_DUE = """
-SELECT EXTRACT(EPOCH FROM min(next_attempt_at) - now())::float8
-FROM broker_deliveries WHERE status = 'pending'
-  AND (kind <> 'trigger' OR subscriber <> ALL(%s::text[]))
+WITH RECURSIVE subs AS (
+    SELECT min(subscriber) AS s FROM broker_deliveries WHERE status = 'pending'
+    UNION ALL
+    SELECT (SELECT min(d.subscriber) FROM broker_deliveries d
+            WHERE d.status = 'pending' AND d.subscriber > subs.s)
+    FROM subs WHERE subs.s IS NOT NULL)
+SELECT EXTRACT(EPOCH FROM least(
+    (SELECT min((SELECT min(d.next_attempt_at) FROM broker_deliveries d
+                 WHERE d.status = 'pending' AND d.subscriber = subs.s))
+     FROM subs WHERE subs.s IS NOT NULL AND subs.s <> ALL(%s::text[])),
+    (SELECT min(next_attempt_at) FROM broker_deliveries
+     WHERE status = 'pending' AND kind = 'deadletter')) - now())::float8
 """
 
 
@@ -137,16 +151,16 @@ def claim_many(conn: psycopg.Connection, run_id: str, lease: float,
     return got + [[Delivery(*row) for row in cur.fetchall()] for cur in cursors[len(batches):]]
 
 
-def lock_due(conn: psycopg.Connection, subscriber: str, limit: int) -> list[Delivery]:
+def lock_due(conn: psycopg.Connection, subscriber: str, limit: int) -> list[Delivery] | None:
     """In the caller's transaction: lock up to limit due trigger deliveries of subscriber,
     oldest due first, as an in-process batch applies them (the events' identity only);
-    none while another transaction holds a batch of the same subscriber (one batch per
+    None while another transaction holds a batch of the same subscriber (one batch per
     subscriber across processes). Each Delivery's attempts counts this attempt; the row's
     is counted when it is settled (delivered_many(counted=False), retry_later, give_up)."""
     # A statement of its own, before the rows are read: the read's snapshot is then taken
     # after the last batch of this subscriber committed, so it sees that batch's marks.
     if not scalar(conn.execute(BATCH_LOCK, (f"pts.broker.batch:{subscriber}",))):
-        return []
+        return None
     return [_slim(row) for row in conn.execute(LOCK_DUE, (subscriber, limit)).fetchall()]
 
 

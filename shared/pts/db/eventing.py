@@ -122,6 +122,9 @@ class BrokerDelivery(SQLModel, table=True):
               postgresql_where=text("status = 'pending'")),
         Index("ix_deliveries_finished", "finished_at",
               postgresql_where=text("status <> 'pending'")),
+        # The dispatcher's next due time: dead letters of any subscriber (pts.broker.queue).
+        Index("ix_deliveries_deadletters_due", "next_attempt_at",
+              postgresql_where=text("status = 'pending' AND kind = 'deadletter'")),
     )
 
     id: int | None = Field(default=None, sa_column=Column(BigInteger, Identity(always=True),

@@ -15,7 +15,7 @@ from pts.projections import deployment_rules as rules
 from pts.projections import deployment_window as window
 from pts.projections import store
 from pts.projections.engine import Projection
-from pts.projections.facts import Fact, Key, Row, handled_facts
+from pts.projections.facts import Fact, Key, Row, handled_by_deployments
 
 GROUP = ("service", "environment")
 
@@ -48,7 +48,7 @@ class Deployments(Projection):
     def recompute(self, conn: psycopg.Connection, facts: list[Fact], *,
                   again: bool = False) -> None:
         ids = sorted({f.get("deployment_id") for f in facts})
-        every = handled_facts(conn, self.handled_table, "h.deployment_id = ANY(%s)", (ids,))
+        every = handled_by_deployments(conn, self.handled_table, ids)
         fresh = {i: rules.fold_deployment(i, fs) for i, fs in facts_by_deployment(every).items()}
         stored = {r["deployment_id"]: r for r in _select(conn, ids, [])}
         _lock_timelines(conn, facts, [*fresh.values(), *stored.values()])

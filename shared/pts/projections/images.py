@@ -13,15 +13,12 @@ from pts.projections import image_rules as rules
 from pts.projections import store, tag_window
 from pts.projections.deployments import facts_by_deployment
 from pts.projections.engine import Projection
-from pts.projections.facts import Fact, Key, handled_facts
+from pts.projections.facts import Fact, Key, handled_by_deployments, handled_facts
 from pts.projections.imageref import parse_image
 
 PUBLISHED = rules.PUBLISHED
 PAIRS_IN = "({}) IN (SELECT * FROM unnest(%s::text[], %s::text[]))"
-IMAGED = """h.deployment_id = ANY(ARRAY(
-    SELECT DISTINCT x.deployment_id FROM images_handled_events x
-    JOIN platform_events y ON y.seq = x.seq
-    WHERE x.deployment_id = ANY(%s) AND y.data->>'image' <> ''))"""
+
 
 
 def _pair(fact: Fact) -> Key:
@@ -87,8 +84,8 @@ class Images(Projection):
         # Only deployments that name an image in some event can start a run (run_start
         # needs one): the others' events are not read (most deployments of a platform
         # that sends no image). The new events are already recorded, so they count.
-        every = handled_facts(conn, self.handled_table, IMAGED,
-                              (sorted({f.get("deployment_id") for f in new}),))
+        every = handled_by_deployments(conn, self.handled_table,
+                                       [f.get("deployment_id") for f in new], imaged=True)
         new_pairs = defaultdict(set)  # per deployment: one pass, not one per deployment
         for f in new:
             new_pairs[f.get("deployment_id")].add(_pair(f))
