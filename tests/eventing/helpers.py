@@ -2,7 +2,10 @@
 
 from __future__ import annotations
 
+from pts.broker import queue
 from pts.cloudevents.encode import to_binary
+from pts.config import get_settings
+from pts.db.pool import get_pool
 
 
 def deployment(i: int = 1, **data) -> dict:
@@ -17,3 +20,19 @@ def ce_headers(i: int = 1, type_: str = "dev.pts.deployment.started", **extra) -
                             "type": type_, "datacontenttype": "application/json", **extra})
     return headers
 
+
+
+def local_settings(monkeypatch):
+    """Settings as `pts up` gives its workers (local emission, a functions URL)."""
+    monkeypatch.setenv("PTS_EMIT_MODE", "local")
+    monkeypatch.setenv("PTS_FUNCTIONS_URL", "http://127.0.0.1:9")
+    return get_settings()
+
+
+def one_good_one_forged(ingest_client) -> None:
+    """Ingest one deployment event, and queue one for the deployments handler that is not
+    in the log (the handler refuses it)."""
+    assert ingest_client.post("/", json=deployment(1)).status_code == 202
+    forged = {**deployment(2), "id": "not-in-the-log", "source": "/nowhere"}
+    with get_pool().connection() as conn, conn.transaction():
+        queue.enqueue(conn, [(forged, ["deployments"])])

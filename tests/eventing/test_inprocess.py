@@ -4,16 +4,8 @@ outcomes recorded by Knative's rules; the broker's upkeep (backlog, pruning)."""
 from __future__ import annotations
 
 from pts.broker import inprocess, queue, upkeep
-from pts.config import get_settings
 from pts.db.pool import get_pool
-from tests.eventing.helpers import deployment
-
-
-def _local(monkeypatch):
-    """Settings as `pts up` gives its workers (local emission, a functions URL)."""
-    monkeypatch.setenv("PTS_EMIT_MODE", "local")
-    monkeypatch.setenv("PTS_FUNCTIONS_URL", "http://127.0.0.1:9")
-    return get_settings()
+from tests.eventing.helpers import deployment, local_settings, one_good_one_forged
 
 
 def _claim(handler: str) -> list[queue.Delivery]:
@@ -23,7 +15,7 @@ def _claim(handler: str) -> list[queue.Delivery]:
 
 def test_ingest_queues_in_its_transaction_and_a_batch_applies_in_process(
         ingest_client, sql, monkeypatch):
-    settings = _local(monkeypatch)
+    settings = local_settings(monkeypatch)
     assert inprocess.handles("deployments", settings)
     for i in range(3):
         assert ingest_client.post("/", json=deployment(i)).status_code == 202
@@ -43,11 +35,8 @@ def test_ingest_queues_in_its_transaction_and_a_batch_applies_in_process(
 
 def test_an_event_the_handler_refuses_is_dead_lettered_and_the_rest_applied(
         ingest_client, sql, monkeypatch):
-    settings = _local(monkeypatch)
-    assert ingest_client.post("/", json=deployment(1)).status_code == 202
-    forged = {**deployment(2), "id": "not-in-the-log", "source": "/nowhere"}
-    with get_pool().connection() as conn, conn.transaction():
-        queue.enqueue(conn, [(forged, ["deployments"])])
+    settings = local_settings(monkeypatch)
+    one_good_one_forged(ingest_client)
     batch = _claim("deployments")
     assert len(batch) == 2
     inprocess.apply_batch(get_pool(), "deployments", batch, settings)
@@ -62,7 +51,7 @@ def test_an_event_the_handler_refuses_is_dead_lettered_and_the_rest_applied(
 
 def test_a_failed_transaction_puts_the_batch_back_for_a_retry(ingest_client, sql,
                                                                monkeypatch):
-    settings = _local(monkeypatch)
+    settings = local_settings(monkeypatch)
     assert ingest_client.post("/", json=deployment(1)).status_code == 202
     batch = _claim("deployments")
     sql.execute("ALTER TABLE deployments_handled_events RENAME TO gone")

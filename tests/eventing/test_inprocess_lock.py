@@ -5,15 +5,8 @@ the same rules, the attempt counted once, and rows another batch holds left alon
 from __future__ import annotations
 
 from pts.broker import inprocess, queue
-from pts.config import get_settings
 from pts.db.pool import get_pool
-from tests.eventing.helpers import deployment
-
-
-def _local(monkeypatch):
-    monkeypatch.setenv("PTS_EMIT_MODE", "local")
-    monkeypatch.setenv("PTS_FUNCTIONS_URL", "http://127.0.0.1:9")
-    return get_settings()
+from tests.eventing.helpers import deployment, local_settings, one_good_one_forged
 
 
 def _rows(sql):
@@ -25,7 +18,7 @@ def _rows(sql):
 
 def test_a_batch_locks_applies_and_marks_its_deliveries_in_one_transaction(
         ingest_client, sql, monkeypatch):
-    settings = _local(monkeypatch)
+    settings = local_settings(monkeypatch)
     for i in range(3):
         assert ingest_client.post("/", json=deployment(i)).status_code == 202
     assert inprocess.apply_due(get_pool(), "deployments", 2, settings) == 2  # oldest first
@@ -38,11 +31,8 @@ def test_a_batch_locks_applies_and_marks_its_deliveries_in_one_transaction(
 
 def test_a_refused_event_is_dead_lettered_and_a_failed_batch_retried_later(
         ingest_client, sql, monkeypatch):
-    settings = _local(monkeypatch)
-    assert ingest_client.post("/", json=deployment(1)).status_code == 202
-    forged = {**deployment(2), "id": "not-in-the-log", "source": "/nowhere"}
-    with get_pool().connection() as conn, conn.transaction():
-        queue.enqueue(conn, [(forged, ["deployments"])])
+    settings = local_settings(monkeypatch)
+    one_good_one_forged(ingest_client)
     assert inprocess.apply_due(get_pool(), "deployments", 10, settings) == 2
     assert _rows(sql) == [("not-in-the-log", "deadletter", "pending", 0, None, False),
                           ("dep-1", "trigger", "delivered", 1, 204, False),
@@ -60,7 +50,7 @@ def test_a_refused_event_is_dead_lettered_and_a_failed_batch_retried_later(
 
 def test_one_batch_of_a_handler_at_a_time_and_its_deliveries_due_when_it_dies(
         ingest_client, sql, monkeypatch):
-    settings = _local(monkeypatch)
+    settings = local_settings(monkeypatch)
     for i in range(2):
         assert ingest_client.post("/", json=deployment(i)).status_code == 202
     other = get_pool().getconn()
@@ -78,7 +68,7 @@ def test_one_batch_of_a_handler_at_a_time_and_its_deliveries_due_when_it_dies(
 
 
 def test_rows_locked_elsewhere_are_skipped(ingest_client, sql, monkeypatch):
-    settings = _local(monkeypatch)
+    settings = local_settings(monkeypatch)
     for i in range(2):
         assert ingest_client.post("/", json=deployment(i)).status_code == 202
     other = get_pool().getconn()

@@ -5,6 +5,7 @@ from __future__ import annotations
 
 import itertools
 
+from hypothesis import HealthCheck, settings
 from psycopg.rows import dict_row
 
 from pts.config import get_settings
@@ -75,3 +76,14 @@ def one(conn, table: str, **where) -> dict:
     found = rows(conn, table, **where)
     assert len(found) == 1, (table, where, found)
     return found[0]
+
+
+# Property tests that deliver a generated history to the handlers (fixtures are reset by
+# the test itself: clear_projections).
+DELIVERY_PROPERTY = settings(deadline=None, suppress_health_check=[
+    HealthCheck.function_scoped_fixture, HealthCheck.too_slow, HealthCheck.data_too_large])
+
+
+def clear_projections(conn) -> None:
+    """Empty every projection's tables (the log stays)."""
+    conn.execute("; ".join(f"DELETE FROM {t}" for p in PROJECTIONS.values() for t in p.tables))

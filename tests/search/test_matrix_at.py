@@ -8,15 +8,14 @@ from __future__ import annotations
 
 import itertools
 
-from hypothesis import HealthCheck, given, settings
+from hypothesis import given
 from hypothesis import strategies as st
 from psycopg.rows import dict_row
 
 from pts.projections.deployment_rules import environment_timeline
-from pts.projections.registry import PROJECTIONS
 from pts.search.db import times
 from pts.search.environments import CELL, CELL_TIMES, finish
-from tests.projections.helpers import deliver_all, event, log
+from tests.projections.helpers import DELIVERY_PROPERTY, clear_projections, deliver_all, event, log
 from tests.support.histories import deployment, health, pair
 from tests.support.histories import times as event_times
 from tests.support.search_data import search_client
@@ -97,17 +96,13 @@ def answered_at(search, at: str, query: str = "") -> list[dict]:
     return response.get_json()["items"]
 
 
-def clear(conn) -> None:
-    conn.execute("; ".join(f"DELETE FROM {t}" for p in PROJECTIONS.values() for t in p.tables))
 
-
-@settings(deadline=None, suppress_health_check=[
-    HealthCheck.function_scoped_fixture, HealthCheck.too_slow, HealthCheck.data_too_large])
+@DELIVERY_PROPERTY
 @given(histories())
 def test_matrix_at_any_time_equals_the_fold_of_the_deployments(db_url, sql, history):
     events, delivered = history
     log(events)
-    clear(sql)
+    clear_projections(sql)
     deliver_all([events[i] for i in delivered])
     search = search_client()
     expected = {at: folded_at(sql, at) for at in ATS}

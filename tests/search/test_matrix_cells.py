@@ -9,12 +9,12 @@ import itertools
 
 import pytest
 from alembic.script import ScriptDirectory
-from hypothesis import HealthCheck, given, settings
+from hypothesis import given
 from hypothesis import strategies as st
 
 from pts.cli import main
 from pts.db.migrate import alembic_config, downgrade, upgrade
-from tests.projections.helpers import deliver_all, event, log
+from tests.projections.helpers import DELIVERY_PROPERTY, clear_projections, deliver_all, event, log
 from tests.support.histories import ENVIRONMENTS, SERVICES, deployment, health, pair
 from tests.support.search_data import search_client
 
@@ -51,20 +51,13 @@ def answered(search, query: str = "") -> list[tuple[str, str]]:
     return [(c["service"], c["environment"]) for c in response.get_json()["items"]]
 
 
-def clear(sql) -> None:
-    sql.execute("DELETE FROM deployments; DELETE FROM current_deployments; "
-                "DELETE FROM deployment_steps; DELETE FROM service_environments; "
-                "DELETE FROM service_transitions; DELETE FROM deployments_handled_events; "
-                "DELETE FROM services_handled_events")
 
-
-@settings(deadline=None, suppress_health_check=[
-    HealthCheck.function_scoped_fixture, HealthCheck.too_slow, HealthCheck.data_too_large])
+@DELIVERY_PROPERTY
 @given(histories())
 def test_every_named_cell_has_its_row_whatever_the_order(db_url, sql, history):
     events, delivered = history
     log(events)
-    clear(sql)
+    clear_projections(sql)
     deliver_all([events[i] for i in delivered])
     assert pairs(sql, DEPLOYED) <= pairs(sql, "SELECT service, environment FROM "
                                               "service_environments")
