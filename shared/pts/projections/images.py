@@ -20,7 +20,6 @@ PUBLISHED = rules.PUBLISHED
 PAIRS_IN = "({}) IN (SELECT * FROM unnest(%s::text[], %s::text[]))"
 
 
-
 def _pair(fact: Fact) -> Key:
     return (fact.get("service"), fact.get("environment"))
 
