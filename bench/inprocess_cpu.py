@@ -8,9 +8,9 @@ environments, 30% deployments started then finished, 10% images, 20% platform ev
 queues a delivery per (event, handler) as `pts up`'s ingest does, and drains the queue as
 the dispatcher does, batches of up to 500 per handler, on one connection: `claim` then
 `apply_batch` (a claim transaction, then the batch's; how the dispatcher ran batches before
-2026-11-28 evening), or `apply_due` (the batch locks its deliveries itself). CPU is the
-Python thread's (thread_time) plus the connection's PostgreSQL backend's (/proc), per
-event logged. docs/benchmarks.md has the figures.
+2026-11-28 evening, measured when this file runs in a checkout of then), or `apply_due` (the
+batch locks its deliveries itself). CPU is the Python thread's (thread_time) plus the
+connection's PostgreSQL backend's (/proc), per event logged. docs/benchmarks.md has the figures.
 """
 
 from __future__ import annotations
@@ -113,7 +113,7 @@ def main() -> None:
     def new(h: str) -> int:
         return inprocess.apply_due(one, h, 500, settings)
 
-    ways = {"claim, then apply_batch": old}
+    ways = {"claim, then apply_batch": old} if hasattr(inprocess, "apply_batch") else {}
     if hasattr(inprocess, "apply_due") and not args.old_only:
         ways["apply_due"] = new
     mix, hz = Mix(1), os.sysconf("SC_CLK_TCK")
@@ -129,7 +129,7 @@ def main() -> None:
                 queue.enqueue(conn, [({"source": s, "id": i, "type": t, "ptsseq": q},
                                       handlers_for(t)) for s, i, t, q in rows], notify=False)
             cpu, pg, wall = time.thread_time(), _ticks(conn.info.backend_pid), time.perf_counter()
-            while sum(way(h) for h in handlers):
+            while sum(way(h) or 0 for h in handlers):
                 pass
             cpu = time.thread_time() - cpu
             pg = (_ticks(conn.info.backend_pid) - pg) / hz

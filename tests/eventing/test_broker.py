@@ -241,8 +241,8 @@ def test_resume_makes_cut_off_deliveries_due(broker, sql):
     assert again.attempts == 2
 
 
-def test_a_batch_claim_carries_the_identity_and_a_single_claim_the_event(broker, sql):
-    """In-process batches check the log's copy: their claim reads source, id, type and
+def test_a_batch_lock_carries_the_identity_and_a_single_claim_the_event(broker, sql):
+    """In-process batches check the log's copy: their lock reads source, id, type and
     ptsseq only; an HTTP delivery gets the whole event. next_due can leave subscribers out
     (a dispatcher's handlers with a batch in flight)."""
     from pts.broker import queue
@@ -257,8 +257,8 @@ def test_a_batch_claim_carries_the_identity_and_a_single_claim_the_event(broker,
     with pool.connection() as conn, conn.transaction():
         assert queue.next_due(conn, skip=["deployments", "services"]) is None
         assert queue.next_due(conn, skip=["services"]) <= 0
-        batch, rest = queue.claim_many(conn, "run", 3600, [("deployments", 10)],
-                                       rest=(["deployments"], 10))
+        batch = queue.lock_due(conn, "deployments", 10)
+        rest = queue.claim(conn, "run", 10, 3600, skip=["deployments"])
     (slim,), (full,) = batch, rest
     assert slim.subscriber == "deployments" and full.subscriber == "services"
     assert set(slim.event) == {"source", "id", "type", "ptsseq"}

@@ -8,11 +8,6 @@ from pts.db.pool import get_pool
 from tests.eventing.helpers import deployment, local_settings, one_good_one_forged
 
 
-def _claim(handler: str) -> list[queue.Delivery]:
-    with get_pool().connection() as conn, conn.transaction():
-        return queue.claim(conn, "test", 100, 30, only=handler)
-
-
 def test_ingest_queues_in_its_transaction_and_a_batch_applies_in_process(
         ingest_client, sql, monkeypatch):
     settings = local_settings(monkeypatch)
@@ -24,9 +19,7 @@ def test_ingest_queues_in_its_transaction_and_a_batch_applies_in_process(
     with get_pool().connection() as conn:
         pending = {b.subscriber: b.pending for b in upkeep.backlog(conn)}
     assert pending["deployments"] == 3
-    batch = _claim("deployments")
-    assert len(batch) == 3
-    inprocess.apply_batch(get_pool(), "deployments", batch, settings)
+    assert inprocess.apply_due(get_pool(), "deployments", 100, settings) == 3
     assert sql.execute("SELECT count(*) FROM deployments").fetchone()[0] == 3
     statuses = sql.execute("SELECT DISTINCT status, last_status FROM broker_deliveries "
                            "WHERE subscriber = 'deployments'").fetchall()
@@ -37,9 +30,7 @@ def test_an_event_the_handler_refuses_is_dead_lettered_and_the_rest_applied(
         ingest_client, sql, monkeypatch):
     settings = local_settings(monkeypatch)
     one_good_one_forged(ingest_client)
-    batch = _claim("deployments")
-    assert len(batch) == 2
-    inprocess.apply_batch(get_pool(), "deployments", batch, settings)
+    assert inprocess.apply_due(get_pool(), "deployments", 100, settings) == 2
     rows = dict(sql.execute("SELECT e.ce_id, d.status FROM broker_deliveries d JOIN "
                             "broker_events e ON e.id = d.event_id WHERE d.kind = 'trigger' "
                             "AND d.subscriber = 'deployments'").fetchall())
@@ -53,10 +44,9 @@ def test_a_failed_transaction_puts_the_batch_back_for_a_retry(ingest_client, sql
                                                                monkeypatch):
     settings = local_settings(monkeypatch)
     assert ingest_client.post("/", json=deployment(1)).status_code == 202
-    batch = _claim("deployments")
     sql.execute("ALTER TABLE deployments_handled_events RENAME TO gone")
     try:
-        inprocess.apply_batch(get_pool(), "deployments", batch, settings)
+        assert inprocess.apply_due(get_pool(), "deployments", 100, settings) == 1
     finally:
         sql.execute("ALTER TABLE gone RENAME TO deployments_handled_events")
     status, attempts, code = sql.execute(

@@ -15,7 +15,7 @@ An event the handler refuses (4xx) is settled like a refused HTTP delivery (dead
 the others of the batch are applied. A failure of the apply (a deadlock, a bug) is rolled
 back to a savepoint and every delivery of the batch is scheduled for a retry with backoff,
 as a 5xx would be, in the same transaction; when the connection itself is lost, nothing is
-recorded and the batch is due again (its lease, or its lost locks).
+recorded and the batch is due again (its lost locks).
 """
 
 from __future__ import annotations
@@ -54,20 +54,13 @@ def apply_due(pool, handler: str, limit: int, settings: Settings) -> int | None:
     with pool.connection() as conn, conn.transaction():
         batch = queue.lock_due(conn, handler, limit)
         if batch:
-            _apply(conn, handler, batch, settings, counted=False)
+            _apply(conn, handler, batch, settings)
     return None if batch is None else len(batch)
 
 
-def apply_batch(pool, handler: str, batch: list[queue.Delivery], settings: Settings) -> None:
-    """Apply deliveries of one handler claimed before (queue.claim); record every outcome."""
-    with pool.connection() as conn, conn.transaction():
-        _apply(conn, handler, batch, settings, counted=True)
-
-
-def _apply(conn, handler: str, batch: list[queue.Delivery], settings: Settings, *,
-           counted: bool) -> None:
+def _apply(conn, handler: str, batch: list[queue.Delivery], settings: Settings) -> None:
     """Apply the batch under a savepoint and record every outcome in the caller's
-    transaction, which holds the deliveries (claimed or locked) until it commits: a failed
+    transaction, which holds the deliveries' locks until it commits: a failed
     apply is rolled back to the savepoint and each delivery scheduled for a retry as a 503
     would be; an event the handler refuses is settled as a refused HTTP delivery."""
     where = url(handler, settings)
@@ -75,10 +68,10 @@ def _apply(conn, handler: str, batch: list[queue.Delivery], settings: Settings, 
         with conn.transaction():
             problems, _new = apply_events(conn, PROJECTIONS[handler], [d.event for d in batch])
             queue.delivered_many(conn, [d for d, p in zip(batch, problems, strict=True)
-                                        if p is None], 204, counted=counted)
+                                        if p is None], 204)
     except Exception as exc:  # noqa: BLE001 - retried like a 5xx; the next attempt may pass
-        if conn.broken:  # nothing can be recorded: the claim's lease, or the lost lock,
-            raise        # makes the batch due again
+        if conn.broken:  # nothing can be recorded: the lost locks make the batch due again
+            raise
         log.warning("batch of %d for %s failed: %s", len(batch), handler, exc)
         for d in batch:
             deliver.record(conn, d, where, Response(503, {}, b""), f"in-process: {exc}",

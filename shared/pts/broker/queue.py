@@ -42,18 +42,15 @@ FROM (SELECT id FROM broker_deliveries
      broker_events e
 WHERE d.id = c.id AND e.id = d.event_id
 RETURNING d.id, d.event_id, d.kind, d.subscriber, d.attempts, d.error_dest, d.error_code,
-          d.error_data, {event}
+          d.error_data, e.event
 """
-# A handler applied in-process reads the stored copy from the log: it needs the event's
-# identity only (source, id, type, ptsseq), not the whole document decoded (the JSON of
-# every claimed event was a quarter of the dispatcher's time under batches).
-CLAIM_FULL = CLAIM.format(event="e.event")
-CLAIM_SLIM = CLAIM.format(event="e.ce_source, e.ce_id, e.ce_type, e.event->>'ptsseq'")
 
 # An in-process batch locks its deliveries in its own transaction instead of leasing them:
 # no claim UPDATE (a new version of each row, four index entries) and no second transaction.
 # Its delivered marks count the attempt. A process that dies mid-batch leaves them pending
-# and due: the lock goes with its connection.
+# and due: the lock goes with its connection. It reads the events' identity only (source,
+# id, type, ptsseq): the handler reads the stored copy from the log (decoding every event's
+# JSON was a quarter of the dispatcher's time under batches).
 LOCK_DUE = """
 SELECT d.id, d.event_id, d.kind, d.subscriber, d.attempts + 1, d.error_dest, d.error_code,
        d.error_data, e.ce_source, e.ce_id, e.ce_type, e.event->>'ptsseq'
@@ -119,7 +116,7 @@ def claim(conn: psycopg.Connection, run_id: str, limit: int, lease: float, *,
           only: str | None = None, skip: Sequence[str] = ()) -> list[Delivery]:
     """Claim up to limit due deliveries for one attempt each, oldest due first: only the
     trigger deliveries of subscriber `only` when given, none of the subscribers in skip."""
-    cur = conn.execute(CLAIM_FULL, {"run": run_id, "limit": limit, "lease": lease, "only": only,
+    cur = conn.execute(CLAIM, {"run": run_id, "limit": limit, "lease": lease, "only": only,
                                "skip": list(skip)})
     return [Delivery(*row) for row in cur.fetchall()]
 
@@ -132,31 +129,12 @@ def _slim(row: tuple) -> Delivery:
     return Delivery(did, event_id, kind, subscriber, attempts, dest, code, data, event)
 
 
-def claim_many(conn: psycopg.Connection, run_id: str, lease: float,
-               batches: list[tuple[str, int]], rest: tuple[list[str], int]
-               ) -> list[list[Delivery]]:
-    """Several claims sent together (pipeline mode: one round trip): up to n deliveries
-    of each (subscriber, n) in batches, then, when rest's count is positive, up to that
-    many of any other subscriber than rest's list. Results in the same order. The
-    batches' events carry their identity only (source, id, type, ptsseq: what an
-    in-process handler checks against the log); rest's the whole event (it is sent)."""
-    params = [{"run": run_id, "limit": n, "lease": lease, "only": h, "skip": []}
-              for h, n in batches]
-    cursors = [conn.cursor().execute(CLAIM_SLIM, p) for p in params]
-    if rest[1] > 0:
-        cursors.append(conn.cursor().execute(CLAIM_FULL, {
-            "run": run_id, "limit": rest[1], "lease": lease, "only": None,
-            "skip": list(rest[0])}))
-    got = [[_slim(row) for row in cur.fetchall()] for cur in cursors[:len(batches)]]
-    return got + [[Delivery(*row) for row in cur.fetchall()] for cur in cursors[len(batches):]]
-
-
 def lock_due(conn: psycopg.Connection, subscriber: str, limit: int) -> list[Delivery] | None:
     """In the caller's transaction: lock up to limit due trigger deliveries of subscriber,
     oldest due first, as an in-process batch applies them (the events' identity only);
     None while another transaction holds a batch of the same subscriber (one batch per
     subscriber across processes). Each Delivery's attempts counts this attempt; the row's
-    is counted when it is settled (delivered_many(counted=False), retry_later, give_up)."""
+    is counted when it is settled (delivered_many, retry_later, give_up)."""
     # A statement of its own, before the rows are read: the read's snapshot is then taken
     # after the last batch of this subscriber committed, so it sees that batch's marks.
     if not scalar(conn.execute(BATCH_LOCK, (f"pts.broker.batch:{subscriber}",))):
@@ -178,16 +156,15 @@ def delivered(conn: psycopg.Connection, d: Delivery, status: int) -> None:
         (status, d.id))
 
 
-def delivered_many(conn: psycopg.Connection, ds: list[Delivery], status: int, *,
-                   counted: bool = True) -> None:
-    """Mark deliveries delivered in one statement (a batch applied in-process). counted=False:
-    they were locked by lock_due, not claimed, so this also counts their attempt."""
+def delivered_many(conn: psycopg.Connection, ds: list[Delivery], status: int) -> None:
+    """Mark deliveries delivered in one statement, counting their attempt (a batch applied
+    in-process: lock_due does not count it)."""
     if ds:
         conn.execute(
             "UPDATE broker_deliveries SET status = 'delivered', last_status = %s, "
             "last_error = NULL, claimed_by = NULL, finished_at = now(), "
-            "attempts = attempts + %s WHERE id = ANY(%s)",
-            (status, 0 if counted else 1, [d.id for d in ds]))
+            "attempts = attempts + 1 WHERE id = ANY(%s)",
+            (status, [d.id for d in ds]))
 
 
 def retry_later(conn: psycopg.Connection, d: Delivery, status: int | None, error: str,
