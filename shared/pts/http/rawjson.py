@@ -1,8 +1,8 @@
 """Answers as JSON text, with stored JSON passed through as PostgreSQL wrote it.
 
 An event page used to decode every event's data (numbers kept exact: Decimals) and encode it
-again; that was most of the CPU of a page. The data is now selected as text (`data::text`:
-PostgreSQL's rendering of the stored jsonb, every number exactly as stored) and spliced into
+again; that was most of the CPU of a page. Events are now written as JSON by PostgreSQL
+(`row_to_json`: the stored jsonb's rendering, every number exactly as stored) and put into
 the answer unchanged.
 """
 
@@ -28,7 +28,6 @@ class RawJSON:
 # Placeholders: a string holding U+0000, which no text from PostgreSQL can hold (text and
 # jsonb refuse it), so nothing else in an answer can look like one.
 _RAW = re.compile(r'"\\u0000r(\d+)\\u0000"')
-_SPLICE = re.compile(r'"\\u0000(\d+)\\u0000"')
 
 
 def dumps(body: Any) -> str:
@@ -43,26 +42,3 @@ def dumps(body: Any) -> str:
 
     text = dumps_exact(body, default=default)
     return _RAW.sub(lambda m: texts[int(m.group(1))], text) if texts else text
-
-
-class Splice:
-    """Many JSON texts spliced into one answer with a single encoding pass: `put` each
-    text where it goes (a plain string placeholder, which the C encoder writes without
-    calling back into Python), then `json` of the whole."""
-
-    def __init__(self) -> None:
-        self.texts: list[str] = []
-
-    def put(self, text: str | None) -> str | None:
-        """The placeholder of a JSON text (None stays None)."""
-        if text is None:
-            return None
-        self.texts.append(text)
-        return f"\x00{len(self.texts) - 1}\x00"
-
-    def json(self, value: Any) -> RawJSON:
-        """value's JSON text (as `dumps` writes it) with each placeholder replaced."""
-        text = dumps(value)
-        return RawJSON(_SPLICE.sub(lambda m: self.texts[int(m.group(1))], text)
-                       if self.texts else text)
-

@@ -8,11 +8,9 @@ from pydantic import Field
 
 from pts.http.answers import answer, columns_of, listing
 from pts.http.problem import Problem
-from pts.http.rawjson import RawJSON
 from pts.projections.models import Deployment as DeploymentTable
 from pts.search.db import fetch_all, reading
-from pts.search.events import COLUMNS as EVENT_COLUMNS
-from pts.search.events import Event, events_json, rfc3339_sql
+from pts.search.events import EVENTS_JSON, Event, json_array, rfc3339_sql
 from pts.search.pagination import Keyset, Page
 from pts.search.params import Bool, ListQuery, Query, Text, Time
 from pts.search.routes import Context
@@ -48,7 +46,7 @@ _AS_JSON = ", ".join(f"{rfc3339_sql('d.' + n)}" if n in TIMES else _DURATION
 LIST = f"""SELECT row_to_json(j)::text AS json, d.first_event_at, d.deployment_id
 FROM deployments d CROSS JOIN LATERAL (SELECT {_AS_JSON}) AS j({COLUMNS})"""
 KEYSET = Keyset("deployments", ("d.first_event_at", "d.deployment_id"),
-                     ("timestamptz", "text"), descending=True)
+                ("timestamptz", "text"), descending=True)
 
 
 def _about(description: str) -> Any:
@@ -104,8 +102,7 @@ def list_deployments(ctx: Context, f: DeploymentQuery) -> dict[str, Any]:
     page = Page(KEYSET, f, ctx.cursor_secret)
     with reading(ctx.settings, batched=True) as conn:
         rows, next_cursor = page.run(conn, LIST, conds, params, text_times=True)
-    return {"items": RawJSON("[" + ",".join(r["json"] for r in rows) + "]"),
-            "next_cursor": next_cursor}
+    return {"items": json_array(rows), "next_cursor": next_cursor}
 
 
 def get_deployment(ctx: Context, f: DeploymentPath) -> dict[str, Any]:
@@ -115,10 +112,10 @@ def get_deployment(ctx: Context, f: DeploymentPath) -> dict[str, Any]:
     with reading(ctx.settings, batched=True) as conn:
         rows, events = fetch_all(conn, [
             (f"SELECT {COLUMNS} FROM deployments WHERE deployment_id = %(id)s", {"id": did}),
-            (f"SELECT {EVENT_COLUMNS} FROM platform_events WHERE seq = ANY((SELECT "
+            (f"{EVENTS_JSON} WHERE platform_events.seq = ANY((SELECT "
              "event_seqs FROM deployments WHERE deployment_id = %(id)s)::bigint[]) "
-             "ORDER BY platform_events.occurred_at, seq",
+             "ORDER BY platform_events.occurred_at, platform_events.seq",
              {"id": did})], text_times=True)
     if not rows:
         raise Problem(404, f"no deployment {did!r}")
-    return {**rows[0], "events": events_json(events)}
+    return {**rows[0], "events": json_array(events)}

@@ -11,7 +11,7 @@ from werkzeug.datastructures import MultiDict
 from pts.db.models import PlatformEvent
 from pts.http.answers import answer, columns_of, listing
 from pts.http.problem import Problem
-from pts.http.rawjson import RawJSON, Splice
+from pts.http.rawjson import RawJSON
 from pts.search.db import fetch, reading
 from pts.search.event_filters import where
 from pts.search.pagination import Keyset, Page, where_sql
@@ -22,7 +22,6 @@ NAMES = ("seq", "id", "source", "type", "specversion", "subject", "time", "datac
          "dataschema", "extensions", "data", "data_base64", "received_at", "occurred_at",
          "service", "environment", "content_hash")
 TIMES = ("time", "received_at", "occurred_at")
-JSONS = ("extensions", "data")
 
 
 def rfc3339_sql(column: str) -> str:
@@ -33,18 +32,22 @@ def rfc3339_sql(column: str) -> str:
             f"{column}) = {column} THEN '' ELSE to_char({utc}, '.US') END || 'Z'")
 
 
-# Times as answered, the JSON columns as their text (spliced into the answer as it is,
-# pts.http.rawjson): nothing of an event is decoded in Python. A bare name in an ORDER BY
-# would mean these texts: order by platform_events.<column>.
-COLUMNS = ", ".join(
-    f"{rfc3339_sql('platform_events.' + n)} AS {n}" if n in TIMES
-    else f"platform_events.{n}::text AS {n}" if n in JSONS else n for n in NAMES)
 KEYSET = Keyset("events", ("seq",), ("bigint",), descending=True)
-# A page of /events as each event's JSON object, written by PostgreSQL (row_to_json: keys in
-# NAMES order, data and extensions as their stored jsonb text, times as answered): Python
+# Each event as its JSON object, written by PostgreSQL (row_to_json: keys in NAMES order,
+# data and extensions as their stored jsonb text, numbers exact, times as answered): Python
 # joins the texts, where it read 17 columns a row into a dict and encoded them again.
 ROW = ", ".join(f"{rfc3339_sql('platform_events.' + n)} AS {n}" if n in TIMES
                 else f"platform_events.{n}" for n in NAMES)
+# Events' JSON texts (column json) from platform_events, filtered and ordered by the caller
+# on platform_events.<column> (a bare name could mean e's).
+EVENTS_JSON = ("SELECT row_to_json(e)::text AS json FROM platform_events "
+               f"CROSS JOIN LATERAL (SELECT {ROW}) AS e")
+
+
+def json_array(rows: list[dict[str, Any]]) -> RawJSON:
+    """The JSON texts of rows' column json as one JSON array."""
+    return RawJSON("[" + ",".join(r["json"] for r in rows) + "]")
+
 
 Event = answer("Event", "One event of the log: every CloudEvents attribute and what PTS adds "
                "(seq, received_at, occurred_at = time or else received_at, service, "
@@ -97,15 +100,6 @@ class EventPath(Query):
                    BeforeValidator(int_text)]
 
 
-def events_json(rows: list[dict[str, Any]]) -> RawJSON:
-    """Event rows (of COLUMNS) as the API shows them, a JSON array: every attribute, the
-    data and extensions as stored."""
-    splice = Splice()
-    for row in rows:
-        row["data"], row["extensions"] = splice.put(row["data"]), splice.put(row["extensions"])
-    return splice.json(rows)
-
-
 def events_sql(f: EventQuery, page: Page) -> tuple[str, dict[str, Any]]:
     """The SQL and parameters of one page of /events."""
     conds, params = where(f.__dict__)
@@ -138,16 +132,14 @@ def list_events(ctx: Context, f: EventQuery) -> dict[str, Any]:
     sql, params = events_sql(f, page)
     with reading(ctx.settings, batched=True) as conn:
         rows, next_cursor = page.cut(fetch(conn, sql, params))
-    return {"items": RawJSON("[" + ",".join(r["json"] for r in rows) + "]"),
-            "next_cursor": next_cursor}
+    return {"items": json_array(rows), "next_cursor": next_cursor}
 
 
 def get_event(ctx: Context, f: EventPath) -> RawJSON:
     """One event by its sequence number; 404 when there is none."""
     with reading(ctx.settings, batched=True) as conn:
-        rows = fetch(conn, f"SELECT {COLUMNS} FROM platform_events WHERE seq = %(seq)s",
+        rows = fetch(conn, f"{EVENTS_JSON} WHERE platform_events.seq = %(seq)s",
                      {"seq": f.seq})
     if not rows:
         raise Problem(404, f"no event with seq {f.seq}")
-    text = events_json(rows).text
-    return RawJSON(text[1:-1])  # the one item of the array
+    return RawJSON(rows[0]["json"])
