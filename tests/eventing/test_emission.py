@@ -6,6 +6,7 @@ import base64
 import json
 import threading
 
+from pts.broker import queue
 from pts.cloudevents.decode import decode_checked
 from pts.config import get_settings
 from pts.db.pool import get_pool
@@ -150,8 +151,14 @@ def test_local_mode_queues_into_the_broker_without_http(ingest_client, sql, monk
     monkeypatch.setenv("PTS_BROKER_SUBSCRIBERS", json.dumps({"deployments": "http://x/"}))
     monkeypatch.setenv("PTS_BROKER_ROUTES", json.dumps({"deployments": ["dev.pts."]}))
     seq = post(ingest_client, deployment(1))["events"][0]["seq"]
-    (event, subs), = sql.execute("SELECT event, subscribers FROM broker_events").fetchall()
-    assert event["ptsseq"] == seq and event["id"] == "dep-1" and subs == ["deployments"]
+    # The queue refers to the log row instead of copying the event (issue 11); a claim
+    # builds the emitted form from it.
+    (event, ref, subs), = sql.execute(
+        "SELECT event, seq, subscribers FROM broker_events").fetchall()
+    assert event is None and ref == seq and subs == ["deployments"]
+    with get_pool(get_settings()).connection() as conn, conn.transaction():
+        (claimed,) = queue.claim(conn, "test", 10, 30.0)
+    assert claimed.event["ptsseq"] == seq and claimed.event["id"] == "dep-1"
     assert emissions(sql) == [(seq, True, 1, None)]
 
 

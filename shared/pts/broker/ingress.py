@@ -39,6 +39,18 @@ def enqueue_events(conn, events: list[dict], settings, *, notify: bool = True) -
     return sum(len(subs) for _, subs in pairs)
 
 
+def enqueue_logged(conn, events: list[tuple[int, str, str, str]], settings, *,
+                   notify: bool = True) -> None:
+    """In the caller's transaction: queue events of the log, given as (seq, source, id,
+    type), by reference to their log row (pts.broker.queue.enqueue_logged)."""
+    subs = {t: triggers.matching(t, settings) for t in {e[3] for e in events}}
+    queue.enqueue_logged(conn, events, subs, notify=notify)
+    if log.isEnabledFor(logging.DEBUG):
+        for seq, _source, id_, type_ in events:
+            log.debug("queued %s %s (log seq %d) for %s", escape(type_), escape(id_), seq,
+                      ", ".join(subs[type_]) or "no active trigger")
+
+
 def accept(pool, events: list[dict], settings) -> int:
     """Queue events durably with their deliveries; returns how many deliveries."""
     with pool.connection() as conn, conn.transaction():

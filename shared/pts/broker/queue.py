@@ -14,8 +14,11 @@ from typing import Any
 
 import psycopg
 
+from pts.cloudevents.event import to_json
+from pts.config import Settings, get_settings
 from pts.db.rows import scalar
 from pts.domain.jsonnum import dumps
+from pts.eventing.emit import outgoing
 
 CHANNEL = "pts_broker"
 
@@ -30,7 +33,28 @@ INSERT INTO broker_deliveries (event_id, subscriber)
 SELECT id, unnest(subscribers) FROM ev
 """
 
-CLAIM = """
+# Events of the log (queued by ingest or the relay in local mode) by reference: the log row's
+# seq and identity, no copy of the event (ingest built, encoded and PostgreSQL stored a full
+# jsonb copy of every event, which the in-process handlers never read). Subscribers come
+# from a {type: [subscriber, ...]} map: one entry per distinct type of the batch.
+ENQUEUE_LOGGED = """
+WITH ev AS (
+    INSERT INTO broker_events (ce_source, ce_id, ce_type, seq, subscribers)
+    SELECT u.source, u.id, u.type, u.seq,
+           ARRAY(SELECT jsonb_array_elements_text(%(subs)s::jsonb -> u.type))
+    FROM unnest(%(seq)s::bigint[], %(source)s::text[], %(id)s::text[], %(type)s::text[])
+         AS u(seq, source, id, type)
+    RETURNING id, subscribers
+)
+INSERT INTO broker_deliveries (event_id, subscriber)
+SELECT id, unnest(subscribers) FROM ev
+"""
+
+# The log row's columns come along for an event stored by reference (a LEFT JOIN: a copy has
+# no seq); claim() builds the emitted form from them, as the relay does.
+LOG_COLUMNS = ("seq", "id", "source", "type", "specversion", "subject", "time",
+               "datacontenttype", "dataschema", "extensions", "data", "data_base64")
+CLAIM = f"""
 UPDATE broker_deliveries d SET
     attempts = d.attempts + 1, claimed_by = %(run)s,
     next_attempt_at = now() + make_interval(secs => %(lease)s)
@@ -39,21 +63,22 @@ FROM (SELECT id FROM broker_deliveries
         AND (%(only)s::text IS NULL OR (kind = 'trigger' AND subscriber = %(only)s))
         AND (kind <> 'trigger' OR subscriber <> ALL(%(skip)s::text[]))
       ORDER BY next_attempt_at, id LIMIT %(limit)s FOR UPDATE SKIP LOCKED) c,
-     broker_events e
+     broker_events e LEFT JOIN platform_events p ON p.seq = e.seq
 WHERE d.id = c.id AND e.id = d.event_id
 RETURNING d.id, d.event_id, d.kind, d.subscriber, d.attempts, d.error_dest, d.error_code,
-          d.error_data, e.event
+          d.error_data, e.event, {", ".join("p." + c for c in LOG_COLUMNS)}
 """
 
 # An in-process batch locks its deliveries in its own transaction instead of leasing them:
 # no claim UPDATE (a new version of each row, four index entries) and no second transaction.
 # Its delivered marks count the attempt. A process that dies mid-batch leaves them pending
 # and due: the lock goes with its connection. It reads the events' identity only (source,
-# id, type, ptsseq): the handler reads the stored copy from the log (decoding every event's
+# id, type, ptsseq: the log's seq for an event stored by reference): the handler reads the stored copy from the log (decoding every event's
 # JSON was a quarter of the dispatcher's time under batches).
 LOCK_DUE = """
 SELECT d.id, d.event_id, d.kind, d.subscriber, d.attempts + 1, d.error_dest, d.error_code,
-       d.error_data, e.ce_source, e.ce_id, e.ce_type, e.event->>'ptsseq'
+       d.error_data, e.ce_source, e.ce_id, e.ce_type,
+       coalesce(e.seq::text, e.event->>'ptsseq')
 FROM broker_deliveries d JOIN broker_events e ON e.id = d.event_id
 WHERE d.status = 'pending' AND d.next_attempt_at <= now() AND d.kind = 'trigger'
   AND d.subscriber = %s
@@ -112,13 +137,36 @@ def enqueue(conn: psycopg.Connection, events: list[tuple[dict, list[str]]], *,
         conn.execute(f"NOTIFY {CHANNEL}")
 
 
+def enqueue_logged(conn: psycopg.Connection, events: list[tuple[int, str, str, str]],
+                   subscribers: dict[str, list[str]], *, notify: bool = True) -> None:
+    """Like enqueue, for events of the log given as (seq, source, id, type): stored by
+    reference to their log row, with the subscribers of their type (subscribers[type])."""
+    types = [e[3] for e in events]
+    conn.execute(ENQUEUE_LOGGED, {"seq": [e[0] for e in events],
+                                  "source": [e[1] for e in events],
+                                  "id": [e[2] for e in events], "type": types,
+                                  "subs": dumps(subscribers)})
+    if notify and any(subscribers.get(t) for t in set(types)):
+        conn.execute(f"NOTIFY {CHANNEL}")
+
+
 def claim(conn: psycopg.Connection, run_id: str, limit: int, lease: float, *,
-          only: str | None = None, skip: Sequence[str] = ()) -> list[Delivery]:
+          only: str | None = None, skip: Sequence[str] = (),
+          settings: Settings | None = None) -> list[Delivery]:
     """Claim up to limit due deliveries for one attempt each, oldest due first: only the
-    trigger deliveries of subscriber `only` when given, none of the subscribers in skip."""
+    trigger deliveries of subscriber `only` when given, none of the subscribers in skip.
+    An event stored by reference is built from its log row in the emitted form (ptsseq and
+    the K_CE_OVERRIDES extensions of settings, default the process's)."""
     cur = conn.execute(CLAIM, {"run": run_id, "limit": limit, "lease": lease, "only": only,
                                "skip": list(skip)})
-    return [Delivery(*row) for row in cur.fetchall()]
+    out = []
+    for row in cur.fetchall():
+        event = row[8]
+        if event is None:
+            logged = dict(zip(LOG_COLUMNS, row[9:], strict=True))
+            event = outgoing(to_json(logged), logged["seq"], settings or get_settings())
+        out.append(Delivery(*row[:8], event))
+    return out
 
 
 def _slim(row: tuple) -> Delivery:

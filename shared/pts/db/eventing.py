@@ -91,10 +91,15 @@ def _now_ts(nullable: bool = False) -> Any:
 
 
 class BrokerEvent(SQLModel, table=True):
-    """An event the local broker's ingress accepted, with the triggers it matched."""
+    """An event the local broker's ingress accepted, with the triggers it matched: its copy
+    (`event`), or, for an event of the log queued by ingest or the relay, the log row's `seq`
+    (pts.broker.queue builds the emitted form from the log when a reader needs it)."""
 
     __tablename__ = "broker_events"
-    __table_args__ = (Index("ix_broker_events_received", "received_at"),)  # pruning
+    __table_args__ = (
+        Index("ix_broker_events_received", "received_at"),  # pruning
+        CheckConstraint("event IS NOT NULL OR seq IS NOT NULL", name="broker_events_event_or_seq"),
+    )
 
     id: int | None = Field(default=None, sa_column=Column(BigInteger, Identity(always=True),
                                                           primary_key=True))
@@ -102,7 +107,8 @@ class BrokerEvent(SQLModel, table=True):
     ce_source: str = Field(sa_column=Column(Text, nullable=False))
     ce_id: str = Field(sa_column=Column(Text, nullable=False))
     ce_type: str = Field(sa_column=Column(Text, nullable=False))
-    event: dict[str, Any] = Field(sa_column=Column(JSONB, nullable=False))
+    event: dict[str, Any] | None = Field(default=None, sa_column=Column(JSONB))
+    seq: int | None = Field(default=None, sa_column=Column(BigInteger))
     subscribers: list[str] = Field(sa_column=Column(ARRAY(Text), nullable=False,
                                                     server_default="{}"))
 
