@@ -29,7 +29,9 @@ jsonb_build_object('specversion', p.specversion, 'id', p.id, 'source', p.source,
 || CASE WHEN p.dataschema IS NULL THEN '{}'
         ELSE jsonb_build_object('dataschema', p.dataschema) END
 || CASE WHEN p.time IS NULL THEN '{}' ELSE jsonb_build_object('time',
-        to_char(p.time AT TIME ZONE 'UTC', 'YYYY-MM-DD"T"HH24:MI:SS.US"Z"')) END
+        to_char(p.time AT TIME ZONE 'UTC', 'YYYY-MM-DD"T"HH24:MI:SS')
+        || CASE WHEN date_trunc('second', p.time) = p.time THEN ''
+                ELSE to_char(p.time AT TIME ZONE 'UTC', '.US') END || 'Z') END
 || coalesce(p.extensions, '{}')
 || CASE WHEN p.data_base64 IS NOT NULL THEN jsonb_build_object('data_base64', p.data_base64)
         WHEN p.data IS NOT NULL THEN jsonb_build_object('data', p.data) ELSE '{}' END
