@@ -73,8 +73,9 @@ RETURNING d.id, d.event_id, d.kind, d.subscriber, d.attempts, d.error_dest, d.er
 # no claim UPDATE (a new version of each row, four index entries) and no second transaction.
 # Its delivered marks count the attempt. A process that dies mid-batch leaves them pending
 # and due: the lock goes with its connection. It reads the events' identity only (source,
-# id, type, ptsseq: the log's seq for an event stored by reference): the handler reads the stored copy from the log (decoding every event's
-# JSON was a quarter of the dispatcher's time under batches).
+# id, type, ptsseq: the log's seq for an event stored by reference): the handler reads the
+# stored event from the log (decoding every event's JSON was a quarter of the dispatcher's
+# time under batches).
 LOCK_DUE = """
 SELECT d.id, d.event_id, d.kind, d.subscriber, d.attempts + 1, d.error_dest, d.error_code,
        d.error_data, e.ce_source, e.ce_id, e.ce_type,
