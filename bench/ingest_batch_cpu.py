@@ -3,6 +3,7 @@ as CPU time rather than throughput: on a shared 2-core machine the throughput of
 sides swings with other jobs' load, their CPU time per event much less).
 
     uv run python bench/ingest_batch_cpu.py [--size 100] [--batches 40] [--rounds 3]
+        [--env PTS_EMIT_MODE=local]   # ingest as `pts up` runs it: queueing in the broker
 
 Measured: `pts serve --target ingest` (2 workers) taking batches posted one at a time
 (the workers' CPU, and PostgreSQL's: every process of the embedded server). Baseline in the
@@ -105,6 +106,8 @@ def main() -> None:
     ap.add_argument("--batches", type=int, default=40)
     ap.add_argument("--rounds", type=int, default=3)
     ap.add_argument("--port", type=int, default=18300)
+    ap.add_argument("--env", action="append", default=[], metavar="NAME=VALUE",
+                    help="a setting of the ingest server (PTS_EMIT_MODE=local: as in pts up)")
     args = ap.parse_args()
     data_dir = Path(tempfile.mkdtemp(prefix="pts-bench-cpu-")) / "pg"
     server = embedded_server(data_dir)
@@ -113,7 +116,8 @@ def main() -> None:
         conn.execute("CREATE TABLE bench_copy (LIKE platform_events INCLUDING ALL)")
     ingest = Server(args.port, ["serve", "--target", "ingest", "--source",
                                 str(ROOT / "functions/ingest/main.py"), "--host", "127.0.0.1",
-                                "--workers", "2"], {"DATABASE_URL": url},
+                                "--workers", "2"],
+                    {"DATABASE_URL": url, **dict(e.split("=", 1) for e in args.env)},
                     data_dir.parent / "ingest.log")
     copier = connect(url)  # open throughout: its server process's CPU is read at the end
     rng = random.Random(1)
