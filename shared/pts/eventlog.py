@@ -6,8 +6,10 @@ two requests never wait on each other's rows crosswise (a deadlock), every appen
 its rows in one global order, by (source, id) byte-wise: a request waiting at key k holds
 only keys below k, so no cycle of waits can form. Requests sharing no event never wait on
 each other, whatever their size. `seq` still follows the request: the statement takes one
-sequence value per row first and hands them out in request order, then inserts in key order
-(projections break ties of equal event times by seq).
+sequence value per row as it reads the rows, in request order (the input CTE, evaluated once
+as it holds a volatile function, scans the array in order), then inserts in key order
+(projections break ties of equal event times by seq). Numbering the values after the fact
+(a window over them, joined back to the rows) cost a sort and a join per statement.
 """
 
 from __future__ import annotations
@@ -25,31 +27,28 @@ from pts.domain.timefmt import format_rfc3339
 # what was already stored, so duplicates and conflicts cost no extra round trip.
 APPEND = """
 WITH input AS (  -- one JSON array per row (_row): no key repeated in the document
-    SELECT (r->>0)::int AS idx, r->>1 AS id, r->>2 AS source, r->>3 AS type,
+    SELECT (r->>0)::int AS idx, nextval('platform_events_seq_seq'::regclass) AS seq,
+        r->>1 AS id, r->>2 AS source, r->>3 AS type,
         r->>4 AS specversion, r->>5 AS subject, (r->>6)::timestamptz AS time,
         r->>7 AS datacontenttype, r->>8 AS dataschema, r->9 AS extensions,
         NULLIF(r->10, 'null') AS data, r->>11 AS data_base64, r->>12 AS service,
         r->>13 AS environment, r->>14 AS content_hash
     FROM jsonb_array_elements(%(rows)s::jsonb) AS r
-), seqs AS (  -- one value per row, the smallest to the request's first row (idx 0)
-    SELECT (row_number() OVER (ORDER BY s))::int - 1 AS idx, s AS seq
-    FROM (SELECT nextval('platform_events_seq_seq'::regclass) AS s FROM input) q
 ), inserted AS (
     INSERT INTO platform_events (seq, id, source, type, specversion, subject, time,
         datacontenttype, dataschema, extensions, data, data_base64, occurred_at,
         service, environment, content_hash) OVERRIDING SYSTEM VALUE
-    SELECT seqs.seq, id, source, type, specversion, subject, time, datacontenttype,
+    SELECT seq, id, source, type, specversion, subject, time, datacontenttype,
         dataschema, extensions, data, data_base64, COALESCE(time, now()), service,
         environment, content_hash
-    FROM input JOIN seqs USING (idx)
+    FROM input
     ORDER BY source COLLATE "C", id COLLATE "C"  -- the one insert order of every append
     ON CONFLICT (source, id) DO NOTHING
-    RETURNING seq  -- the rest of an inserted row is the caller's own (idx through seqs)
+    RETURNING seq  -- the rest of an inserted row is the caller's own (idx through input)
 ){outbox}, missing AS MATERIALIZED (  -- the rows not inserted, before any probe of the log
-    SELECT s.idx, i.source, i.id FROM seqs s JOIN input i USING (idx)
-    WHERE s.seq NOT IN (SELECT seq FROM inserted)
+    SELECT idx, source, id FROM input WHERE seq NOT IN (SELECT seq FROM inserted)
 )
-SELECT idx, seq, NULL FROM seqs WHERE seq IN (SELECT seq FROM inserted)
+SELECT idx, seq, NULL FROM input WHERE seq IN (SELECT seq FROM inserted)
 UNION ALL  -- already stored: probed only for those
 SELECT m.idx, e.seq, e.content_hash
 FROM missing m JOIN platform_events e ON e.source = m.source AND e.id = m.id

@@ -120,3 +120,23 @@ def test_every_catalog_type_is_accepted(ingest_client, sql):
     resp = ingest_client.post("/", json=body)
     assert resp.status_code == 202, resp.get_json()
     assert count(sql) == len(CATALOG)
+
+
+def test_a_batch_takes_its_seqs_in_request_order_whatever_the_key_order(ingest_client, sql):
+    # The append inserts in (source, id) order, which here is the reverse of the request's,
+    # with a repeat already stored in the middle: the new events' seqs still ascend with
+    # their place in the request, and each answer names its own event's seq.
+    first = ingest_client.post("/", json={"type": "platform.note", "id": "n-25",
+                                          "text": "n-25"})
+    assert first.status_code == 202
+    ids = [f"n-{i:02d}" for i in range(40, 9, -1)]
+    resp = ingest_client.post("/", json=[{"type": "platform.note", "id": i, "text": i}
+                                         for i in ids])
+    assert resp.status_code == 202, resp.get_json()
+    answer = resp.get_json()["events"]
+    assert [e["id"] for e in answer] == ids
+    new = [e["seq"] for e in answer if not e["duplicate"]]
+    assert new == sorted(new) and len(new) == len(ids) - 1
+    assert [e["duplicate"] for e in answer].count(True) == 1
+    stored = {r["id"]: r["seq"] for r in stored_events(sql)}
+    assert all(stored[e["id"]] == e["seq"] for e in answer)
