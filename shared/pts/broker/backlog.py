@@ -27,7 +27,7 @@ from pts.projections.registry import PROJECTIONS
 
 SLOT = struct.Struct("dd")  # the lag in seconds, when it was noted (time.monotonic)
 SLOTS = len(PROJECTIONS)
-FRESH = 2.0  # seconds a note counts
+FRESH = 5.0  # seconds a note counts: longer than a batch takes under load
 STEP = 0.02  # seconds between looks while ingest waits
 
 _map: mmap.mmap | None = None
