@@ -163,11 +163,11 @@ def claim(conn: psycopg.Connection, run_id: str, limit: int, lease: float, *,
                                "skip": list(skip)})
     out = []
     for row in cur.fetchall():
-        event = row[8]
+        did, event_id, kind, subscriber, attempts, dest, code, data, event = row[:9]
         if event is None:
             logged = dict(zip(LOG_COLUMNS, row[9:], strict=True))
             event = outgoing(to_json(logged), logged["seq"], settings or get_settings())
-        out.append(Delivery(*row[:8], event))
+        out.append(Delivery(did, event_id, kind, subscriber, attempts, dest, code, data, event))
     return out
 
 
