@@ -126,3 +126,24 @@ def test_downgrade_writes_the_copies_back(owner_url, sql):
     assert copies == [json.loads(json.dumps({**to_json(r), "ptsseq": s}))
                       for r, s in zip(rows, seqs, strict=True)]
     upgrade(owner_url)
+
+
+def test_relay_in_local_mode_queues_by_reference(broker, sql, subscriber, monkeypatch):
+    from pts.config import get_settings
+    from pts.usecases.wiring import relay
+    sub = subscriber()
+    b = broker.start(subscribers={"deployments": sub.url})
+    # An event whose emission is still pending (ingested with a sink that is down), then
+    # relayed by `pts up`'s relay into the local broker.
+    monkeypatch.setenv("PTS_EMIT_MODE", "sink")
+    monkeypatch.setenv("K_SINK", "http://127.0.0.1:9/")
+    (seq,) = _ingest(_event(5))
+    monkeypatch.setenv("PTS_EMIT_MODE", "local")
+    monkeypatch.setenv("PTS_RELAY_DELAY", "0")
+    assert relay(get_settings()).emitted == 1
+    assert sql.execute("SELECT seq, event IS NULL FROM broker_events").fetchall() == [
+        (seq, True)]
+    (received,) = sub.wait(1)
+    headers, body = _emitted(sql, seq, b.settings)
+    assert received.body == body
+    assert {k.lower(): v for k, v in received.headers.items()}["ce-ptsseq"] == str(seq)
