@@ -6,8 +6,9 @@ reads only old rows, never the retained window. What is pruned:
 
 - broker_deliveries: deliveries no longer pending (delivered, dead_lettered, failed) whose
   `finished_at` is older than the cutoff (bounded by `id`, `created_at`);
-- broker_events: the local broker's copies of events with no delivery left, received
-  before the cutoff (bounded by `id`, `received_at`);
+- broker_events: the local broker's records of events (references to the log, or copies of
+  events from elsewhere) with no delivery left, received before the cutoff (bounded by
+  `id`, `received_at`); a reference outlives nothing it points at: the log is never pruned;
 - event_emissions: outbox rows emitted before the cutoff (bounded by `seq`, `created_at`);
   the relay only reads rows with `emitted_at IS NULL`;
 - dead_letters: letters closed (redriven or discarded) before the cutoff: the audit trail of
@@ -77,7 +78,7 @@ def prune_deliveries(pool, cutoff: datetime, batch: int) -> int:
 
 
 def prune_broker_events(pool, cutoff: datetime, batch: int) -> int:
-    """The local broker's copies of events that have no delivery left."""
+    """The local broker's records of events (references or copies) with no delivery left."""
     return _batched(pool, BROKER_EVENTS, cutoff, batch)
 
 
