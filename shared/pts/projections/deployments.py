@@ -35,6 +35,7 @@ class Deployments(Projection):
     types = types_of("deployments")  # the function table's
     handled_table = "deployments_handled_events"
     handled_columns = ("deployment_id", "service", "environment")
+    handled_sql = ("e.data->>'deployment_id'", "e.data->>'service'", "e.data->>'environment'")
     tables = ("deployments", "current_deployments", "deployment_steps",
               "deployments_handled_events")
 

@@ -7,9 +7,8 @@ exactly the same input (seq, occurred_at, data), whatever the broker delivered.
 from __future__ import annotations
 
 import json
-from dataclasses import dataclass
 from datetime import datetime
-from typing import Any
+from typing import Any, NamedTuple
 
 import psycopg
 
@@ -19,8 +18,11 @@ Key = tuple[Any, ...]  # a key's values, or an (event time, seq) order
 COLUMNS = "e.seq, e.source, e.id, e.type, e.occurred_at, e.data"
 
 
-@dataclass(frozen=True)
-class Fact:
+class Fact(NamedTuple):
+    """One stored event. A named tuple, not a frozen dataclass: a batch builds one per
+    event read (more than one for the deployments handler), and a frozen dataclass's
+    __init__ cost about 3 us each against 0.5 us."""
+
     seq: int
     source: str
     id: str

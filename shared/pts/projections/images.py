@@ -15,6 +15,7 @@ from pts.projections.deployments import facts_by_deployment
 from pts.projections.engine import Projection
 from pts.projections.facts import Fact, Key, handled_by_deployments, handled_facts
 from pts.projections.imageref import parse_image
+from pts.projections.imagesql import parts
 
 PUBLISHED = rules.PUBLISHED
 PAIRS_IN = "({}) IN (SELECT * FROM unnest(%s::text[], %s::text[]))"
@@ -34,6 +35,13 @@ class Images(Projection):
     handled_table = "images_handled_events"
     handled_columns = ("service", "environment", "repository", "tag", "digest",
                        "deployment_id")
+    handled_sql = (
+        "e.data->>'service'",
+        f"CASE WHEN e.type = '{PUBLISHED}' THEN NULL ELSE e.data->>'environment' END",
+        *(f"CASE WHEN e.type = '{PUBLISHED}' THEN e.data->>'{c}' ELSE i.{c} END"
+          for c in ("repository", "tag", "digest")),
+        f"CASE WHEN e.type = '{PUBLISHED}' THEN NULL ELSE e.data->>'deployment_id' END")
+    handled_joins = parts(f"CASE WHEN e.type <> '{PUBLISHED}' THEN e.data->'image' END", "i")
     tables = ("images", "image_tags", "image_runs", "images_handled_events")
 
     def handled_row(self, fact: Fact) -> Key:

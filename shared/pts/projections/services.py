@@ -27,6 +27,8 @@ class Services(Projection):
     types = types_of("services")  # the function table's; any naming a service registers it
     handled_table = "services_handled_events"
     handled_columns = PAIR
+    handled_sql = ("e.data->>'service'",
+                   "CASE WHEN e.data->>'service' <> '' THEN e.data->>'environment' END")
     tables = ("services", "service_environments", "service_transitions",
               "services_handled_events")
 
