@@ -20,7 +20,7 @@ import psycopg
 from pydantic import ValidationError
 
 from pts.domain.catalog import CATALOG
-from pts.projections.facts import Fact, Key
+from pts.projections.facts import Fact, Key, seq_array
 
 COMMON = ("source", "id", "seq", "occurred_at", "type")
 
@@ -119,7 +119,7 @@ def apply(
         f"{', '.join(projection.handled_sql)} FROM platform_events e {projection.handled_joins}"
         " WHERE e.seq = ANY(%s::bigint[]) ORDER BY e.seq "
         "ON CONFLICT (source, id) DO NOTHING RETURNING seq",
-        ("{" + ",".join([str(f.seq) for f in unique]) + "}",),
+        (seq_array(unique),),
     ).fetchall()
     new_seqs = {r[0] for r in inserted}
     new = [f for f in unique if f.seq in new_seqs]

@@ -18,7 +18,7 @@ from pts.projections.imageref import parse_image
 from pts.projections.imagesql import parts
 
 PUBLISHED = rules.PUBLISHED
-PAIRS_IN = "({}) IN (SELECT * FROM unnest(%s::text[], %s::text[]))"
+PAIRS_IN = "({}) IN (SELECT * FROM unnest(%b::text[], %b::text[]))"
 
 
 def _pair(fact: Fact) -> Key:
@@ -126,8 +126,8 @@ class Images(Projection):
             return
         by_tag = defaultdict(list)
         for f in handled_facts(conn, self.handled_table,
-                               "(h.repository, h.tag) IN (SELECT * FROM unnest(%s::text[], "
-                               "%s::text[])) AND h.type = %s", (*_columns(tags), PUBLISHED)):
+                               "(h.repository, h.tag) IN (SELECT * FROM unnest(%b::text[], "
+                               "%b::text[])) AND h.type = %s", (*_columns(tags), PUBLISHED)):
             by_tag[(f.get("repository"), f.get("tag"))].append(f)
         store.replace(conn, "image_tags", ("repository", "tag"), tags,
                       [row for r, t in tags for row in rules.fold_tag(r, t, by_tag[(r, t)])])
@@ -138,7 +138,7 @@ class Images(Projection):
         by_pair = defaultdict(list)
         for f in handled_facts(conn, self.handled_table,
                                "(h.service, h.environment) IN (SELECT * FROM unnest("
-                               "%s::text[], %s::text[])) AND h.type <> %s",
+                               "%b::text[], %b::text[])) AND h.type <> %s",
                                (*_columns(pairs), PUBLISHED)):
             by_pair[(f.get("service"), f.get("environment"))].append(f)
         store.replace(conn, "image_runs", ("service", "environment"), pairs,
