@@ -6,6 +6,7 @@ from __future__ import annotations
 import json
 from collections.abc import Sequence
 from datetime import datetime
+from operator import itemgetter
 from typing import Any
 
 import psycopg
@@ -71,7 +72,8 @@ def upsert(conn: psycopg.Connection, table: str, key: Sequence[str], keys: Seque
     """Make the rows of table under keys exactly rows, one row per key: upsert the rows,
     delete the keys that have none."""
     insert(conn, table, rows, conflict=key)
-    present = {tuple(r[c] for c in key) for r in rows}
+    values = itemgetter(*key)
+    present = {values(r) if len(key) > 1 else (values(r),) for r in rows}
     delete_keys(conn, table, key, [k for k in keys if tuple(k) not in present])
 
 
