@@ -20,6 +20,7 @@ import argparse
 import contextlib
 import os
 import random
+import shutil
 import sys
 import tempfile
 import time
@@ -99,7 +100,8 @@ def main() -> None:
     args = parser.parse_args()
     from pts.db.embedded import ensure_embedded
 
-    os.environ["DATABASE_URL"] = ensure_embedded(Path(tempfile.mkdtemp(prefix="pts-bench-")))
+    tmp = Path(tempfile.mkdtemp(prefix="pts-bench-"))
+    os.environ["DATABASE_URL"] = ensure_embedded(tmp)
     os.environ["PTS_EMIT_MODE"] = "local"
     os.environ["PTS_FUNCTIONS_URL"] = "http://127.0.0.1:9"
     from projections.helpers import handlers_for, log
@@ -155,11 +157,17 @@ def main() -> None:
                   f"{pg * per:.3f} = {(cpu + pg) * per:.3f} CPU-ms per event "
                   f"(wall {wall * per:.3f} ms)", flush=True)
             for h, (c, t, n) in spent.items():
-                print(f"    {h:12} {n} deliveries: Python {c * 1e6 / n:.0f} + PostgreSQL "
+                print(f"    {h:12} {n:.0f} deliveries: Python {c * 1e6 / n:.0f} + PostgreSQL "
                       f"{t / hz * 1e6 / n:.0f} us per delivery", flush=True)
     pool.putconn(conn)
     for name, got in results.items():
         print(f"{name:24} median {sorted(got)[len(got) // 2]:.3f} CPU-ms per event")
+    from pts.db.embedded import stop
+    from pts.db.pool import close_all
+
+    close_all()
+    stop(tmp)  # the database is the run's own: nothing of it is kept
+    shutil.rmtree(tmp, ignore_errors=True)
 
 
 if __name__ == "__main__":
