@@ -1,6 +1,7 @@
 """Where PostgreSQL's time goes under the platform's batch load: `pts up` on a fresh database
 with pg_stat_statements loaded, wrk posting batches of the mixed load, then the costliest
-statements (calls, total and mean time, rows) and the deliveries pending at the end.
+statements (calls, total and mean time, rows), the deliveries pending at the end, and the
+WAL written (bytes and full-page images per event) and checkpoints taken meanwhile.
 
     uv run python bench/platform_statements.py --seconds 30 --port 18950
 
@@ -27,6 +28,10 @@ SELECT calls, round(total_exec_time::numeric), round((total_exec_time / calls)::
        rows, left(regexp_replace(query, '\\s+', ' ', 'g'), 120)
 FROM pg_stat_statements ORDER BY total_exec_time DESC LIMIT %s
 """
+WAL = """
+SELECT w.wal_bytes, w.wal_fpi, c.num_timed + c.num_requested, c.num_requested
+FROM pg_stat_wal w, pg_stat_checkpointer c
+"""
 
 
 def main() -> None:
@@ -50,12 +55,19 @@ def main() -> None:
     try:
         with psycopg.connect(to_conninfo(url), autocommit=True) as conn:
             conn.execute("SELECT pg_stat_statements_reset()")
+            before = conn.execute(WAL).fetchone()
         r = wrk(server.base + "/function/ingest", "post.lua",
                 ["batch", str(args.batch), TOKEN], seconds=args.seconds, connections=4)
         with psycopg.connect(to_conninfo(url), autocommit=True) as conn:
             pending = conn.execute("SELECT count(*) FROM broker_deliveries "
                                    "WHERE status = 'pending'").fetchone()[0]
+            events = r.requests * args.batch
+            wal, fpi, checkpoints, requested = (a - b for a, b in zip(
+                conn.execute(WAL).fetchone(), before, strict=True))
             print(f"{r.rps * args.batch:,.0f} events/s; {pending:,} deliveries pending at the end")
+            print(f"WAL {wal / 2**20:,.0f} MiB: {wal / events:,.0f} bytes and {fpi / events:.2f} "
+                  f"full-page images per event; {checkpoints} checkpoints ({requested} "
+                  "requested by WAL volume)")
             print("calls  total ms  mean ms  rows  statement")
             for calls, total, mean, rows, query in conn.execute(TOP, (args.top,)):
                 print(f"{calls:6} {total:9} {mean:8} {rows:6}  {query}")

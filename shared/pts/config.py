@@ -144,6 +144,15 @@ class Settings(BaseSettings):
     broker_batch: int = Field(default=500, ge=1, description="Most deliveries applied in "
                               "one in-process batch (one transaction); one batch per handler "
                               "is in flight per process, so a backlog makes them this big.")
+    backpressure_lag: float = Field(
+        default=0.5, ge=0, description="pts up: while a projection handler's oldest due "
+        "delivery has waited longer than this (seconds), ingest waits before it appends, so "
+        "that the handlers on the same cores catch up (0: never).",
+    )
+    backpressure_wait: float = Field(
+        default=1.0, ge=0, description="pts up: the longest one ingest request waits for the "
+        "handlers to catch up (seconds); then it appends anyway.",
+    )
     broker_keep_seconds: float = Field(
         default=300.0, ge=0, description="How long the local broker keeps a finished "
         "(delivered or dead-lettered) delivery and its event before pruning them.",

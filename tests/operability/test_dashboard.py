@@ -11,7 +11,8 @@ DASHBOARD = ROOT / "docs" / "grafana" / "pts-operations.json"
 EXPORTED = {"pts_ingest_events_total", "pts_http_requests_total",
             "pts_http_request_duration_seconds_bucket", "pts_outbox_pending",
             "pts_deliveries_pending", "pts_delivery_lag_seconds", "pts_projection_lag_seconds",
-            "pts_dead_letters_open", "pts_log_events", "pts_database_up"}
+            "pts_dead_letters_open", "pts_log_events", "pts_database_up",
+            "pts_ingest_backpressure_seconds_total"}
 
 
 def test_the_dashboard_uses_every_metric_and_no_other():

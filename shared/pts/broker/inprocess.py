@@ -23,7 +23,7 @@ from __future__ import annotations
 import json
 import logging
 
-from pts.broker import deliver, queue, triggers
+from pts.broker import backlog, deliver, queue, triggers
 from pts.config import Settings
 from pts.eventing.http import Response
 from pts.http.errors import as_problem
@@ -53,6 +53,8 @@ def apply_due(pool, handler: str, limit: int, settings: Settings) -> int | None:
     another process has a batch of this handler in flight."""
     with pool.connection() as conn, conn.transaction():
         batch = queue.lock_due(conn, handler, limit)
+        if batch is not None:
+            backlog.note(handler, batch.lag)  # ingest's backpressure (pts.broker.backlog)
         if batch:
             _apply(conn, handler, batch, settings)
     return None if batch is None else len(batch)

@@ -53,7 +53,8 @@ RETURNING d.id, d.event_id, d.kind, d.subscriber, d.attempts, d.error_dest, d.er
 # JSON was a quarter of the dispatcher's time under batches).
 LOCK_DUE = """
 SELECT d.id, d.event_id, d.kind, d.subscriber, d.attempts + 1, d.error_dest, d.error_code,
-       d.error_data, e.ce_source, e.ce_id, e.ce_type, e.event->>'ptsseq'
+       d.error_data, e.ce_source, e.ce_id, e.ce_type, e.event->>'ptsseq',
+       extract(epoch FROM now() - d.next_attempt_at)::float8
 FROM broker_deliveries d JOIN broker_events e ON e.id = d.event_id
 WHERE d.status = 'pending' AND d.next_attempt_at <= now() AND d.kind = 'trigger'
   AND d.subscriber = %s
@@ -121,6 +122,12 @@ def claim(conn: psycopg.Connection, run_id: str, limit: int, lease: float, *,
     return [Delivery(*row) for row in cur.fetchall()]
 
 
+class Locked(list[Delivery]):
+    """lock_due's batch, and how long its oldest delivery has been due (seconds)."""
+
+    lag: float = 0.0
+
+
 def _slim(row: tuple) -> Delivery:
     did, event_id, kind, subscriber, attempts, dest, code, data, source, id_, type_, seq = row
     event = {"source": source, "id": id_, "type": type_}
@@ -129,7 +136,7 @@ def _slim(row: tuple) -> Delivery:
     return Delivery(did, event_id, kind, subscriber, attempts, dest, code, data, event)
 
 
-def lock_due(conn: psycopg.Connection, subscriber: str, limit: int) -> list[Delivery] | None:
+def lock_due(conn: psycopg.Connection, subscriber: str, limit: int) -> Locked | None:
     """In the caller's transaction: lock up to limit due trigger deliveries of subscriber,
     oldest due first, as an in-process batch applies them (the events' identity only);
     None while another transaction holds a batch of the same subscriber (one batch per
@@ -139,7 +146,11 @@ def lock_due(conn: psycopg.Connection, subscriber: str, limit: int) -> list[Deli
     # after the last batch of this subscriber committed, so it sees that batch's marks.
     if not scalar(conn.execute(BATCH_LOCK, (f"pts.broker.batch:{subscriber}",))):
         return None
-    return [_slim(row) for row in conn.execute(LOCK_DUE, (subscriber, limit)).fetchall()]
+    rows = conn.execute(LOCK_DUE, (subscriber, limit)).fetchall()
+    batch = Locked(_slim(row[:-1]) for row in rows)
+    if rows:
+        batch.lag = rows[0][-1]  # oldest due first
+    return batch
 
 
 def next_due(conn: psycopg.Connection, skip: Sequence[str] = ()) -> float | None:

@@ -94,6 +94,9 @@ def run(args) -> int:
     with pool.connection() as conn, conn.transaction():
         resumed = queue.resume(conn, run_id)
     close_all()  # no pool may cross the fork
+    from pts.broker import backlog
+
+    backlog.share()  # the handlers' lag, seen by every worker's ingest (backpressure)
     from pts.broker import triggers
 
     idle = triggers.inactive(settings_from(args))

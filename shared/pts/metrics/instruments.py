@@ -21,6 +21,9 @@ disable_created_metrics()  # *_created series: noise to a scraper, absent in mul
 INGEST_EVENTS = Counter(
     "pts_ingest_events", "Events posted to ingest, by type prefix and outcome "
     "(stored, duplicate, refused).", ["type_prefix", "outcome"])
+BACKPRESSURE = Counter(
+    "pts_ingest_backpressure_seconds", "Time ingest requests of `pts up` waited for its "
+    "projection handlers to catch up before appending (PTS_BACKPRESSURE_LAG).")
 HTTP_REQUESTS = Counter(
     "pts_http_requests", "Requests answered by each function, by status code.",
     ["function", "status"])
@@ -61,6 +64,10 @@ def count_ingest(types: list, outcome: str, foreign_types=()) -> None:
     """Count events of one outcome, by prefix (one increment per distinct label)."""
     for prefix, n in Tally(type_prefix(t, foreign_types) for t in types).items():
         _one(INGEST_EVENTS, prefix, outcome).inc(n)
+
+
+def count_backpressure(seconds: float) -> None:
+    BACKPRESSURE.inc(seconds)
 
 
 def count_request(function: str, status: int, seconds: float) -> None:

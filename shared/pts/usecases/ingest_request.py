@@ -16,7 +16,7 @@ from pts.usecases import ingest as ingest_service
 from pts.usecases import mapped
 from pts.usecases.cdevents import derive
 from pts.usecases.plain import decode_request
-from pts.usecases.wiring import ingest_hooks
+from pts.usecases.wiring import ingest_hooks, pace
 
 
 def handle(request: flask.Request) -> flask.Response:
@@ -31,6 +31,7 @@ def handle(request: flask.Request) -> flask.Response:
     check_sources(principal, envelopes)
     posted = mapped.map_all(envelopes, derive)  # CDEvents: the catalog events they map onto
     stored = mapped.flatten(posted)
+    pace(settings)  # pts up: its handlers are far behind; let them catch up first
     accepted = ingest_service.ingest(get_pool(settings), stored, **ingest_hooks(settings),
                                     group=settings.group_commit_events,
                                     alone_above=settings.group_commit_alone_above)

@@ -4,12 +4,13 @@ from __future__ import annotations
 
 import functools
 
-from pts.broker import emission
+from pts.broker import backlog, emission
 from pts.broker.dispatcher import wake_local
 from pts.config import Settings
 from pts.db.pool import get_pool
 from pts.eventing import emit
 from pts.eventing.relay import RelayResult, relay_once
+from pts.metrics.instruments import count_backpressure
 
 
 def ingest_hooks(settings: Settings) -> dict:
@@ -23,6 +24,15 @@ def ingest_hooks(settings: Settings) -> dict:
         "outbox": True,  # the append statement writes the outbox rows (what emit.record does)
         "after_commit": [functools.partial(emit.emit_stored, get_pool(settings), settings)],
     }
+
+
+def pace(settings: Settings) -> None:
+    """Before ingest appends: in `pts up`, wait while its handlers are far behind
+    (pts.broker.backlog); elsewhere the handlers do not share ingest's cores."""
+    if settings.emit_mode == "local" and settings.broker_dispatch:
+        waited = backlog.pace(settings)
+        if waited:
+            count_backpressure(waited)
 
 
 def relay(settings: Settings, budget: float = 30.0) -> RelayResult:
