@@ -1,16 +1,17 @@
-"""CPU per event of the local broker's in-process batches (embedded PostgreSQL), old way
-against new, interleaved in one run.
+"""CPU per event of the local broker's in-process batches (embedded PostgreSQL), in all
+and per handler.
 
-Run: uv run python bench/inprocess_cpu.py [--events 6000] [--rounds 2] [--old-only]
+Run: uv run python bench/inprocess_cpu.py [--events 5000] [--rounds 3]
+Against another checkout's code (its virtualenv imports its `pts`):
+    /work/main/.venv/bin/python bench/inprocess_cpu.py
 
 Each round logs a fresh slice of issue 11's mix (40% health over 200 services x 4
 environments, 30% deployments started then finished, 10% images, 20% platform events),
 queues a delivery per (event, handler) as `pts up`'s ingest does, and drains the queue as
-the dispatcher does, batches of up to 500 per handler, on one connection: `claim` then
-`apply_batch` (a claim transaction, then the batch's; how the dispatcher ran batches before
-2026-11-28 evening, measured when this file runs in a checkout of then), or `apply_due` (the
-batch locks its deliveries itself). CPU is the Python thread's (thread_time) plus the
-connection's PostgreSQL backend's (/proc), per event logged. docs/benchmarks.md has the figures.
+the dispatcher does (`apply_due`: batches of up to 500 per handler, each handler in turn) on
+one connection. CPU is the Python thread's (thread_time) plus the connection's PostgreSQL
+backend's (/proc), per event logged and per delivery of each handler. docs/benchmarks.md
+has the figures.
 """
 
 from __future__ import annotations
@@ -19,6 +20,7 @@ import argparse
 import contextlib
 import os
 import random
+import shutil
 import sys
 import tempfile
 import time
@@ -72,16 +74,34 @@ def _ticks(pid: int) -> int:
     return int(fields[11]) + int(fields[12])
 
 
+def _drain(way, handlers: list[str], backend: int) -> dict[str, list[float]]:
+    """Apply batches of each handler in turn until none is due; per handler: Python
+    seconds, PostgreSQL ticks, deliveries."""
+    spent = {h: [0.0, 0.0, 0.0] for h in handlers}
+    while True:
+        total = 0
+        for h in handlers:
+            cpu, ticks = time.thread_time(), _ticks(backend)
+            n = way(h) or 0
+            spent[h][0] += time.thread_time() - cpu
+            spent[h][1] += _ticks(backend) - ticks
+            spent[h][2] += n
+            total += n
+        if not total:
+            return spent
+
+
 def main() -> None:
     parser = argparse.ArgumentParser()
-    parser.add_argument("--events", type=int, default=6000)
-    parser.add_argument("--rounds", type=int, default=2)
-    parser.add_argument("--old-only", action="store_true",
-                        help="only claim, then apply_batch (to compare two checkouts)")
+    parser.add_argument("--events", type=int, default=5000)
+    parser.add_argument("--rounds", type=int, default=3)
+    parser.add_argument("--handlers", default="deployments,services,images",
+                        help="only these handlers' deliveries are drained (to profile one)")
     args = parser.parse_args()
     from pts.db.embedded import ensure_embedded
 
-    os.environ["DATABASE_URL"] = ensure_embedded(Path(tempfile.mkdtemp(prefix="pts-bench-")))
+    tmp = Path(tempfile.mkdtemp(prefix="pts-bench-"))
+    os.environ["DATABASE_URL"] = ensure_embedded(tmp)
     os.environ["PTS_EMIT_MODE"] = "local"
     os.environ["PTS_FUNCTIONS_URL"] = "http://127.0.0.1:9"
     from projections.helpers import handlers_for, log
@@ -100,22 +120,16 @@ def main() -> None:
         def connection(self):
             yield conn
 
-    one, handlers = One(), ["deployments", "services", "images"]
+    one, handlers = One(), args.handlers.split(",")
     assert all(inprocess.handles(h, settings) for h in handlers)
-
-    def old(h: str) -> int:
-        with conn.transaction():
-            batch = queue.claim(conn, "bench", 500, 30, only=h)
-        if batch:
-            inprocess.apply_batch(one, h, batch, settings)
-        return len(batch)
 
     def new(h: str) -> int:
         return inprocess.apply_due(one, h, 500, settings)
 
-    ways = {"claim, then apply_batch": old} if hasattr(inprocess, "apply_batch") else {}
-    if hasattr(inprocess, "apply_due") and not args.old_only:
-        ways["apply_due"] = new
+    import pts
+
+    print(f"pts from {Path(pts.__file__).parents[2]}", flush=True)
+    ways = {"apply_due": new}
     mix, hz = Mix(1), os.sysconf("SC_CLK_TCK")
     results: dict[str, list[float]] = {w: [] for w in ways}
     for _ in range(args.rounds):
@@ -129,13 +143,12 @@ def main() -> None:
                 queue.enqueue(conn, [({"source": s, "id": i, "type": t, "ptsseq": q},
                                       handlers_for(t)) for s, i, t, q in rows], notify=False)
             cpu, pg, wall = time.thread_time(), _ticks(conn.info.backend_pid), time.perf_counter()
-            while sum(way(h) or 0 for h in handlers):
-                pass
+            spent = _drain(way, handlers, conn.info.backend_pid)
             cpu = time.thread_time() - cpu
             pg = (_ticks(conn.info.backend_pid) - pg) / hz
             wall = time.perf_counter() - wall
             left = conn.execute("SELECT count(*) FROM broker_deliveries WHERE status = "
-                                "'pending'").fetchone()[0]
+                                "'pending' AND subscriber = ANY(%s)", (handlers,)).fetchone()[0]
             conn.rollback()
             assert left == 0, left
             per = 1e3 / len(events)
@@ -143,9 +156,18 @@ def main() -> None:
             print(f"{name:24} {len(events)} events: Python {cpu * per:.3f} + PostgreSQL "
                   f"{pg * per:.3f} = {(cpu + pg) * per:.3f} CPU-ms per event "
                   f"(wall {wall * per:.3f} ms)", flush=True)
+            for h, (c, t, n) in spent.items():
+                print(f"    {h:12} {n:.0f} deliveries: Python {c * 1e6 / n:.0f} + PostgreSQL "
+                      f"{t / hz * 1e6 / n:.0f} us per delivery", flush=True)
     pool.putconn(conn)
     for name, got in results.items():
         print(f"{name:24} median {sorted(got)[len(got) // 2]:.3f} CPU-ms per event")
+    from pts.db.embedded import stop
+    from pts.db.pool import close_all
+
+    close_all()
+    stop(tmp)  # the database is the run's own: nothing of it is kept
+    shutil.rmtree(tmp, ignore_errors=True)
 
 
 if __name__ == "__main__":

@@ -25,7 +25,16 @@ from pathlib import Path
 
 sys.path.insert(0, str(Path(__file__).resolve().parent))
 
-from capacity.procs import ROOT, TOKEN, Server, connect, embedded_server, new_database, wrk  # noqa: E402
+from capacity.procs import (  # noqa: E402
+    ROOT,
+    TOKEN,
+    Server,
+    connect,
+    embedded_server,
+    new_database,
+    wrk,
+    wrk_timed,
+)
 from capacity.searchload import PATHS, fill, replay  # noqa: E402
 
 
@@ -149,8 +158,13 @@ def main() -> int:
             for p in [*([] if args.mix_only else paths), None]:
                 pids = srv.workers()
                 before = cpu_seconds(pids), cpu_seconds(postgres_pids(server.pgdata))
-                r = wrk(srv.base + "/", "get.lua", [TOKEN, *([p] if p else paths)],
-                        seconds=args.seconds, connections=4)
+                own = None
+                if p:
+                    r = wrk(srv.base + "/", "get.lua", [TOKEN, p], seconds=args.seconds,
+                            connections=4)
+                else:  # the mix: also each response's own latency (wrk's adds samples)
+                    r, own = wrk_timed(srv.base + "/", [TOKEN, *paths], seconds=args.seconds,
+                                       connections=4, out=logs / "mix")
                 after = cpu_seconds(pids), cpu_seconds(postgres_pids(server.pgdata))
                 per = [(a - b) * 1000 / max(r.requests, 1) for a, b in zip(after, before,
                                                                           strict=True)]
@@ -159,6 +173,10 @@ def main() -> int:
                       f"{per[0]:6.2f} {per[1]:6.2f}  "
                       f"{p or 'the mix of the 11'}{'' if not r.non2xx else ' NON-2XX'}",
                       flush=True)
+                if own:
+                    print(f"  {own[50]:7.2f} {own[90]:7.2f} {own[99]:7.2f}  the same run, "
+                          "each response's own latency (wrk's above add a sample per "
+                          "interval a slow response held its connection)", flush=True)
         finally:
             srv.stop()
     finally:

@@ -161,3 +161,19 @@ def wrk(url: str, script: str, args: list[str], *, seconds: float, connections: 
     return WrkResult(int(done.group(1)), float(done.group(2)) * unit,
                      int(non2xx.group(1)) if non2xx else 0,
                      sum(int(x) for x in errs.groups()) if errs else 0, lat)
+
+
+def wrk_timed(url: str, args: list[str], *, seconds: float, connections: int,
+              out: Path) -> tuple[WrkResult, dict[int, float]]:
+    """wrk with bench/wrk/timed.lua (get.lua's GETs, one thread per connection): its summary
+    (wrk's percentiles, which count each slow response again for every interval it held its
+    connection: the coordinated-omission correction) and the percentiles of the responses
+    themselves, from each one's own latency."""
+    out.mkdir(parents=True, exist_ok=True)
+    prefix = out / "latency"
+    result = wrk(url, "timed.lua", [str(prefix), *args], seconds=seconds,
+                 connections=connections, threads=connections)
+    lat = sorted(float(line.split()[0]) for f in out.glob("latency.*")
+                 for line in f.read_text().splitlines() if line)
+    return result, {p: lat[min(len(lat) - 1, round(p / 100 * len(lat)))] if lat else 0.0
+                    for p in (50, 90, 99)}

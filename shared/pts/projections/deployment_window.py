@@ -35,7 +35,7 @@ SELECT g.service, g.environment, c.deployment_id AS stored_current,
            WHERE s.service = g.service AND s.environment = g.environment) AS unstepped,
        l.current_deployment_id, l.current_version, l.current_image, l.current_image_digest,
        l.current_since
-FROM unnest(%s::text[], %s::text[], %s::timestamptz[], %s::bigint[]) g(service, environment,
+FROM unnest(%b::text[], %b::text[], %b::timestamptz[], %b::bigint[]) g(service, environment,
                                                                       at, seq)
 LEFT JOIN current_deployments c ON c.service = g.service AND c.environment = g.environment
 LEFT JOIN LATERAL (
@@ -67,7 +67,7 @@ def before(conn: psycopg.Connection, starts: dict[Key, Key]) -> dict[Key, Row]:
 WINDOW_ROWS = """
 SELECT * FROM deployments WHERE deployment_id = ANY(ARRAY(
     SELECT s.deployment_id
-    FROM unnest(%s::text[], %s::text[], %s::timestamptz[], %s::bigint[]) g(service,
+    FROM unnest(%b::text[], %b::text[], %b::timestamptz[], %b::bigint[]) g(service,
                                                                        environment, at, seq)
     JOIN deployment_steps s ON s.service = g.service AND s.environment = g.environment
      AND (s.at, s.seq) >= (g.at, g.seq)))
@@ -82,7 +82,7 @@ def window_rows(conn: psycopg.Connection, starts: dict[Key, Key]) -> list[Row]:
 
 RAN = """
 SELECT v.service, v.environment, v.version
-FROM unnest(%s::text[], %s::text[], %s::text[], %s::timestamptz[], %s::bigint[])
+FROM unnest(%b::text[], %b::text[], %b::text[], %b::timestamptz[], %b::bigint[])
      v(service, environment, version, at, seq)
 WHERE EXISTS (SELECT 1 FROM deployment_steps s
               WHERE s.service = v.service AND s.environment = v.environment
@@ -127,8 +127,8 @@ def earlier(conn: psycopg.Connection, group: Key,
 def replace_from(conn: psycopg.Connection, starts: dict[Key, Key],
                  steps: list[Row]) -> None:
     """Drop each group's steps from its start on, then store the refolded ones."""
-    conn.execute("DELETE FROM deployment_steps s USING unnest(%s::text[], %s::text[], "
-                 "%s::timestamptz[], %s::bigint[]) AS g(service, environment, at, seq) "
+    conn.execute("DELETE FROM deployment_steps s USING unnest(%b::text[], %b::text[], "
+                 "%b::timestamptz[], %b::bigint[]) AS g(service, environment, at, seq) "
                  "WHERE s.service = g.service AND s.environment = g.environment "
                  "AND (s.at, s.seq) >= (g.at, g.seq)", _groups(starts))
     store.insert(conn, "deployment_steps", steps)
@@ -138,6 +138,6 @@ def set_current_flags(conn: psycopg.Connection, ids: list[str], current: list[st
     """is_current of deployments outside the refolded windows (the one current before,
     the one current now) follows what is current now."""
     if ids:
-        conn.execute("UPDATE deployments SET is_current = (deployment_id = ANY(%s)), "
-                     "updated_at = now() WHERE deployment_id = ANY(%s) "
-                     "AND is_current <> (deployment_id = ANY(%s))", (current, ids, current))
+        conn.execute("UPDATE deployments SET is_current = (deployment_id = ANY(%b)), "
+                     "updated_at = now() WHERE deployment_id = ANY(%b) "
+                     "AND is_current <> (deployment_id = ANY(%b))", (current, ids, current))

@@ -35,6 +35,7 @@ class Deployments(Projection):
     types = types_of("deployments")  # the function table's
     handled_table = "deployments_handled_events"
     handled_columns = ("deployment_id", "service", "environment")
+    handled_sql = ("e.data->>'deployment_id'", "e.data->>'service'", "e.data->>'environment'")
     tables = ("deployments", "current_deployments", "deployment_steps",
               "deployments_handled_events")
 
@@ -115,7 +116,7 @@ def _lock_timelines(conn: psycopg.Connection, facts: list[Fact], rows: list[Row]
     keys = sorted(f"deployments:{s}\x1f{e}" for s, e in {group_of(r) for r in rows} - named)
     if keys:
         conn.execute("SELECT count(pg_advisory_xact_lock(hashtextextended(k, 0))) "
-                     "FROM (SELECT k FROM unnest(%s::text[]) AS k ORDER BY k) AS s", (keys,))
+                     "FROM (SELECT k FROM unnest(%b::text[]) AS k ORDER BY k) AS s", (keys,))
 
 
 # What a deployment's place in its environment's timeline depends on: a change in any of
@@ -152,10 +153,10 @@ def _starts(fresh: Row, stored: Row, again: bool) -> dict[Key, Key]:
 
 def _select(conn: psycopg.Connection, ids: list[str], groups: list[Key]) -> list[Row]:
     """Deployments with one of these ids, or in one of these (service, environment)."""
-    sql, args = "SELECT * FROM deployments WHERE deployment_id = ANY(%s)", [ids]
+    sql, args = "SELECT * FROM deployments WHERE deployment_id = ANY(%b)", [ids]
     if groups:  # only in a whole refold: an OR here made every delivery a table scan
-        sql += (" OR (service, environment) IN (SELECT * FROM unnest(%s::text[], "
-                "%s::text[]))")
+        sql += (" OR (service, environment) IN (SELECT * FROM unnest(%b::text[], "
+                "%b::text[]))")
         args += [[g[0] for g in groups], [g[1] for g in groups]]
     with conn.cursor(row_factory=dict_row) as cur:
         return list(cur.execute(sql, args).fetchall())

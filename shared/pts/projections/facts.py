@@ -7,9 +7,8 @@ exactly the same input (seq, occurred_at, data), whatever the broker delivered.
 from __future__ import annotations
 
 import json
-from dataclasses import dataclass
 from datetime import datetime
-from typing import Any
+from typing import Any, NamedTuple
 
 import psycopg
 
@@ -19,8 +18,11 @@ Key = tuple[Any, ...]  # a key's values, or an (event time, seq) order
 COLUMNS = "e.seq, e.source, e.id, e.type, e.occurred_at, e.data"
 
 
-@dataclass(frozen=True)
-class Fact:
+class Fact(NamedTuple):
+    """One stored event. A named tuple, not a frozen dataclass: a batch builds one per
+    event read (more than one for the deployments handler), and a frozen dataclass's
+    __init__ cost about 3 us each against 0.5 us."""
+
     seq: int
     source: str
     id: str
@@ -40,6 +42,12 @@ class Fact:
 
     def get(self, name: str) -> Any:
         return self.data.get(name) if isinstance(self.data, dict) else None
+
+
+def seq_array(facts: list[Fact]) -> str:
+    """The facts' seqs as one PostgreSQL array literal (`%s::bigint[]`): joining them is
+    cheaper than psycopg's array adaptation, which handles each element in Python."""
+    return "{" + ",".join([str(f.seq) for f in facts]) + "}"
 
 
 def load_one(conn: psycopg.Connection, source: str, id_: str) -> Fact | None:
@@ -94,7 +102,7 @@ def handled_facts(
 # young database (autovacuum had not analyzed the tables yet) `h.deployment_id = ANY(...)`
 # was planned as a hash join over the whole log: 30 to 60 ms a batch, growing with the log.
 BY_DEPLOYMENTS = f"""
-SELECT {COLUMNS} FROM unnest(%s::text[]) AS k(deployment_id)
+SELECT {COLUMNS} FROM unnest(%b::text[]) AS k(deployment_id)
 CROSS JOIN LATERAL (SELECT h.seq FROM {{table}} h
                     WHERE h.deployment_id = k.deployment_id OFFSET 0) h
 CROSS JOIN LATERAL (SELECT * FROM platform_events e WHERE e.seq = h.seq OFFSET 0) e

@@ -15,9 +15,10 @@ from pts.projections.deployments import facts_by_deployment
 from pts.projections.engine import Projection
 from pts.projections.facts import Fact, Key, handled_by_deployments, handled_facts
 from pts.projections.imageref import parse_image
+from pts.projections.imagesql import parts
 
 PUBLISHED = rules.PUBLISHED
-PAIRS_IN = "({}) IN (SELECT * FROM unnest(%s::text[], %s::text[]))"
+PAIRS_IN = "({}) IN (SELECT * FROM unnest(%b::text[], %b::text[]))"
 
 
 def _pair(fact: Fact) -> Key:
@@ -34,6 +35,13 @@ class Images(Projection):
     handled_table = "images_handled_events"
     handled_columns = ("service", "environment", "repository", "tag", "digest",
                        "deployment_id")
+    handled_sql = (
+        "e.data->>'service'",
+        f"CASE WHEN e.type = '{PUBLISHED}' THEN NULL ELSE e.data->>'environment' END",
+        *(f"CASE WHEN e.type = '{PUBLISHED}' THEN e.data->>'{c}' ELSE i.{c} END"
+          for c in ("repository", "tag", "digest")),
+        f"CASE WHEN e.type = '{PUBLISHED}' THEN NULL ELSE e.data->>'deployment_id' END")
+    handled_joins = parts(f"CASE WHEN e.type <> '{PUBLISHED}' THEN e.data->'image' END", "i")
     tables = ("images", "image_tags", "image_runs", "images_handled_events")
 
     def handled_row(self, fact: Fact) -> Key:
@@ -118,8 +126,8 @@ class Images(Projection):
             return
         by_tag = defaultdict(list)
         for f in handled_facts(conn, self.handled_table,
-                               "(h.repository, h.tag) IN (SELECT * FROM unnest(%s::text[], "
-                               "%s::text[])) AND h.type = %s", (*_columns(tags), PUBLISHED)):
+                               "(h.repository, h.tag) IN (SELECT * FROM unnest(%b::text[], "
+                               "%b::text[])) AND h.type = %s", (*_columns(tags), PUBLISHED)):
             by_tag[(f.get("repository"), f.get("tag"))].append(f)
         store.replace(conn, "image_tags", ("repository", "tag"), tags,
                       [row for r, t in tags for row in rules.fold_tag(r, t, by_tag[(r, t)])])
@@ -130,7 +138,7 @@ class Images(Projection):
         by_pair = defaultdict(list)
         for f in handled_facts(conn, self.handled_table,
                                "(h.service, h.environment) IN (SELECT * FROM unnest("
-                               "%s::text[], %s::text[])) AND h.type <> %s",
+                               "%b::text[], %b::text[])) AND h.type <> %s",
                                (*_columns(pairs), PUBLISHED)):
             by_pair[(f.get("service"), f.get("environment"))].append(f)
         store.replace(conn, "image_runs", ("service", "environment"), pairs,

@@ -65,7 +65,7 @@ def window(conn: psycopg.Connection, table: str, pair: tuple[str, str], order: K
            types: list[str]) -> list[Fact]:
     """The pair's handled state events from `order` on, in (event time, seq) order."""
     return handled_facts(conn, table, "h.service = %s AND h.environment = %s AND "
-                         "h.type = ANY(%s) AND (h.occurred_at, h.seq) >= (%s, %s)",
+                         "h.type = ANY(%b) AND (h.occurred_at, h.seq) >= (%s, %s)",
                          (pair[0], pair[1], types, order[0], order[1]))
 
 
@@ -74,8 +74,8 @@ def drop_transitions_from(conn: psycopg.Connection,
     """Delete each pair's transitions at or after its window's start."""
     if pairs_orders:
         conn.execute(
-            "DELETE FROM service_transitions t USING unnest(%s::text[], %s::text[], "
-            "%s::timestamptz[], %s::bigint[]) AS w(s, e, at, seq) "
+            "DELETE FROM service_transitions t USING unnest(%b::text[], %b::text[], "
+            "%b::timestamptz[], %b::bigint[]) AS w(s, e, at, seq) "
             "WHERE t.service = w.s AND t.environment = w.e AND (t.at, t.event_seq) >= "
             "(w.at, w.seq)",
             ([p[0] for p, _ in pairs_orders], [p[1] for p, _ in pairs_orders],

@@ -2,7 +2,6 @@
 
 from __future__ import annotations
 
-import json
 from collections import defaultdict
 from collections.abc import Iterator
 
@@ -13,7 +12,7 @@ from pts.projections import service_rules as rules
 from pts.projections import service_window as window
 from pts.projections import store
 from pts.projections.engine import Projection
-from pts.projections.facts import Fact, Key, handled_facts
+from pts.projections.facts import Fact, Key, handled_facts, seq_array
 
 SERVICE = "dev.pts.service."
 REGISTRY_TYPES = [SERVICE + "registered", SERVICE + "decommissioned"]
@@ -27,6 +26,8 @@ class Services(Projection):
     types = types_of("services")  # the function table's; any naming a service registers it
     handled_table = "services_handled_events"
     handled_columns = PAIR
+    handled_sql = ("e.data->>'service'",
+                   "CASE WHEN e.data->>'service' <> '' THEN e.data->>'environment' END")
     tables = ("services", "service_environments", "service_transitions",
               "services_handled_events")
 
@@ -58,7 +59,7 @@ class Services(Projection):
                 store.select_keys(conn, "services", ("service",), [(s,) for s in services])}
         by_service = defaultdict(list)
         for f in handled_facts(conn, self.handled_table,
-                               "h.service = ANY(%s) AND h.type = ANY(%s)",
+                               "h.service = ANY(%b) AND h.type = ANY(%b)",
                                (services, REGISTRY_TYPES)):
             by_service[f.get("service")].append(f)
         store.upsert(conn, "services", ("service",), [(s,) for s in services],
@@ -82,7 +83,7 @@ class Services(Projection):
         if full:
             for f in handled_facts(conn, self.handled_table,
                                    PAIRS_IN.format("h.service, h.environment")
-                                   + " AND h.type = ANY(%s)",
+                                   + " AND h.type = ANY(%b)",
                                    ([p[0] for p in full], [p[1] for p in full], STATE_TYPES)):
                 by_pair[(f.get("service"), f.get("environment"))].append(f)
         rows, transitions = [], []
@@ -106,7 +107,7 @@ class Services(Projection):
         store.insert(conn, "service_transitions", transitions)
 
 
-PAIRS_IN = "({}) IN (SELECT * FROM unnest(%s::text[], %s::text[]))"
+PAIRS_IN = "({}) IN (SELECT * FROM unnest(%b::text[], %b::text[]))"
 
 
 # One index probe per pair: the newest state event, read backwards along
@@ -114,11 +115,11 @@ PAIRS_IN = "({}) IN (SELECT * FROM unnest(%s::text[], %s::text[]))"
 # which made a delivery's cost grow with it.
 LATEST_BEFORE = """
 SELECT p.service, p.environment, l.occurred_at, l.seq
-FROM unnest(%s::text[], %s::text[]) AS p(service, environment)
+FROM unnest(%b::text[], %b::text[]) AS p(service, environment)
 CROSS JOIN LATERAL (
     SELECT h.occurred_at, h.seq FROM services_handled_events h
     WHERE h.service = p.service AND h.environment = p.environment
-      AND h.type = ANY(%s) AND h.seq <> ALL(%s)
+      AND h.type = ANY(%b) AND h.seq <> ALL(%b)
     ORDER BY h.occurred_at DESC, h.seq DESC LIMIT 1) AS l
 """
 
@@ -135,13 +136,14 @@ def _latest_before(conn: psycopg.Connection, pairs: list[Key],
 # time) by least/greatest: commutative, so order-independent, and no history is read. Events
 # that change more (registry and state types) are then recomputed in full. Rows are upserted
 # in key order, services before environments, in every transaction: transactions without
-# key locks (events that only name a service) cannot deadlock on them.
+# key locks (events that only name a service) cannot deadlock on them. The events' keys and
+# times are read from their handled rows (written just before, found by seq), not sent.
 TOUCH_SERVICES = """
 INSERT INTO services (service, registered_at, registered_implicitly, first_seen_at,
                       last_seen_at)
-SELECT s, min(t), true, min(t), max(t)
-FROM jsonb_to_recordset(%s::jsonb) AS x(s text, t timestamptz)
-GROUP BY s ORDER BY s
+SELECT h.service, min(h.occurred_at), true, min(h.occurred_at), max(h.occurred_at)
+FROM services_handled_events h WHERE h.seq = ANY(%s::bigint[]) AND h.service <> ''
+GROUP BY h.service ORDER BY h.service
 ON CONFLICT (service) DO UPDATE SET
     first_seen_at = least(services.first_seen_at, EXCLUDED.first_seen_at),
     last_seen_at = greatest(services.last_seen_at, EXCLUDED.last_seen_at),
@@ -151,9 +153,10 @@ ON CONFLICT (service) DO UPDATE SET
 """
 TOUCH_ENVIRONMENTS = """
 INSERT INTO service_environments (service, environment, health, first_seen_at, last_seen_at)
-SELECT s, e, 'unknown', min(t), max(t)
-FROM jsonb_to_recordset(%s::jsonb) AS x(s text, e text, t timestamptz) GROUP BY s, e
-ORDER BY s, e
+SELECT h.service, h.environment, 'unknown', min(h.occurred_at), max(h.occurred_at)
+FROM services_handled_events h
+WHERE h.seq = ANY(%s::bigint[]) AND h.service <> '' AND h.environment <> ''
+GROUP BY h.service, h.environment ORDER BY h.service, h.environment
 ON CONFLICT (service, environment) DO UPDATE SET
     first_seen_at = least(service_environments.first_seen_at, EXCLUDED.first_seen_at),
     last_seen_at = greatest(service_environments.last_seen_at, EXCLUDED.last_seen_at)
@@ -161,13 +164,10 @@ ON CONFLICT (service, environment) DO UPDATE SET
 
 
 def _touch(conn: psycopg.Connection, facts: list[Fact]) -> None:
-    # The rows travel as JSON (json's C encoder), not as arrays psycopg quotes in Python.
-    rows = [{"s": f.get("service"), "e": f.get("environment"), "t": f.occurred_at.isoformat()}
-            for f in facts]
-    conn.execute(TOUCH_SERVICES, (json.dumps(rows),))
-    located = [r for r in rows if r["e"]]
-    if located:
-        conn.execute(TOUCH_ENVIRONMENTS, (json.dumps(located),))
+    seqs = seq_array(facts)
+    conn.execute(TOUCH_SERVICES, (seqs,))
+    if any(f.get("environment") for f in facts):
+        conn.execute(TOUCH_ENVIRONMENTS, (seqs,))
 
 
 PROJECTION = Services()

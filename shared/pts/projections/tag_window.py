@@ -21,7 +21,7 @@ from pts.projections.image_rules import PUBLISHED, fold_tag
 
 # The assignment in effect just before each tag's window (from_at, event_seq order).
 TAG_BEFORE = """
-SELECT b.* FROM unnest(%s::text[], %s::text[], %s::timestamptz[], %s::bigint[])
+SELECT b.* FROM unnest(%b::text[], %b::text[], %b::timestamptz[], %b::bigint[])
      AS w(repository, tag, at, seq)
 CROSS JOIN LATERAL (
     SELECT * FROM image_tags t WHERE t.repository = w.repository AND t.tag = w.tag
@@ -32,7 +32,7 @@ CROSS JOIN LATERAL (
 TAG_WINDOW = """
 h.seq = ANY(ARRAY(
     SELECT x.seq FROM images_handled_events x
-    JOIN unnest(%s::text[], %s::text[], %s::timestamptz[], %s::bigint[])
+    JOIN unnest(%b::text[], %b::text[], %b::timestamptz[], %b::bigint[])
          AS w(repository, tag, at, seq) ON x.repository = w.repository AND x.tag = w.tag
     WHERE (x.occurred_at, x.seq) >= (w.at, w.seq))) AND h.type = %s
 """
@@ -58,8 +58,8 @@ def refold(conn: psycopg.Connection, new: list[Fact]) -> None:
         by_tag[(f.get("repository"), f.get("tag"))].append(f)
     cuts = {k: (base[k]["from_at"], base[k]["event_seq"]) if k in base else starts[k]
             for k in keys}
-    conn.execute("DELETE FROM image_tags t USING unnest(%s::text[], %s::text[], "
-                 "%s::timestamptz[], %s::bigint[]) AS w(r, g, at, seq) "
+    conn.execute("DELETE FROM image_tags t USING unnest(%b::text[], %b::text[], "
+                 "%b::timestamptz[], %b::bigint[]) AS w(r, g, at, seq) "
                  "WHERE t.repository = w.r AND t.tag = w.g "
                  "AND (t.from_at, t.event_seq) >= (w.at, w.seq)",
                  ([k[0] for k in keys], [k[1] for k in keys],
