@@ -296,3 +296,31 @@ def test_next_due_counts_the_dead_letters_of_skipped_subscribers(broker, sql):
         sql.execute("DELETE FROM broker_deliveries WHERE kind = 'deadletter'")
         assert queue.next_due(conn, skip=["deployments"]) is None
         assert 3590 < queue.next_due(conn) <= 3600
+
+
+def test_next_due_of_named_subscribers_leaves_the_others_out_but_not_dead_letters(broker,
+                                                                                   sql):
+    """The dispatcher asks most rounds for its trigger table's subscribers only (the busy
+    handlers left out), and of every subscriber once a second."""
+    from pts.broker import queue
+    from pts.db.pool import get_pool
+
+    b = broker.start(routes={"deployments": ["dev.pts.deployment.started"],
+                             "services": ["dev.pts.deployment.started"]},
+                     subscribers={"deployments": "http://127.0.0.1:9/",
+                                  "services": "http://127.0.0.1:9/"}, count=0)
+    b.post(ce_headers(1), body=b'{"deployment_id": "d-1"}')
+    sql.execute("UPDATE broker_deliveries SET next_attempt_at = now() + interval '1 hour' "
+                "WHERE subscriber = 'services'")
+    with get_pool(b.settings).connection() as conn:
+        assert queue.next_due(conn, only=["deployments"]) <= 0
+        assert 3590 < queue.next_due(conn, only=["services"]) <= 3600
+        assert queue.next_due(conn, only=[]) is None  # a stray subscriber waits for a full ask
+        assert queue.next_due(conn) <= 0
+        sql.execute("INSERT INTO broker_deliveries (event_id, kind, subscriber, error_dest, "
+                    "next_attempt_at) SELECT event_id, 'deadletter', subscriber, "
+                    "'http://dlq/', now() + interval '10 minutes' FROM broker_deliveries "
+                    "WHERE subscriber = 'services'")
+        conn.rollback()  # now() of a new transaction: after the insert's
+        assert 590 < queue.next_due(conn, only=["services"]) <= 600  # its dead letter
+        assert 590 < queue.next_due(conn, only=[]) <= 600  # any dead letter counts

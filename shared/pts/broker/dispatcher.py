@@ -41,6 +41,11 @@ ELSEWHERE_WAIT = 0.25
 # yet vacuumed) cost 4 to 8 ms, 40 times a second. A delivery that becomes due meanwhile
 # waits this much longer at most.
 NEXT_DUE_EVERY = 0.1
+# Seconds between next due times asked of every subscriber with pending deliveries; in
+# between only the trigger table's subscribers (and the dead letters) are probed, which
+# leaves out the busy handlers' backlogs. A subscriber no longer in the table (its
+# deliveries left from an earlier configuration) is thus served at most this much later.
+EVERY_SUBSCRIBER_EVERY = 1.0
 
 _running: list[Dispatcher] = []
 
@@ -68,6 +73,8 @@ class Dispatcher:
         self._busy: set[str] = set()  # in-process handlers with a batch in flight
         self._elsewhere: dict[str, float] = {}  # handler -> until when another process has it
         self._due: tuple[float, list[str], float | None] = (0.0, [], None)  # at, skip, due
+        self._every_at = 0.0  # when the next due time was last asked of every subscriber
+        self._known = sorted({*triggers.table(settings), *settings.broker_subscribers})
         self._thread = threading.Thread(target=self._run, name="pts-dispatcher", daemon=True)
 
     def start(self) -> Dispatcher:
@@ -196,8 +203,13 @@ class Dispatcher:
         if skipped == skip and now - at < NEXT_DUE_EVERY and (due is None or due > now - at):
             left = NEXT_DUE_EVERY - (now - at)
             return left if due is None else min(due - (now - at), left)
+        every = now - self._every_at >= EVERY_SUBSCRIBER_EVERY
         with pool.connection() as conn:
-            due = queue.next_due(conn, skip=skip)
+            if every:
+                due = queue.next_due(conn, skip=skip)
+                self._every_at = now
+            else:
+                due = queue.next_due(conn, only=[s for s in self._known if s not in skip])
             conn.rollback()
         self._due = (now, skip, due)
         return due

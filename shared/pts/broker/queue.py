@@ -112,6 +112,20 @@ SELECT EXTRACT(EPOCH FROM least(
 """
 
 
+# The same for named subscribers only (and the dead letters), one index probe each: under
+# load every in-process handler is busy and skipped, and stepping from one subscriber to the
+# next in NEXT_DUE walked each busy one's delivered rows not yet vacuumed (they lie at the
+# front of its range of the pending index): 5 to 7 ms a call after a minute of batches.
+NEXT_DUE_OF = """
+SELECT EXTRACT(EPOCH FROM least(
+    (SELECT min((SELECT min(d.next_attempt_at) FROM broker_deliveries d
+                 WHERE d.status = 'pending' AND d.subscriber = s.s))
+     FROM unnest(%s::text[]) AS s(s)),
+    (SELECT min(next_attempt_at) FROM broker_deliveries
+     WHERE status = 'pending' AND kind = 'deadletter')) - now())::float8
+"""
+
+
 @dataclass(frozen=True)
 class Delivery:
     """One claimed attempt."""
@@ -202,10 +216,15 @@ def lock_due(conn: psycopg.Connection, subscriber: str, limit: int) -> Locked | 
     return batch
 
 
-def next_due(conn: psycopg.Connection, skip: Sequence[str] = ()) -> float | None:
+def next_due(conn: psycopg.Connection, skip: Sequence[str] = (),
+             only: Sequence[str] | None = None) -> float | None:
     """Seconds until the next pending delivery is due (negative: overdue); None: none.
-    Trigger deliveries of the subscribers in skip do not count."""
-    due = scalar(conn.execute(NEXT_DUE, (list(skip),)))  # an aggregate: always one row
+    Trigger deliveries of the subscribers in skip do not count; with only, those of the
+    subscribers it names alone do (dead letters always count)."""
+    if only is not None:
+        due = scalar(conn.execute(NEXT_DUE_OF, (list(only),)))
+    else:  # an aggregate: always one row
+        due = scalar(conn.execute(NEXT_DUE, (list(skip),)))
     return None if due is None else float(due)
 
 
