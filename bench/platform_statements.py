@@ -28,6 +28,18 @@ SELECT calls, round(total_exec_time::numeric), round((total_exec_time / calls)::
        rows, left(regexp_replace(query, '\\s+', ' ', 'g'), 120)
 FROM pg_stat_statements ORDER BY total_exec_time DESC LIMIT %s
 """
+# Events taken in and deliveries applied per 10 s of the run: does the rate fall as the
+# tables grow over the minute?
+OVER_TIME = """
+WITH t0 AS (SELECT min(received_at) AS t FROM platform_events)
+SELECT b, sum(ingested)::int, sum(applied)::int FROM (
+    SELECT floor(extract(epoch FROM received_at - t0.t) / 10)::int AS b, 1 AS ingested,
+           0 AS applied FROM platform_events, t0
+    UNION ALL
+    SELECT floor(extract(epoch FROM finished_at - t0.t) / 10)::int, 0, 1
+    FROM broker_deliveries, t0 WHERE status = 'delivered') x
+GROUP BY b ORDER BY b
+"""
 WAL = """
 SELECT w.wal_bytes, w.wal_fpi, c.num_timed + c.num_requested, c.num_requested
 FROM pg_stat_wal w, pg_stat_checkpointer c
@@ -68,6 +80,9 @@ def main() -> None:
             print(f"WAL {wal / 2**20:,.0f} MiB: {wal / events:,.0f} bytes and {fpi / events:.2f} "
                   f"full-page images per event; {checkpoints} checkpoints ({requested} "
                   "requested by WAL volume)")
+            print("seconds  events/s taken in  deliveries/s applied")
+            for b, ingested, applied in conn.execute(OVER_TIME):
+                print(f"{b * 10:3}-{b * 10 + 10:<3}  {ingested / 10:17,.0f}  {applied / 10:20,.0f}")
             print("calls  total ms  mean ms  rows  statement")
             for calls, total, mean, rows, query in conn.execute(TOP, (args.top,)):
                 print(f"{calls:6} {total:9} {mean:8} {rows:6}  {query}")

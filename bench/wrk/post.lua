@@ -4,12 +4,23 @@
 package.path = package.path .. ";" .. debug.getinfo(1, "S").source:sub(2):match("(.*/)") .. "?.lua"
 local common = require("common")
 local mode, size, token, pause = "single", 1, nil, 0
+local threads = 0
+
+-- Each thread has a Lua state of its own, whose generator starts in the same state: seeded
+-- from the time alone, every thread made the same ids (and bodies), and with wrk's 2 threads
+-- half the events posted were duplicates of the other thread's. The thread's number goes
+-- into the seed and the prefix.
+function setup(thread)
+  threads = threads + 1
+  thread:set("thread_number", threads)
+end
 
 function init(args)
   mode, size, token = args[1] or "single", tonumber(args[2] or "1"), args[3]
   pause = tonumber(args[4] or "0")
-  math.randomseed(os.time() + math.random(1, 1e6))
-  common.prefix = tostring(math.random(1, 1e9))
+  local n = thread_number or 0
+  math.randomseed(os.time() * 64 + n)
+  common.prefix = string.format("%d-%d-%d", os.time(), n, math.random(1, 1e9))
 end
 
 function request()
