@@ -60,4 +60,17 @@ function M.event(kind_fn)
     '"datacontenttype":"application/json","data":%s}', M.next_id(), t, data)
 end
 
+-- GET scripts: the paths of args (from index first on) in turn, each with the token.
+function M.gets(args, first)
+  local g = {paths = {}, i = 0}
+  for k = first, #args do g.paths[#g.paths + 1] = args[k] end
+  g.i = math.random(0, #g.paths - 1)
+  return g
+end
+
+function M.next_get(g, token)
+  g.i = g.i % #g.paths + 1
+  return wrk.format("GET", g.paths[g.i], {["Authorization"] = "Bearer " .. token})
+end
+
 return M

@@ -3,6 +3,8 @@
 -- thread's requests and responses pair up). wrk's printed percentiles add synthetic samples
 -- for every slow response (its coordinated-omission correction); these lines are the
 -- requests as they were.
+package.path = package.path .. ";" .. debug.getinfo(1, "S").source:sub(2):match("(.*/)") .. "?.lua"
+local common = require("common")
 local ffi = require("ffi")
 ffi.cdef [[
 typedef struct { long tv_sec; long tv_nsec; } pts_timespec;
@@ -20,21 +22,19 @@ function setup(thread)
   thread:set("id", counter)
 end
 
-local paths, token, i, out, sent = {}, nil, 0, nil, 0
+local g, token, out, sent = nil, nil, nil, 0
 function init(args)
   out = io.open(args[1] .. "." .. id, "w")
   token = args[2]
-  for k = 3, #args do paths[#paths + 1] = args[k] end
-  i = math.random(0, #paths - 1)
+  g = common.gets(args, 3)
 end
 
 function request()
-  i = i % #paths + 1
   sent = now()
-  return wrk.format("GET", paths[i], {["Authorization"] = "Bearer " .. token})
+  return common.next_get(g, token)
 end
 
 function response(status, headers, body)
-  out:write(string.format("%.3f %d %d\n", (now() - sent) * 1000, status, i))
+  out:write(string.format("%.3f %d %d\n", (now() - sent) * 1000, status, g.i))
   out:flush()
 end
