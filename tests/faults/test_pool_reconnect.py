@@ -70,7 +70,13 @@ class SocketProxy:
             server = socket.socket(socket.AF_UNIX)
             server.connect(self.upstream)
             with self._lock:
-                self._open += [client, server]
+                kept = self._listener is listener
+                if kept:
+                    self._open += [client, server]
+            if not kept:  # accepted just before down(): cut it as down() would
+                client.close()
+                server.close()
+                return
             for a, b in ((client, server), (server, client)):
                 threading.Thread(target=self._pump, args=(a, b), daemon=True).start()
 
@@ -103,6 +109,7 @@ def outage(proxy: SocketProxy, seconds: float, reconnect_max: float):
     (noticed at once: a request finds its idle connection gone and answers 503)."""
     settings = Settings(database_url=proxy.url, db_reconnect_max=reconnect_max)
     pool = db_pool.get_pool(settings)
+    pool.wait(10)  # every connection of the pool made before the cut, none in flight
     with pool.connection() as conn:
         conn.execute("SELECT 1")
     proxy.down()
