@@ -26,38 +26,30 @@ from pts.config import Settings
 from pts.projections.registry import PROJECTIONS
 
 SLOT = struct.Struct("dd")  # the lag in seconds, when it was noted (time.monotonic)
-SLOTS = len(PROJECTIONS)
+ORDER = sorted(PROJECTIONS)  # a handler's slot: its place here, the same in every worker
+SLOTS = len(ORDER)
 FRESH = 5.0  # seconds a note counts: longer than a batch takes under load
 STEP = 0.02  # seconds between looks while ingest waits
 
 _map: mmap.mmap | None = None
 
 
-def share() -> None:
+def share() -> mmap.mmap:
     """Make the map that the workers forked after this call share (`pts up`, before fork)."""
     global _map
     _map = mmap.mmap(-1, SLOT.size * SLOTS)  # MAP_SHARED | MAP_ANONYMOUS: kept over fork
-
-
-def _shared() -> mmap.mmap:
-    global _map
-    if _map is None:  # no `pts up` before: this process's own (one process, or tests)
-        _map = mmap.mmap(-1, SLOT.size * SLOTS)
     return _map
 
 
-def _slot(handler: str) -> int | None:
-    # The same in every worker: the handler's place among the projection handlers' names.
-    try:
-        return sorted(PROJECTIONS).index(handler)
-    except ValueError:
-        return None
+def _shared() -> mmap.mmap:
+    # No `pts up` before: this process's own (one process, or tests).
+    return _map if _map is not None else share()
 
 
 def note(handler: str, lag: float) -> None:
     """A dispatcher starts a batch of handler whose oldest due delivery waited lag seconds."""
-    slot = _slot(handler)
-    if slot is not None:
+    if handler in PROJECTIONS:
+        slot = ORDER.index(handler)
         SLOT.pack_into(_shared(), slot * SLOT.size, max(lag, 0.0), time.monotonic())
 
 
@@ -65,7 +57,7 @@ def lag(now: float | None = None) -> float:
     """The largest lag noted in the last FRESH seconds (0 when none)."""
     now = time.monotonic() if now is None else now
     worst, shared = 0.0, _shared()
-    for slot in range(len(PROJECTIONS)):  # every handler's: its batches may run elsewhere
+    for slot in range(SLOTS):  # every handler's: its batches may run elsewhere
         behind, at = SLOT.unpack_from(shared, slot * SLOT.size)
         if now - at <= FRESH:
             worst = max(worst, behind)

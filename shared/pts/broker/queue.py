@@ -91,39 +91,35 @@ ORDER BY d.next_attempt_at, d.id LIMIT %s FOR UPDATE OF d SKIP LOCKED
 # would step over the first's locked rows (SKIP LOCKED tries each): it waits its turn.
 BATCH_LOCK = "SELECT pg_try_advisory_xact_lock(hashtextextended(%s, 0))"
 
-# The next due time among the subscribers not skipped, by index probes: the subscribers with
-# pending deliveries one after the other (an index skip), then each one's earliest, and the
-# earliest dead letter whatever its subscriber (an index of their own). Filtering
-# the due index instead walked every pending delivery of the skipped (busy) handlers: 8 ms a
-# call with a backlog of 5,000, many calls a second, the cost growing with the backlog.
+# The next due time of the subscribers {names} yields, by one index probe each, and of the
+# earliest dead letter whatever its subscriber (an index of their own: a dead letter carries
+# its trigger's name, and must count even when that handler is skipped).
+_DUE_OF = """
+SELECT EXTRACT(EPOCH FROM least(
+    (SELECT min((SELECT min(d.next_attempt_at) FROM broker_deliveries d
+                 WHERE d.status = 'pending' AND d.subscriber = s.s))
+     FROM ({names}) AS s(s)),
+    (SELECT min(next_attempt_at) FROM broker_deliveries
+     WHERE status = 'pending' AND kind = 'deadletter')) - now())::float8
+"""
+
+# Every subscriber with pending deliveries, but those skipped: found one after the other by
+# an index skip. Filtering the due index instead walked every pending delivery of the
+# skipped (busy) handlers: 8 ms a call with a backlog of 5,000, the cost growing with it.
 NEXT_DUE = """
 WITH RECURSIVE subs AS (
     SELECT min(subscriber) AS s FROM broker_deliveries WHERE status = 'pending'
     UNION ALL
     SELECT (SELECT min(d.subscriber) FROM broker_deliveries d
             WHERE d.status = 'pending' AND d.subscriber > subs.s)
-    FROM subs WHERE subs.s IS NOT NULL)
-SELECT EXTRACT(EPOCH FROM least(
-    (SELECT min((SELECT min(d.next_attempt_at) FROM broker_deliveries d
-                 WHERE d.status = 'pending' AND d.subscriber = subs.s))
-     FROM subs WHERE subs.s IS NOT NULL AND subs.s <> ALL(%s::text[])),
-    (SELECT min(next_attempt_at) FROM broker_deliveries
-     WHERE status = 'pending' AND kind = 'deadletter')) - now())::float8
-"""
+    FROM subs WHERE subs.s IS NOT NULL)""" + _DUE_OF.format(
+    names="SELECT s FROM subs WHERE s IS NOT NULL AND s <> ALL(%s::text[])")
 
-
-# The same for named subscribers only (and the dead letters), one index probe each: under
-# load every in-process handler is busy and skipped, and stepping from one subscriber to the
-# next in NEXT_DUE walked each busy one's delivered rows not yet vacuumed (they lie at the
-# front of its range of the pending index): 5 to 7 ms a call after a minute of batches.
-NEXT_DUE_OF = """
-SELECT EXTRACT(EPOCH FROM least(
-    (SELECT min((SELECT min(d.next_attempt_at) FROM broker_deliveries d
-                 WHERE d.status = 'pending' AND d.subscriber = s.s))
-     FROM unnest(%s::text[]) AS s(s)),
-    (SELECT min(next_attempt_at) FROM broker_deliveries
-     WHERE status = 'pending' AND kind = 'deadletter')) - now())::float8
-"""
+# Named subscribers only: under load every in-process handler is busy and skipped, and
+# stepping from one subscriber to the next in NEXT_DUE walked each busy one's delivered rows
+# not yet vacuumed (they lie at the front of its range of the pending index): 5 to 7 ms a
+# call after a minute of batches.
+NEXT_DUE_OF = _DUE_OF.format(names="SELECT unnest(%s::text[])")
 
 
 @dataclass(frozen=True)
