@@ -2,6 +2,8 @@
 
 from __future__ import annotations
 
+import contextlib
+
 from pts.broker import queue
 from pts.cloudevents.encode import to_binary
 from pts.config import get_settings
@@ -36,3 +38,14 @@ def one_good_one_forged(ingest_client) -> None:
     forged = {**deployment(2), "id": "not-in-the-log", "source": "/nowhere"}
     with get_pool().connection() as conn, conn.transaction():
         queue.enqueue(conn, [(forged, ["deployments"])])
+
+
+@contextlib.contextmanager
+def deployments_failing(sql):
+    """While inside, every deployments batch fails in PostgreSQL (its handled-events table
+    renamed away); put back after."""
+    sql.execute("ALTER TABLE deployments_handled_events RENAME TO gone")
+    try:
+        yield
+    finally:
+        sql.execute("ALTER TABLE gone RENAME TO deployments_handled_events")

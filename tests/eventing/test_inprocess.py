@@ -5,7 +5,12 @@ from __future__ import annotations
 
 from pts.broker import inprocess, queue, upkeep
 from pts.db.pool import get_pool
-from tests.eventing.helpers import deployment, local_settings, one_good_one_forged
+from tests.eventing.helpers import (
+    deployment,
+    deployments_failing,
+    local_settings,
+    one_good_one_forged,
+)
 
 
 def test_ingest_queues_in_its_transaction_and_a_batch_applies_in_process(
@@ -44,11 +49,8 @@ def test_a_failed_transaction_puts_the_batch_back_for_a_retry(ingest_client, sql
                                                                monkeypatch):
     settings = local_settings(monkeypatch)
     assert ingest_client.post("/", json=deployment(1)).status_code == 202
-    sql.execute("ALTER TABLE deployments_handled_events RENAME TO gone")
-    try:
+    with deployments_failing(sql):
         assert inprocess.apply_due(get_pool(), "deployments", 100, settings) == 1
-    finally:
-        sql.execute("ALTER TABLE gone RENAME TO deployments_handled_events")
     status, attempts, code = sql.execute(
         "SELECT status, attempts, last_status FROM broker_deliveries "
         "WHERE subscriber = 'deployments'").fetchone()

@@ -6,7 +6,12 @@ from __future__ import annotations
 
 from pts.broker import inprocess, queue
 from pts.db.pool import get_pool
-from tests.eventing.helpers import deployment, local_settings, one_good_one_forged
+from tests.eventing.helpers import (
+    deployment,
+    deployments_failing,
+    local_settings,
+    one_good_one_forged,
+)
 
 
 def _rows(sql):
@@ -39,11 +44,8 @@ def test_a_refused_event_is_dead_lettered_and_a_failed_batch_retried_later(
                           ("not-in-the-log", "trigger", "dead_lettered", 1, 422, False)]
 
     assert ingest_client.post("/", json=deployment(3)).status_code == 202
-    sql.execute("ALTER TABLE deployments_handled_events RENAME TO gone")
-    try:
+    with deployments_failing(sql):
         assert inprocess.apply_due(get_pool(), "deployments", 10, settings) == 1
-    finally:
-        sql.execute("ALTER TABLE gone RENAME TO deployments_handled_events")
     assert ("dep-3", "trigger", "pending", 1, 503, True) in _rows(sql)  # with backoff
     assert sql.execute("SELECT count(*) FROM deployments").fetchone()[0] == 1
 
