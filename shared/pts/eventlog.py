@@ -18,29 +18,30 @@ from typing import NamedTuple
 
 import psycopg
 
-from pts.cloudevents.event import content_hash
+from pts.cloudevents.event import canonical_form, canonical_text, content_hash
 from pts.domain.envelope import Envelope
-from pts.domain.jsonnum import dumps
-from pts.domain.timefmt import format_rfc3339
 
 # One statement for a whole batch: insert what is new, and in the same snapshot read back
-# what was already stored, so duplicates and conflicts cost no extra round trip.
+# what was already stored, so duplicates and conflicts cost no extra round trip. Each row of
+# the input is [index, content hash, the event in CloudEvents' JSON form (the canonical text
+# its hash was computed from, pts.cloudevents.event), its extensions when it has any]: the
+# event's JSON is written once per request, for the hash, and not encoded again for the row.
 APPEND = """
-WITH input AS (  -- one JSON array per row (_row): no key repeated in the document
+WITH input AS (
     SELECT (r->>0)::int AS idx, nextval('platform_events_seq_seq'::regclass) AS seq,
-        r->>1 AS id, r->>2 AS source, r->>3 AS type,
-        r->>4 AS specversion, r->>5 AS subject, (r->>6)::timestamptz AS time,
-        r->>7 AS datacontenttype, r->>8 AS dataschema, r->9 AS extensions,
-        NULLIF(r->10, 'null') AS data, r->>11 AS data_base64, r->>12 AS service,
-        r->>13 AS environment, r->>14 AS content_hash
+        r->2->>'id' AS id, r->2->>'source' AS source, r->>1 AS content_hash, r->2 AS e,
+        r->2->'data' AS data, COALESCE(r->3, '{{}}') AS extensions
     FROM jsonb_array_elements(%(rows)s::jsonb) AS r
 ), inserted AS (
     INSERT INTO platform_events (seq, id, source, type, specversion, subject, time,
         datacontenttype, dataschema, extensions, data, data_base64, occurred_at,
         service, environment, content_hash) OVERRIDING SYSTEM VALUE
-    SELECT seq, id, source, type, specversion, subject, time, datacontenttype,
-        dataschema, extensions, data, data_base64, COALESCE(time, now()), service,
-        environment, content_hash
+    SELECT seq, id, source, e->>'type', e->>'specversion', e->>'subject',
+        (e->>'time')::timestamptz, e->>'datacontenttype', e->>'dataschema', extensions,
+        data, e->>'data_base64', COALESCE((e->>'time')::timestamptz, now()),
+        CASE jsonb_typeof(data->'service') WHEN 'string' THEN data->>'service' END,
+        CASE jsonb_typeof(data->'environment') WHEN 'string' THEN data->>'environment' END,
+        content_hash
     FROM input
     ORDER BY source COLLATE "C", id COLLATE "C"  -- the one insert order of every append
     ON CONFLICT (source, id) DO NOTHING
@@ -75,11 +76,41 @@ class Appended(NamedTuple):
     new: bool
 
 
-def _row(index: int, env: Envelope) -> list:
-    """One row of APPEND's input, positional (the order of its `r->N`)."""
-    return [index, env.id, env.source, env.type, env.specversion, env.subject,
-            format_rfc3339(env.time), env.datacontenttype, env.dataschema, env.extensions,
-            env.data, env.data_base64, env.service, env.environment, content_hash(env)]
+def _row(index: int, env: Envelope) -> str:
+    """One row of APPEND's input, as JSON text (the order of its `r->N`)."""
+    text, digest = canonical_form(env)
+    if env.extensions:
+        return f'[{index},"{digest}",{text},{canonical_text(env.extensions)}]'
+    return f'[{index},"{digest}",{text}]'
+
+
+def append_indexed(conn: psycopg.Connection, events: list[Envelope], *, outbox: bool = False
+                   ) -> tuple[list[int], list[str | None]]:
+    """append, answered by the events' positions (what ingest needs, without a key or an
+    object per event): each event's seq, and the content hash of the row that was already
+    stored (None: this transaction inserted it)."""
+    rows = "[" + ",".join([_row(i, e) for i, e in enumerate(events)]) + "]"
+    seqs: list = [None] * len(events)
+    digests: list[str | None] = [None] * len(events)
+    statement = APPEND_WITH_OUTBOX if outbox else APPEND
+    for idx, seq, digest in conn.execute(statement, {"rows": rows}):
+        seqs[idx], digests[idx] = seq, digest  # a digest: the row was there; none: inserted
+    missing = [i for i, seq in enumerate(seqs) if seq is None]
+    if missing:
+        # Another transaction committed these while this statement waited for it: the
+        # insert skipped them, and this statement's snapshot (older) cannot see them. A
+        # new statement sees them. Only these are read again: re-running the insert would
+        # read this transaction's own new rows back as if they were already stored (and
+        # lose their emission).
+        where = {(events[i].source, events[i].id): i for i in missing}
+        for seq, source, id_, digest in conn.execute(READ_BACK, (
+                [events[i].source for i in missing], [events[i].id for i in missing])):
+            i = where[(source, id_)]
+            seqs[i], digests[i] = seq, digest
+        lost = [(events[i].source, events[i].id) for i in missing if seqs[i] is None]
+        if lost:
+            raise RuntimeError(f"events neither inserted nor found: {lost[:3]}")
+    return seqs, digests
 
 
 def append(conn: psycopg.Connection, events: list[Envelope], *, outbox: bool = False
@@ -88,24 +119,7 @@ def append(conn: psycopg.Connection, events: list[Envelope], *, outbox: bool = F
     transaction. Returns, per (source, id), the stored row: new (inserted by this
     transaction), or the one already there. outbox: the same statement also writes each new
     event's pending emission row (pts.eventing.emit's outbox)."""
-    rows = dumps([_row(i, e) for i, e in enumerate(events)])
-    found: dict[tuple[str, str], Appended] = {}
-    statement = APPEND_WITH_OUTBOX if outbox else APPEND
-    for idx, seq, digest in conn.execute(statement, {"rows": rows}):
-        e = events[idx]  # a stored digest: the row was there; none: this statement's own
-        found[(e.source, e.id)] = Appended(seq, e.source, e.id, digest or content_hash(e),
-                                           digest is None)
-    missing = [(e.source, e.id) for e in events if (e.source, e.id) not in found]
-    if missing:
-        # Another transaction committed these while this statement waited for it: the
-        # insert skipped them, and this statement's snapshot (older) cannot see them. A
-        # new statement sees them. Only
-        # these are read again: re-running the insert would read this transaction's own
-        # new rows back as if they were already stored (and lose their emission).
-        for seq, source, id_, digest in conn.execute(READ_BACK, ([s for s, _ in missing],
-                                                                [i for _, i in missing])):
-            found[(source, id_)] = Appended(seq, source, id_, digest, False)
-    lost = [key for key in missing if key not in found]
-    if lost:
-        raise RuntimeError(f"events neither inserted nor found: {lost[:3]}")
-    return found
+    seqs, digests = append_indexed(conn, events, outbox=outbox)
+    return {(e.source, e.id): Appended(seq, e.source, e.id, digest or content_hash(e),
+                                       digest is None)
+            for e, seq, digest in zip(events, seqs, digests, strict=True)}

@@ -68,8 +68,18 @@ def content_hash(event: Envelope) -> str:
     """What makes two posts of the same (source, id) the same event: the hash of its JSON
     form, keys sorted (so the spelling of its time, or the order of keys, do not count)."""
     digest = event.__dict__.get("_content_hash")
-    if digest is None:  # once per event: ingest asks at each step of a request
+    return digest if digest is not None else canonical_form(event)[1]
+
+
+def canonical_form(event: Envelope) -> tuple[str, str]:
+    """The event's canonical JSON text (to_json, keys sorted, no spaces) and its content hash
+    (sha256 of that text), made once per event and kept on it: ingest hashes each event and
+    stores the same text (pts.eventlog)."""
+    held = event.__dict__
+    text = held.get("_canonical")
+    if text is None:
         text = canonical_text(to_json(event))
-        digest = hashlib.sha256(text.encode()).hexdigest()
-        object.__setattr__(event, "_content_hash", digest)  # frozen, not a field
-    return digest
+        # Frozen, and neither is a field: written past the dataclass's __setattr__.
+        held["_canonical"], held["_content_hash"] = text, hashlib.sha256(
+            text.encode()).hexdigest()
+    return text, held["_content_hash"]

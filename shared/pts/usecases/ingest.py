@@ -63,62 +63,79 @@ def validate_all(raws: list, settings: Settings) -> list[Envelope]:
     return envelopes
 
 
-def _unique(envelopes: list[Envelope]) -> list[Envelope]:
-    """Drop repeats inside one request; the same (source, id) twice must be the same event."""
-    seen: dict[tuple[str, str], Envelope] = {}
+def _unique(envelopes: list[Envelope]) -> tuple[list[Envelope], list[int] | None]:
+    """Drop repeats inside one request; the same (source, id) twice must be the same event.
+    The unique events, in order, and where each posted event is among them (None when no
+    event repeats: each is its own)."""
+    seen: dict[tuple[str, str], int] = {}
+    unique: list[Envelope] = []
+    where: list[int] = []
     for index, env in enumerate(envelopes):
-        key = (env.source, env.id)
-        first = seen.setdefault(key, env)
-        if first is not env and content_hash(first) != content_hash(env):
+        at = seen.setdefault((env.source, env.id), len(unique))
+        if at == len(unique):
+            unique.append(env)
+        elif content_hash(unique[at]) != content_hash(env):
             raise Conflict(f"events share source {env.source!r} and id {env.id!r} but "
                            "differ", errors=[{"index": index, "field": "id",
                                              "message": "same (source, id), other content"}])
-    return list(seen.values())
+        where.append(at)
+    return unique, (None if len(unique) == len(envelopes) else where)
 
 
 ATTEMPTS = 3
 
 
-def _conflicts(appended: dict, envelopes: list[Envelope]) -> list[tuple[int, Envelope]]:
-    """The posted events (index, event) whose (source, id) is stored with other content."""
-    return [(i, e) for i, e in enumerate(envelopes)
-            if appended[(e.source, e.id)].content_hash != content_hash(e)]
+class Outcome(NamedTuple):
+    """What the log holds for a request's unique events, by position: each one's seq,
+    whether this transaction inserted it, and the events it inserted."""
+
+    seqs: list[int]
+    new: list[bool]
+    stored: list[Stored]
 
 
-def _keep(conn, appended: dict, unique: list[Envelope],
+def _conflicting(unique: list[Envelope], digests: list[str | None]) -> set[tuple[str, str]]:
+    """The (source, id) of the events stored with other content (a digest: already stored)."""
+    return {(e.source, e.id) for e, digest in zip(unique, digests, strict=True)
+            if digest is not None and digest != content_hash(e)}
+
+
+def _refuse(envelopes: list[Envelope], keys: set[tuple[str, str]]) -> Conflict:
+    """The 409 naming each posted event (index) whose (source, id) is stored otherwise."""
+    return Conflict(
+        "an event with the same source and id is stored with other content; nothing was "
+        "stored",
+        errors=[{"index": i, "field": "id", "message": f"{e.source} {e.id} conflicts"}
+                for i, e in enumerate(envelopes) if (e.source, e.id) in keys])
+
+
+def _keep(conn, unique: list[Envelope], seqs: list[int], digests: list[str | None],
           in_transaction: Sequence[InTransaction]) -> list[Stored]:
     """The events this transaction added, after the in-transaction hooks ran on them."""
-    stored = [Stored(appended[(e.source, e.id)].seq, e) for e in unique
-              if appended[(e.source, e.id)].new]
+    stored = [Stored(seq, e) for e, seq, digest in zip(unique, seqs, digests, strict=True)
+              if digest is None]
     for hook in in_transaction:
         hook(conn, stored)
     return stored
 
 
 def _store(pool, envelopes: list[Envelope], unique: list[Envelope],
-           in_transaction: Sequence[InTransaction], outbox: bool = False
-           ) -> tuple[dict, list[Stored]]:
+           in_transaction: Sequence[InTransaction], outbox: bool = False) -> Outcome:
     """One transaction: append (with the outbox rows when `outbox`), refuse conflicts, run
     the in-transaction hooks."""
     # Pipeline mode: BEGIN travels with the append, and the outbox writes with COMMIT
     # (two round trips for the whole request instead of four).
     with pool.connection() as conn, conn.pipeline(), conn.transaction():
-        appended = event_log.append(conn, unique, outbox=outbox)
-        conflicts = _conflicts(appended, envelopes)
+        seqs, digests = event_log.append_indexed(conn, unique, outbox=outbox)
+        conflicts = _conflicting(unique, digests)
         if conflicts:
-            raise Conflict(
-                "an event with the same source and id is stored with other content; "
-                "nothing was stored",
-                errors=[{"index": i, "field": "id", "message": f"{e.source} {e.id} conflicts"}
-                        for i, e in conflicts],
-            )
-        stored = _keep(conn, appended, unique, in_transaction)
-    return appended, stored
+            raise _refuse(envelopes, conflicts)
+        stored = _keep(conn, unique, seqs, digests, in_transaction)
+    return Outcome(seqs, [d is None for d in digests], stored)
 
 
 def _store_alone(pool, envelopes: list[Envelope], unique: list[Envelope],
-                 in_transaction: Sequence[InTransaction], outbox: bool = False
-                 ) -> tuple[dict, list[Stored]]:
+                 in_transaction: Sequence[InTransaction], outbox: bool = False) -> Outcome:
     for attempt in range(1, ATTEMPTS + 1):
         try:
             return _store(pool, envelopes, unique, in_transaction, outbox)
@@ -132,19 +149,21 @@ def _store_alone(pool, envelopes: list[Envelope], unique: list[Envelope],
 
 
 def _store_group(pool, jobs: list[Job], in_transaction: Sequence[InTransaction],
-                 outbox: bool = False) -> list[tuple[dict, list[Stored]]]:
+                 outbox: bool = False) -> list[Outcome]:
     """Several requests (no key in common) in one transaction; RunAlone (nothing kept) when
     any of them conflicts with stored content."""
     every = [e for job in jobs for e in job.payload[1]]
     with pool.connection() as conn, conn.pipeline(), conn.transaction():
-        appended = event_log.append(conn, every, outbox=outbox)
-        if any(_conflicts(appended, job.payload[0]) for job in jobs):
+        seqs, digests = event_log.append_indexed(conn, every, outbox=outbox)
+        if _conflicting(every, digests):
             raise RunAlone  # that request's 409 is decided alone, the others' commit alone
-        stored = _keep(conn, appended, every, in_transaction)
-    out = []
-    for job in jobs:
-        mine = {key: appended[key] for key in job.keys}
-        out.append((mine, [s for s in stored if (s.envelope.source, s.envelope.id) in job.keys]))
+        stored = _keep(conn, every, seqs, digests, in_transaction)
+    out, at, kept = [], 0, 0
+    for job in jobs:  # each job's share: its slice of the appended events, in order
+        end = at + len(job.payload[1])
+        new = [d is None for d in digests[at:end]]
+        out.append(Outcome(seqs[at:end], new, stored[kept:kept + sum(new)]))
+        at, kept = end, kept + sum(new)
     return out
 
 
@@ -165,24 +184,26 @@ def ingest(
     events (when not 0), which commits alone, concurrently with the others. outbox: the
     append statement itself writes each new event's pending emission row (instead of an
     in-transaction hook)."""
-    unique = _unique(envelopes)
+    unique, where = _unique(envelopes)
     if not unique:
         return []
     if group > 0 and not 0 < alone_above < len(unique):
         job = Job({(e.source, e.id) for e in unique}, len(unique), (envelopes, unique))
-        appended, stored = committer_for(pool).submit(
+        outcome = committer_for(pool).submit(
             job, lambda j: _store_alone(pool, j.payload[0], j.payload[1], in_transaction,
                                         outbox),
             lambda jobs: _store_group(pool, jobs, in_transaction, outbox), group)
     else:
-        appended, stored = _store_alone(pool, envelopes, unique, in_transaction, outbox)
+        outcome = _store_alone(pool, envelopes, unique, in_transaction, outbox)
     for hook in after_commit:
-        hook(stored)
-    new_seqs = {s.seq for s in stored}
-    claimed: set[int] = set()
+        hook(outcome.stored)
+    seqs, new = outcome.seqs, outcome.new
+    if where is None:  # no repeats: the posted events are the unique ones
+        return [Accepted(e.source, e.id, seq, not fresh)
+                for e, seq, fresh in zip(envelopes, seqs, new, strict=True)]
+    claimed: set[int] = set()  # a repeat of an event this request added is a duplicate
     out = []
-    for e in envelopes:
-        seq = appended[(e.source, e.id)].seq
-        out.append(Accepted(e.source, e.id, seq, seq not in new_seqs or seq in claimed))
-        claimed.add(seq)
+    for e, at in zip(envelopes, where, strict=True):
+        out.append(Accepted(e.source, e.id, seqs[at], not new[at] or at in claimed))
+        claimed.add(at)
     return out
