@@ -46,6 +46,44 @@ def _reference(monkeypatch) -> None:
     monkeypatch.setattr(limits, "_plain", lambda value: False)
     monkeypatch.setattr(limits, "_fine", lambda value, settings: False)
     monkeypatch.setattr(cloudevent, "_C_CANONICAL", None)
+    monkeypatch.setattr(limits, "_plain_attributes", lambda raw: False)
+    monkeypatch.setattr(envelope, "validate_attributes", _validate_attributes_before)
+
+
+def _validate_attributes_before(raw):
+    """envelope.validate_attributes without its inline string test and its check for no
+    extensions (as it was)."""
+    errors: list = []
+    attrs: dict[str, Any] = {}
+    spec = raw.get("specversion")
+    if spec is None:
+        errors.append(envelope.FieldError("specversion", "required attribute is missing"))
+    elif spec != "1.0":
+        errors.append(envelope.FieldError("specversion", "only CloudEvents 1.0 is supported"))
+    for name in ("id", "source", "type"):
+        attrs[name] = envelope._string_attr(raw, name, errors, required=True)
+    for name in ("subject", "dataschema", "datacontenttype"):
+        attrs[name] = envelope._string_attr(raw, name, errors, required=False)
+    if attrs["datacontenttype"] and not envelope._media_type(attrs["datacontenttype"]):
+        errors.append(envelope.FieldError("datacontenttype", "not an RFC 2046 media type"))
+    time = raw.get("time")
+    if time is not None:
+        try:
+            if not isinstance(time, str):
+                raise ValueError("must be a string")
+            attrs["time"] = envelope.parse_rfc3339(time)
+        except ValueError as exc:
+            errors.append(envelope.FieldError("time", f"not an RFC 3339 timestamp: {exc}"))
+    if raw.get("data") is not None and raw.get("data_base64") is not None:
+        errors.append(envelope.FieldError("data_base64",
+                                          "an event has data or data_base64, not both"))
+    extensions = {}
+    for name, value in raw.items():
+        if name in envelope._NOT_EXTENSIONS or value is None:
+            continue
+        extensions[name] = envelope._extension(name, value, errors)
+    attrs["extensions"] = extensions
+    return attrs, errors
 
 
 def _string_attr_before(raw, name, errors, *, required):
@@ -168,3 +206,10 @@ def test_content_hash_is_the_sha256_of_the_canonical_json():
                                 "nested": {"b": [1.5, None, True], "a": {}}}},
                       sort_keys=True, separators=(",", ":")).replace('"@"', "1E-400")
     assert cloudevent.content_hash(env) == hashlib.sha256(text.encode()).hexdigest()
+
+
+@pytest.mark.parametrize("name", ["x\x00", "é", "\ud800", "ok"])
+@pytest.mark.parametrize("value", ["v", "v\x00", "é", "\ud800", 7, None, ["a\x00"]])
+def test_attribute_names_and_values_same(name, value):
+    _twice([{"specversion": "1.0", "id": "1", "source": "/s", "type": "dev.pts.platform.x",
+             name: value, "data": {"k": "v\x00"}}])

@@ -21,6 +21,8 @@ from pts.domain.timefmt import parse_rfc3339
 
 CORE = ("id", "source", "type", "specversion", "subject", "time", "datacontenttype", "dataschema")
 _NOT_EXTENSIONS = frozenset((*CORE, "data", "data_base64"))
+_REQUIRED = ("id", "source", "type")
+_OPTIONAL = ("subject", "dataschema", "datacontenttype")
 _EXTENSION_NAME = re.compile(r"^[a-z0-9]{1,64}$")
 _MEDIA_TYPE = re.compile(r"^[A-Za-z0-9][\w!#$&^.+-]*/[A-Za-z0-9][\w!#$&^.+-]*(\s*;.*)?$")
 _INT32 = (-(2**31), 2**31 - 1)
@@ -141,10 +143,15 @@ def validate_attributes(raw: dict[str, Any]) -> tuple[dict[str, Any], list[Field
         errors.append(FieldError("specversion", "required attribute is missing"))
     elif spec != "1.0":
         errors.append(FieldError("specversion", "only CloudEvents 1.0 is supported"))
-    for name in ("id", "source", "type"):
-        attrs[name] = _string_attr(raw, name, errors, required=True)
-    for name in ("subject", "dataschema", "datacontenttype"):
-        attrs[name] = _string_attr(raw, name, errors, required=False)
+    for name in _REQUIRED:
+        value = raw.get(name)  # _string_attr's first test, inline: most values pass it
+        attrs[name] = value if (isinstance(value, str) and value.isascii()
+                                and value.isprintable()
+                                and 0 < len(value) <= MAX_ATTRIBUTE_LENGTH) \
+            else _string_attr(raw, name, errors, required=True)
+    for name in _OPTIONAL:
+        attrs[name] = _string_attr(raw, name, errors, required=False) \
+            if name in raw else None
     if attrs["datacontenttype"] and not _media_type(attrs["datacontenttype"]):
         errors.append(FieldError("datacontenttype", "not an RFC 2046 media type"))
     time = raw.get("time")
@@ -158,10 +165,11 @@ def validate_attributes(raw: dict[str, Any]) -> tuple[dict[str, Any], list[Field
     if raw.get("data") is not None and raw.get("data_base64") is not None:
         errors.append(FieldError("data_base64", "an event has data or data_base64, not both"))
     extensions = {}
-    for name, value in raw.items():
-        if name in _NOT_EXTENSIONS or value is None:
-            continue
-        extensions[name] = _extension(name, value, errors)
+    if not _NOT_EXTENSIONS.issuperset(raw):  # most events have none: one C set test
+        for name, value in raw.items():
+            if name in _NOT_EXTENSIONS or value is None:
+                continue
+            extensions[name] = _extension(name, value, errors)
     attrs["extensions"] = extensions
     return attrs, errors
 
