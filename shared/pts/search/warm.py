@@ -24,7 +24,6 @@ from pts.search.db import lending
 from pts.search.params import parse_query
 from pts.search.routes import Context
 
-
 _NONE = "pts-warm-up"  # a name no row holds (and if one did, limit=1 keeps it cheap)
 _LATER = "9999-01-01T00:00:00Z"
 _DIGEST = "sha256:" + "0" * 64
