@@ -8,10 +8,10 @@ Against another checkout's code (its virtualenv imports its `pts`):
 Each round logs a fresh slice of issue 11's mix (40% health over 200 services x 4
 environments, 30% deployments started then finished, 10% images, 20% platform events),
 queues a delivery per (event, handler) as `pts up`'s ingest does, and drains the queue as
-the dispatcher does (`apply_due`: batches of up to 500 per handler, each handler in turn) on
-one connection. CPU is the Python thread's (thread_time) plus the connection's PostgreSQL
-backend's (/proc), per event logged and per delivery of each handler. docs/benchmarks.md
-has the figures.
+the dispatcher does (`apply_due`: batches of up to --batch, 2000 as `pts up`, per handler,
+each handler in turn) on one connection. CPU is the Python thread's (thread_time) plus the
+connection's PostgreSQL backend's (/proc), per event logged and per delivery of each
+handler. docs/benchmarks.md has the figures.
 """
 
 from __future__ import annotations
@@ -95,6 +95,7 @@ def main() -> None:
     parser = argparse.ArgumentParser()
     parser.add_argument("--events", type=int, default=5000)
     parser.add_argument("--rounds", type=int, default=3)
+    parser.add_argument("--batch", type=int, default=2000, help="deliveries per batch")
     parser.add_argument("--handlers", default="deployments,services,images",
                         help="only these handlers' deliveries are drained (to profile one)")
     args = parser.parse_args()
@@ -124,7 +125,7 @@ def main() -> None:
     assert all(inprocess.handles(h, settings) for h in handlers)
 
     def new(h: str) -> int:
-        return inprocess.apply_due(one, h, 500, settings)
+        return inprocess.apply_due(one, h, args.batch, settings)
 
     import pts
 

@@ -7,7 +7,7 @@ that latency minus one interval, minus two, ... while above one interval.
 
 LOGDIR holds the `latency.N` files of one timed run (`bench/run.py` keeps them in its logs
 as `search-latency/`); SECONDS is that run's length. The corrected figures match what wrk
-printed for the run (docs/benchmarks.md, *Search's p99, 2026-11-28 night*).
+printed for the run (docs/benchmarks-history.md, *Search's p99, 2026-11-28 night*).
 """
 
 from __future__ import annotations

@@ -243,6 +243,11 @@ class Settings(BaseSettings):
         "concurrently with the process's other requests, instead of waiting for the "
         "group in flight and making the next group one big transaction. 0: every request "
         "joins group commit (when group_commit_events is not 0).")
+    gc_threshold: int = Field(
+        default=10000, ge=100, description="Objects a worker process allocates (less those "
+        "freed) before Python's collector runs its youngest generation (Python's own "
+        "default: 700). A 2000-event handler batch allocates tens of thousands that live "
+        "until it ends: at 700 the collector walked them again and again.")
 
     @model_validator(mode="after")
     def _url_from_file(self) -> Settings:

@@ -6,6 +6,8 @@ from __future__ import annotations
 
 import gc
 
+import pytest
+
 from pts.runtime.worker import BufferingWorker
 
 
@@ -34,3 +36,31 @@ def test_the_app_a_worker_loads_is_frozen_out_of_full_collections():
         assert not any(o is worker.app.loaded[0] for o in gc.get_objects())
     finally:
         gc.unfreeze()
+
+
+def test_a_worker_collects_its_young_objects_less_often(monkeypatch):
+    """PTS_GC_THRESHOLD sets the youngest generation's threshold of each worker (a handler
+    batch's objects live until it ends); the older generations keep Python's."""
+    from pts.config import reset_settings
+
+    worker = object.__new__(BufferingWorker)
+    worker.app = _App()
+    before = gc.get_threshold()
+    monkeypatch.setenv("PTS_GC_THRESHOLD", "4321")
+    reset_settings()
+    try:
+        worker.load_wsgi()
+        assert gc.get_threshold() == (4321, *before[1:])
+    finally:
+        gc.set_threshold(*before)
+        gc.unfreeze()
+        monkeypatch.delenv("PTS_GC_THRESHOLD")
+        reset_settings()
+
+
+def test_the_default_threshold_and_its_lower_bound():
+    from pts.config import Settings
+
+    assert Settings().gc_threshold == 10000
+    with pytest.raises(ValueError):
+        Settings(gc_threshold=0)  # would switch automatic collection off

@@ -46,3 +46,38 @@ def test_an_empty_batch_or_one_without_ids_is_400(db_url):
                        headers={"Content-Type": BATCH})
     assert resp.status_code == 400
     assert {e["field"] for e in resp.get_json()["errors"]} == {"id", "source"}
+
+
+def test_a_batch_writes_an_environment_s_state_and_seen_times_together(db_url, sql):
+    """An environment named by state events of a batch is written once, by its fold, with
+    the seen times of every event of the batch naming it (a deployment's too), and of what
+    was stored before; one named by other events only has its seen times moved."""
+    earlier = event("service.health_changed", "10:00:00", service="api", environment="prod",
+                    status="healthy")
+    log([earlier])
+    assert function_client("services").post("/", data=_batch([earlier]),
+                                             headers={"Content-Type": BATCH}).status_code == 204
+    events = [
+        event("deployment.started", "12:00:00", deployment_id="d1", version="2",
+              service="api", environment="prod"),  # the latest time naming api/prod
+        event("service.health_changed", "11:00:00", service="api", environment="prod",
+              status="degraded"),
+        event("deployment.started", "09:00:00", deployment_id="d0", version="1",
+              service="api", environment="qa"),  # no state event: seen times only
+        event("service.started", "10:30:00", service="web", environment="prod"),  # new
+        event("deployment.succeeded", "10:15:00", deployment_id="d2", service="web",
+              environment="prod"),  # the earliest time naming web/prod
+    ]
+    log(events)
+    resp = function_client("services").post("/", data=_batch(events),
+                                             headers={"Content-Type": BATCH})
+    assert resp.status_code == 204
+    api = one(sql, "service_environments", service="api", environment="prod")
+    assert (api["health"], api["first_seen_at"].hour, api["last_seen_at"].hour) == \
+        ("degraded", 10, 12)
+    qa = one(sql, "service_environments", service="api", environment="qa")
+    assert (qa["health"], qa["state"], qa["first_seen_at"].hour) == ("unknown", None, 9)
+    web = one(sql, "service_environments", service="web", environment="prod")
+    assert web["state"] == "running"
+    assert (web["first_seen_at"].minute, web["last_seen_at"].minute) == (15, 30)
+    assert one(sql, "services", service="api")["first_seen_at"].hour == 9

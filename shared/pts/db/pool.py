@@ -6,6 +6,7 @@ database URL, and every request takes its own connection (its own unit of work).
 
 from __future__ import annotations
 
+import logging
 import select
 import threading
 import time
@@ -27,11 +28,21 @@ from pts.domain.jsonnum import loads_stored
 _lock = threading.Lock()
 _pools: dict[str, ConnectionPool] = {}
 _on_close: list[Callable[[ConnectionPool], None]] = []
+_on_connect: list[Callable[[psycopg.Connection[Any]], None]] = []
+log = logging.getLogger(__name__)
+_INTRANS, _INERROR = psycopg.pq.TransactionStatus.INTRANS, psycopg.pq.TransactionStatus.INERROR
 
 
 def _configure(conn) -> None:
     # jsonb numbers come back exactly (a Decimal where a float would change the value).
     set_json_loads(loads_stored, conn)
+    for callback in _on_connect:
+        try:
+            callback(conn)
+        except Exception:  # noqa: BLE001 - a warm-up is an optimisation: never lose the connection
+            log.debug("a new connection's warm-up failed", exc_info=True)
+        if conn.info.transaction_status in (_INTRANS, _INERROR):
+            conn.rollback()  # the pool takes only idle connections
 
 
 class CappedAttempt(AttemptWithBackoff):
@@ -173,6 +184,14 @@ def on_close(callback: Callable[[ConnectionPool], None]) -> None:
     """Have callback(pool) called whenever one of these pools is closed (what is tied to a
     pool, such as pts.auth.cache's listening connection, goes with it)."""
     _on_close.append(callback)
+
+
+def on_connect(callback: Callable[[psycopg.Connection[Any]], None]) -> None:
+    """Have callback(conn) run on every new pooled connection of this process, in the pool's
+    own thread before any request gets it (a function warms the server's caches for its
+    statements: pts.search.warm). Its errors are logged at debug level and ignored."""
+    if callback not in _on_connect:
+        _on_connect.append(callback)
 
 
 def _close(pool: ConnectionPool) -> None:

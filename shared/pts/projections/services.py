@@ -4,6 +4,7 @@ from __future__ import annotations
 
 from collections import defaultdict
 from collections.abc import Iterator
+from datetime import datetime
 
 import psycopg
 
@@ -18,7 +19,6 @@ SERVICE = "dev.pts.service."
 REGISTRY_TYPES = [SERVICE + "registered", SERVICE + "decommissioned"]
 STATE_TYPES = [SERVICE + "started", SERVICE + "stopped", SERVICE + "health_changed"]
 PAIR = ("service", "environment")
-LOCKED_TYPES = frozenset(REGISTRY_TYPES + STATE_TYPES)
 
 
 class Services(Projection):
@@ -36,9 +36,10 @@ class Services(Projection):
         return (service, fact.get("environment") if service else None)
 
     def lock_keys(self, fact: Fact) -> Iterator[str]:
-        # Only the registry and state folds read what they rewrite; an event that just names
-        # a service moves its seen times with least/greatest, row-locked in key order.
-        if fact.get("service") and fact.type in LOCKED_TYPES:
+        # Every event naming a service, not only those the folds read: a batch then writes
+        # each of its service's environments once, the seen times with the fold (no row of a
+        # service is written by two transactions at once, whatever their order of writes).
+        if fact.get("service"):
             yield f"service:{fact.get('service')}"
 
     def recompute(self, conn: psycopg.Connection, facts: list[Fact], *,
@@ -46,13 +47,15 @@ class Services(Projection):
         named = [f for f in facts if f.get("service")]
         if not named:
             return
-        _touch(conn, named)
-        services = sorted({f.get("service") for f in named if f.type in REGISTRY_TYPES})
         state = [f for f in named if f.type in STATE_TYPES]
+        seen = _seen(named)
+        folded = {(f.get("service"), f.get("environment")) for f in state}
+        _touch(conn, named, [p for p in seen if p not in folded])
+        services = sorted({f.get("service") for f in named if f.type in REGISTRY_TYPES})
         if services:
             self._registry(conn, services)
         if state:
-            self._environments(conn, state, again)
+            self._environments(conn, state, again, seen)
 
     def _registry(self, conn: psycopg.Connection, services: list[str]) -> None:
         seen = {r["service"]: r for r in
@@ -66,7 +69,8 @@ class Services(Projection):
                      [rules.fold_registry(s, by_service[s], seen[s]["first_seen_at"],
                                           seen[s]["last_seen_at"]) for s in services])
 
-    def _environments(self, conn: psycopg.Connection, facts: list[Fact], again: bool) -> None:
+    def _environments(self, conn: psycopg.Connection, facts: list[Fact], again: bool,
+                      seen_now: dict[Key, list[datetime]]) -> None:
         new = defaultdict(list)
         for f in sorted(facts, key=lambda f: f.order):
             new[(f.get("service"), f.get("environment"))].append(f)
@@ -88,8 +92,13 @@ class Services(Projection):
                 by_pair[(f.get("service"), f.get("environment"))].append(f)
         rows, transitions = [], []
         for pair in pairs:
-            seen = stored[pair]
-            times = (seen["first_seen_at"], seen["last_seen_at"])
+            # Not touched before (_touch leaves the folded pairs out): the stored seen times
+            # (none for a new pair) moved by this batch's events here, in the one write.
+            seen = stored.get(pair, {})
+            first, last = seen_now[pair]
+            if seen:
+                first, last = min(first, seen["first_seen_at"]), max(last, seen["last_seen_at"])
+            times = (first, last)
             if pair in full:
                 row, changes = rules.fold_environment(*pair, by_pair[pair], *times)
             elif pair in late:
@@ -134,10 +143,11 @@ def _latest_before(conn: psycopg.Connection, pairs: list[Key],
 
 # Any event naming a service moves its first/last seen times (and an implicit registration
 # time) by least/greatest: commutative, so order-independent, and no history is read. Events
-# that change more (registry and state types) are then recomputed in full. Rows are upserted
-# in key order, services before environments, in every transaction: transactions without
-# key locks (events that only name a service) cannot deadlock on them. The events' keys and
-# times are read from their handled rows (written just before, found by seq), not sent.
+# that change more (registry and state types) are then recomputed in full. An environment a
+# state event of the batch names is left to its fold, which writes its seen times too: one
+# write of the row, not two. Rows are upserted in key order, services before environments,
+# under the services' key locks. The events' keys and times are read from their handled rows
+# (written just before, found by seq), not sent.
 TOUCH_SERVICES = """
 INSERT INTO services (service, registered_at, registered_implicitly, first_seen_at,
                       last_seen_at)
@@ -156,6 +166,7 @@ INSERT INTO service_environments (service, environment, health, first_seen_at, l
 SELECT h.service, h.environment, 'unknown', min(h.occurred_at), max(h.occurred_at)
 FROM services_handled_events h
 WHERE h.seq = ANY(%s::bigint[]) AND h.service <> '' AND h.environment <> ''
+  AND (h.service, h.environment) IN (SELECT * FROM unnest(%s::text[], %s::text[]))
 GROUP BY h.service, h.environment ORDER BY h.service, h.environment
 ON CONFLICT (service, environment) DO UPDATE SET
     first_seen_at = least(service_environments.first_seen_at, EXCLUDED.first_seen_at),
@@ -163,11 +174,31 @@ ON CONFLICT (service, environment) DO UPDATE SET
 """
 
 
-def _touch(conn: psycopg.Connection, facts: list[Fact]) -> None:
+def _seen(facts: list[Fact]) -> dict[Key, list[datetime]]:
+    """Per (service, environment) the facts name, their earliest and latest event time (as
+    TOUCH_ENVIRONMENTS takes them: both names non-empty)."""
+    seen: dict[Key, list[datetime]] = {}
+    for f in facts:
+        pair = (f.get("service"), f.get("environment"))
+        if not (isinstance(pair[0], str) and pair[0] and isinstance(pair[1], str) and pair[1]):
+            continue
+        times = seen.get(pair)
+        if times is None:
+            seen[pair] = [f.occurred_at, f.occurred_at]
+        elif f.occurred_at < times[0]:
+            times[0] = f.occurred_at
+        elif f.occurred_at > times[1]:
+            times[1] = f.occurred_at
+    return seen
+
+
+def _touch(conn: psycopg.Connection, facts: list[Fact], pairs: list[Key]) -> None:
+    """Move the seen times of the facts' services, and of these of their environments (the
+    others are written by the fold)."""
     seqs = seq_array(facts)
     conn.execute(TOUCH_SERVICES, (seqs,))
-    if any(f.get("environment") for f in facts):
-        conn.execute(TOUCH_ENVIRONMENTS, (seqs,))
+    if pairs:
+        conn.execute(TOUCH_ENVIRONMENTS, (seqs, [p[0] for p in pairs], [p[1] for p in pairs]))
 
 
 PROJECTION = Services()

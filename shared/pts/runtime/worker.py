@@ -79,6 +79,9 @@ class BufferingWorker(ThreadWorker):
         super().load_wsgi()
         gc.collect()
         gc.freeze()
+        # Fewer young passes: a handler batch's facts and rows live until it ends, and at
+        # Python's 700 each pass walked them again (docs/benchmarks.md, session 7).
+        gc.set_threshold(get_settings().gc_threshold, *gc.get_threshold()[1:])
 
     # --- connections reading a request (event loop) ---
 

@@ -5,7 +5,7 @@ rows as dicts."""
 from __future__ import annotations
 
 from collections.abc import Iterator, Sequence
-from contextlib import contextmanager, suppress
+from contextlib import AbstractContextManager, contextmanager, nullcontext, suppress
 from contextvars import ContextVar
 from datetime import datetime
 from typing import Any
@@ -21,7 +21,7 @@ from pts.db.pool import get_pool
 from pts.domain.timefmt import format_rfc3339
 from pts.http.problem import Problem
 
-__all__ = ["fetch", "fetch_all", "reading", "times"]
+__all__ = ["fetch", "fetch_all", "lending", "reading", "times"]
 
 Rows = list[dict[str, Any]]
 Statement = tuple[Any, Any]  # (sql, params)
@@ -29,6 +29,8 @@ Statement = tuple[Any, Any]  # (sql, params)
 # The connection `reading` lent this thread, and the setup its batches start with.
 _current: ContextVar[tuple[psycopg.Connection, str] | None] = ContextVar("pts_search_reading",
                                                                           default=None)
+# A connection `reading` uses instead of the pool's (pts.search.warm, on a new connection).
+_lent: ContextVar[psycopg.Connection | None] = ContextVar("pts_search_lent", default=None)
 
 
 def _setup(timeout_ms: int) -> str:
@@ -50,7 +52,10 @@ def reading(settings: Settings, *, batched: bool = False) -> Iterator[psycopg.Co
     such as pts.insights) the whole block is one read-only transaction, BEGIN and the
     setup sent with its first statement, COMMIT at the end."""
     setup = _setup(settings.search_statement_timeout_ms)
-    with get_pool(settings).connection() as conn:
+    lent = _lent.get()
+    source: AbstractContextManager[psycopg.Connection] = (
+        get_pool(settings).connection() if lent is None else nullcontext(lent))
+    with source as conn:
         try:
             if batched:
                 with _batched(conn, setup):
@@ -63,6 +68,16 @@ def reading(settings: Settings, *, batched: bool = False) -> Iterator[psycopg.Co
         except psycopg.errors.QueryCanceled:
             raise Problem(503, "the query took too long; narrow the filters and retry",
                           headers={"Retry-After": "1"}) from None
+
+
+@contextmanager
+def lending(conn: psycopg.Connection) -> Iterator[None]:
+    """Within the block, `reading` (in this thread) uses conn rather than the pool's."""
+    token = _lent.set(conn)
+    try:
+        yield
+    finally:
+        _lent.reset(token)
 
 
 @contextmanager
