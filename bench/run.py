@@ -67,9 +67,9 @@ def main() -> int:
     ap.add_argument("--only", default=",".join(FIGURES), help=f"comma list of {FIGURES}")
     ap.add_argument("--profile", action="store_true", help="py-spy the servers under load")
     ap.add_argument("--variant", action="append", default=[], metavar="NAME=VALUE",
-                    help="also measure ingest (single events and batches) with this setting "
-                    "(or `pts serve` "
-                    "option: --threads=16), interleaved in the same run (an A/B; repeat for "
+                    help="also measure ingest (single events and batches) and the platform "
+                    "with this setting (or a `pts serve` / `pts up` option: --threads=16, "
+                    "--workers=3), interleaved in the same run (an A/B; repeat for "
                     "several changes at once)")
     args = ap.parse_args()
     if not shutil.which("wrk"):
@@ -94,7 +94,7 @@ def main() -> int:
                 rows += ingest.batches(cfg, url, size)
         if "platform" in only:
             rows += platform.run(cfg, new_database(admin, "bench_platform"), size=1)
-            env = {k: v for k, v in cfg.variant.items() if k[:2] != "--"}
+            env = cfg.variant  # settings, and `pts up` options (--workers=3)
             if env:
                 rows += platform.run(cfg, new_database(admin, "bench_platform_variant"),
                                      size=1, variant=env)

@@ -31,7 +31,10 @@ def _sample_memory(server: Server, stop: threading.Event, peak: list[float]) -> 
 def run(cfg, url: str, *, size: int, variant: dict | None = None) -> list[dict]:
     """Mixed load for cfg.platform_seconds: single events (size 1) or batches of size;
     variant: settings to change (an A/B run: its rows are labelled with them)."""
-    server = Server(cfg.port + 2, ["up", "--database-url", url], dict(variant or {}),
+    variant = variant or {}
+    flags = [f"{k}={v}" for k, v in variant.items() if k[:2] == "--"]  # pts up's options
+    server = Server(cfg.port + 2, ["up", "--database-url", url, *flags],
+                    {k: v for k, v in variant.items() if k[:2] != "--"},
                     cfg.logs / ("up-variant.log" if variant else "up.log"))
     try:
         with connect(url) as conn:

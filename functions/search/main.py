@@ -2,14 +2,9 @@
 
 import functions_framework
 
-from pts.db.pool import on_connect
 from pts.http import cors, guard, secure
+from pts.search import warm  # noqa: F401 - new connections answer the common searches first
 from pts.search.app import handle
-from pts.search.warm import warm
-
-# Every new connection of this process runs the common searches once before a request gets
-# it: a fresh backend's first statements cost many times more (pts.search.warm).
-on_connect(warm)
 
 
 @functions_framework.http

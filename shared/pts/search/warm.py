@@ -18,6 +18,7 @@ from urllib.parse import parse_qsl, urlsplit
 from werkzeug.datastructures import MultiDict
 
 from pts.config import get_settings
+from pts.db.pool import on_connect
 from pts.http.problem import Problem
 from pts.search.app import TABLE
 from pts.search.db import lending
@@ -66,3 +67,8 @@ def warm(conn: Any) -> int:
                     raise
             done += 1
     return done
+
+
+# Importing this module (functions/search/main.py does) has every new pooled connection of
+# the process warmed before a request gets it.
+on_connect(warm)
