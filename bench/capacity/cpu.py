@@ -36,7 +36,7 @@ STATEMENTS = (
     ("broker", re.compile(r"broker_deliveries|broker_events|NOTIFY|LISTEN", re.I)),
 )
 BUSY = """
-SELECT query, wait_event_type FROM pg_stat_activity
+SELECT query, wait_event_type, wait_event FROM pg_stat_activity
 WHERE state = 'active' AND pid <> pg_backend_pid() AND backend_type = 'client backend'
 """
 
@@ -100,6 +100,7 @@ class CpuSplit(threading.Thread):
         self.postmaster = int(Path(data_dir, "postmaster.pid").read_text().split()[0])
         self._done = threading.Event()
         self.samples: Counter[tuple[str, str]] = Counter()
+        self.waited: Counter[str] = Counter()  # wait_event_type:wait_event of those waiting
         self.names: dict[int, str] = {}
 
     def run(self) -> None:
@@ -107,9 +108,11 @@ class CpuSplit(threading.Thread):
         self.before, self.pg_before = _threads(self.pids), _postgres(self.postmaster)
         self.wrk_before, self.t0 = self._wrk(), time.monotonic()
         while not self._done.wait(0.02):
-            for query, wait in self.conn.execute(BUSY).fetchall():
+            for query, wait, event in self.conn.execute(BUSY).fetchall():
                 kind = next((k for k, rx in STATEMENTS if rx.search(query or "")), "other")
                 self.samples[(kind, "cpu" if wait is None else "wait")] += 1
+                if wait is not None:
+                    self.waited[f"{wait}:{event}"] += 1
         self.after, self.pg_after = _threads(self.pids), _postgres(self.postmaster)
         for pid in self.pids:  # at the end: pools start their threads as they need them
             self.names.update(_names(pid))
@@ -150,6 +153,8 @@ class CpuSplit(threading.Thread):
         if waits:
             lines.append("  PostgreSQL backends waiting (samples): " + ", ".join(
                 f"{k} {n}" for k, n in sorted(waits.items(), key=lambda x: -x[1])))
+            lines.append("  on what (samples): " + ", ".join(
+                f"{k} {n}" for k, n in self.waited.most_common(8)))
         return "\n".join(lines)
 
 
