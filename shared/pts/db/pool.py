@@ -28,7 +28,7 @@ from pts.domain.jsonnum import loads_stored
 _lock = threading.Lock()
 _pools: dict[str, ConnectionPool] = {}
 _on_close: list[Callable[[ConnectionPool], None]] = []
-_on_connect: list[Callable[[psycopg.Connection[Any]], None]] = []
+_on_connect: list[Callable[[psycopg.Connection[Any]], object]] = []
 log = logging.getLogger(__name__)
 _INTRANS, _INERROR = psycopg.pq.TransactionStatus.INTRANS, psycopg.pq.TransactionStatus.INERROR
 
@@ -186,7 +186,7 @@ def on_close(callback: Callable[[ConnectionPool], None]) -> None:
     _on_close.append(callback)
 
 
-def on_connect(callback: Callable[[psycopg.Connection[Any]], None]) -> None:
+def on_connect(callback: Callable[[psycopg.Connection[Any]], object]) -> None:
     """Have callback(conn) run on every new pooled connection of this process, in the pool's
     own thread before any request gets it (a function warms the server's caches for its
     statements: pts.search.warm). Its errors are logged at debug level and ignored."""
