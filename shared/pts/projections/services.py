@@ -140,9 +140,11 @@ def _latest_before(conn: psycopg.Connection, pairs: list[Key],
     # (about 2 rows a pair), each probe was a bitmap scan of the pair's whole history and a
     # sort: 1 ms a pair after 40 s of batches, growing with the history, and the platform's
     # intake fell from 3,800 to 1,900 events/s within a minute (docs/benchmarks.md).
+    # Never prepared: planned with its values, `seq <> ALL(...)` is one hash lookup a row
+    # walked; a prepared statement's generic plan compared each row with every new seq.
     conn.execute("SET LOCAL enable_bitmapscan = off")
     rows = conn.execute(LATEST_BEFORE, ([p[0] for p in pairs], [p[1] for p in pairs],
-                                        STATE_TYPES, new_seqs)).fetchall()
+                                        STATE_TYPES, new_seqs), prepare=False).fetchall()
     conn.execute("SET LOCAL enable_bitmapscan = on")  # the rest of the batch as planned
     return {(s, e): (t, q) for s, e, t, q in rows}
 
