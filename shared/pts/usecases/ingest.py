@@ -162,8 +162,9 @@ def _store_group(pool, jobs: list[Job], in_transaction: Sequence[InTransaction],
     for job in jobs:  # each job's share: its slice of the appended events, in order
         end = at + len(job.payload[1])
         new = [d is None for d in digests[at:end]]
-        out.append(Outcome(seqs[at:end], new, stored[kept:kept + sum(new)]))
-        at, kept = end, kept + sum(new)
+        added = sum(new)
+        out.append(Outcome(seqs[at:end], new, stored[kept:kept + added]))
+        at, kept = end, kept + added
     return out
 
 
