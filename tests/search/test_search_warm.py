@@ -46,7 +46,10 @@ def test_the_search_function_warms_each_new_pooled_connection(db_url, platform, 
     with db_pool.get_pool(get_settings()).connection() as conn:
         pid = conn.info.backend_pid
         assert conn.info.transaction_status == psycopg.pq.TransactionStatus.IDLE
-    assert ran == [pid]  # before the connection was handed out
+        # Warmed before it was handed out. The pool may open a second connection meanwhile
+        # (a README run saw one: [474, 473]); each connection is warmed once.
+        assert pid in ran
+    assert len(ran) == len(set(ran))
     # Requests are answered as ever on the warmed connection.
     resp = search_client().get("/services/api")
     assert resp.status_code == 200, resp.get_json()
