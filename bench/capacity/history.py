@@ -1,10 +1,11 @@
 """Cost of one delivery as the history of one key grows (100 -> 100,000 events), through
 the handlers' own entry (pts.projections.delivery.apply_delivered, what the HTTP path calls).
 
-services: health changes of one (service, environment); deployments: deployments (started,
-then succeeded) of one (service, environment); images: the same deployments naming an image
-each (a version of seven, so every success starts a run: the pair's image runs grow too). Each history size is a key of its own (service
-`h<size>`), written straight into the log and applied as a replay would. Then deliveries of
+services: health changes of one (service, environment); deployments: deployments
+(started, then succeeded) of one (service, environment); images: the same deployments
+naming an image each (one of seven, so every success starts a run: the runs grow too).
+Each history size is a key of its own (service `h<size>`), written straight into the log
+and applied as a replay would. Then deliveries of
 newer events are timed one by one, the sizes in turn round after round (the order rotating),
 so that the machine's noise falls on every size alike and the 100-event key is the baseline
 measured in the same rounds; last, one late event per key (older than its newest 25) shows

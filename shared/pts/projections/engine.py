@@ -118,7 +118,7 @@ def apply(
         f"SELECT e.source, e.id, e.seq, e.occurred_at, e.type, "
         f"{', '.join(projection.handled_sql)} FROM platform_events e {projection.handled_joins}"
         " WHERE e.seq = ANY(%s::bigint[]) ORDER BY e.seq "
-        "ON CONFLICT (source, id) DO NOTHING RETURNING seq",
+        "ON CONFLICT (seq) DO NOTHING RETURNING seq",
         (seq_array(unique),),
     ).fetchall()
     new_seqs = {r[0] for r in inserted}

@@ -36,9 +36,9 @@ def _seq(primary_key: bool = False) -> Any:
 class _Handled(SQLModel):
     """What every handler records per event it has acted on (one table per handler)."""
 
-    source: str = _key()
-    id: str = _key()
-    seq: int = _seq()
+    source: str = Field(sa_type=Text, nullable=False)
+    id: str = Field(sa_type=Text, nullable=False)
+    seq: int = _seq(primary_key=True)  # the log's: one per (source, id) (migration 0023)
     occurred_at: datetime = _ts(False)
     type: str
     handled_at: datetime | None = _ts(False, now=True)
@@ -47,7 +47,6 @@ class _Handled(SQLModel):
 class DeploymentHandledEvent(_Handled, table=True):
     __tablename__ = "deployments_handled_events"
     __table_args__ = (
-        Index("deployments_handled_events_seq_idx", "seq"),
         Index("deployments_handled_events_deployment_id_idx", "deployment_id"),
         Index("deployments_handled_events_service_environment_idx", "service", "environment"),
     )
@@ -127,7 +126,6 @@ class CurrentDeployment(SQLModel, table=True):
 class ServiceHandledEvent(_Handled, table=True):
     __tablename__ = "services_handled_events"
     __table_args__ = (
-        Index("services_handled_events_seq_idx", "seq"),
         # Ordered by event time: is a new event the latest of its (service, environment)?
         Index("services_handled_events_service_environment_occurred_at_seq_idx", "service",
               "environment", "occurred_at", "seq"),
@@ -201,7 +199,6 @@ class ServiceTransition(SQLModel, table=True):
 class ImageHandledEvent(_Handled, table=True):
     __tablename__ = "images_handled_events"
     __table_args__ = (
-        Index("images_handled_events_seq_idx", "seq"),
         Index("images_handled_events_deployment_id_idx", "deployment_id"),
         Index("images_handled_events_repository_digest_idx", "repository", "digest"),
         Index("images_handled_events_repository_tag_idx", "repository", "tag"),

@@ -73,7 +73,8 @@ def refold(conn: psycopg.Connection, starts: dict[Key, datetime]) -> None:
 
 
 def _steps(conn: psycopg.Connection, starts: dict[Key, datetime],
-           arrays: tuple[list, list, list]) -> dict[Key, list[Key]]:
+           arrays: tuple[list[str], list[str], list[datetime]]
+           ) -> dict[Key, list[Key]]:
     """Each pair's steps at or after its start, in (event time, seq) order."""
     steps: dict[Key, list[Key]] = defaultdict(list)
     succeeded: dict[str, set[Key]] = defaultdict(set)  # deployment -> pairs it succeeded in
