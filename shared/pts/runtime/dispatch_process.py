@@ -22,6 +22,12 @@ import signal
 import threading
 import time
 
+from pts.config import get_settings
+from pts.db import health
+from pts.db.pool import close_all
+from pts.runtime.local import start_background, stop_background
+from pts.runtime.metrics import worker_exited
+
 log = logging.getLogger(__name__)
 
 STOP_WAIT = 10.0  # seconds the master waits for it to stop before SIGKILL
@@ -48,8 +54,6 @@ class DispatchProcess:
     def tick(self) -> None:
         if self.pid is None or _alive(self.pid):
             return
-        from pts.runtime.metrics import worker_exited
-
         worker_exited(self.pid)
         log.error("the broker's dispatcher (process %d) stopped; starting it again", self.pid)
         self._spawn()
@@ -99,11 +103,6 @@ def _child(arbiter) -> None:
 
 
 def _serve(stop: threading.Event) -> int:
-    from pts.config import get_settings
-    from pts.db import health
-    from pts.db.pool import close_all
-    from pts.runtime.local import start_background, stop_background
-
     health.DOWN_LINE = ("the broker's dispatcher cannot reach the database (%s); it tries "
                         "again until it is back")
     settings = get_settings()
