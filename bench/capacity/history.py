@@ -2,7 +2,8 @@
 the handlers' own entry (pts.projections.delivery.apply_delivered, what the HTTP path calls).
 
 services: health changes of one (service, environment); deployments: deployments (started,
-then succeeded) of one (service, environment). Each history size is a key of its own (service
+then succeeded) of one (service, environment); images: the same deployments naming an image
+each (a version of seven, so every success starts a run: the pair's image runs grow too). Each history size is a key of its own (service
 `h<size>`), written straight into the log and applied as a replay would. Then deliveries of
 newer events are timed one by one, the sizes in turn round after round (the order rotating),
 so that the machine's noise falls on every size alike and the 100-event key is the baseline
@@ -38,6 +39,9 @@ SELECT %(tag)s || g, '/bench/history',
 FROM generate_series(%(lo)s::bigint, %(hi)s::bigint) g
 """
 
+# The same deployments, each naming its image on both events.
+IMAGED = DEPLOY.replace("'version', '1.' || (g / 2 %% 7)",
+                        "'version', '1.' || (g / 2 %% 7), 'image', 'reg/h:1.' || (g / 2 %% 7)")
 
 ROUNDS = 40
 
@@ -75,7 +79,7 @@ def run(cfg, url: str) -> list[dict]:
     pool = get_pool()
     sizes = [100, 1_000, 10_000] + ([] if cfg.quick else [100_000])
     rows = []
-    for name, sql in (("services", HEALTH), ("deployments", DEPLOY)):
+    for name, sql in (("services", HEALTH), ("deployments", DEPLOY), ("images", IMAGED)):
         projection = PROJECTIONS[name]
         keys = {size: {"tag": f"{name[0]}{size}-", "svc": f"h{size}"} for size in sizes}
         with connect(url) as conn:

@@ -19,6 +19,8 @@ from pts.projections.facts import Fact, Key, Row
 from pts.projections.imageref import parse_image
 
 PUBLISHED = "dev.pts.image.published"
+STARTED = "dev.pts.service.started"
+STOPPED = "dev.pts.service.stopped"
 
 
 def fold_image(repository: str, digest: str, published: list[Fact],
@@ -58,31 +60,46 @@ def run_start(deployment_id: str, facts: list[Fact]) -> Key | None:
     return (row["succeeded_at"], row["succeeded_seq"], row["image"])
 
 
-def fold_runs(service: str, environment: str, facts: list[Fact]) -> list[Row]:
-    """image_runs rows of one (service, environment) from its deployment and service
-    started/stopped events."""
-    steps = []  # (at, seq, image or None for a stop)
+def run_steps(facts: list[Fact]) -> list[Key]:
+    """The steps of one (service, environment)'s runs in (event time, seq) order: (at, seq,
+    image) where a deployment succeeded or a service started with an image, (at, seq, None)
+    where the service stopped."""
+    steps = []
     deployment_facts = [f for f in facts if f.type.startswith("dev.pts.deployment.")]
     for did, fs in facts_by_deployment(deployment_facts).items():
         start = run_start(did, fs)
         if start is not None:
             steps.append(start)
     for f in facts:
-        if f.type == "dev.pts.service.started" and f.get("image"):
+        if f.type == STARTED and f.get("image"):
             steps.append((f.occurred_at, f.seq, f.get("image")))
-        elif f.type == "dev.pts.service.stopped":
+        elif f.type == STOPPED:
             steps.append((f.occurred_at, f.seq, None))
     steps.sort(key=lambda s: (s[0], s[1]))
-    runs: list[Row] = []
-    running = None  # identity of the image running now
+    return steps
+
+
+def fold_runs(service: str, environment: str, facts: list[Fact]) -> list[Row]:
+    """image_runs rows of one (service, environment) from its deployment and service
+    started/stopped events."""
+    return fold_steps(service, environment, run_steps(facts))
+
+
+def fold_steps(service: str, environment: str, steps: list[Key],
+               running: Row | None = None) -> list[Row]:
+    """image_runs rows from steps in order; from the stored row `running` (the run in
+    effect before them, reopened) when they all come after it."""
+    runs: list[Row] = [{**running, "to_at": None}] if running else []
+    ref = parse_image(running["image"]) if running else None
+    current = ref.identity if ref else None  # identity of the image running now
     for at, seq, image in steps:
         ref = parse_image(image)
         identity = ref.identity if ref else None
-        if identity == running:
+        if identity == current:
             continue
-        if running is not None:
+        if current is not None:
             runs[-1]["to_at"] = at
-        running = identity
+        current = identity
         if ref is not None:
             runs.append({"service": service, "environment": environment, "image": image,
                          "repository": ref.repository, "tag": ref.tag, "digest": ref.digest,

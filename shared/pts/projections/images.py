@@ -10,10 +10,9 @@ import psycopg
 
 from pts.domain.functions import DEPLOYMENT_TYPES, types_of
 from pts.projections import image_rules as rules
-from pts.projections import store, tag_window
-from pts.projections.deployments import facts_by_deployment
+from pts.projections import run_window, store, tag_window
 from pts.projections.engine import Projection
-from pts.projections.facts import Fact, Key, handled_by_deployments, handled_facts
+from pts.projections.facts import Fact, Key, handled_facts
 from pts.projections.imageref import parse_image
 from pts.projections.imagesql import parts
 
@@ -70,48 +69,42 @@ class Images(Projection):
                        if f.type == PUBLISHED and r[3]})
         located = [f for f in facts if f.type != PUBLISHED and f.get("service")
                    and f.get("environment")]
-        deployment = [f for f in located if f.type in DEPLOYMENT_TYPES]
-        pairs = {_pair(f) for f in located if again or f.type not in DEPLOYMENT_TYPES}
-        if not again:
-            pairs |= self._moved_runs(conn, deployment)
-        self._images(conn, digests)
+        self._images(conn, digests, None if again else list(zip(facts, rows, strict=True)))
         if again:
             self._tags(conn, tags)
-        else:
-            tag_window.refold(conn, [f for f in facts if f.type == PUBLISHED and f.get("tag")])
-        self._runs(conn, sorted(pairs))
+            self._runs(conn, sorted({_pair(f) for f in located}))
+            return
+        tag_window.refold(conn, [f for f in facts if f.type == PUBLISHED and f.get("tag")])
+        # Runs from each pair's earliest new step on: a service's started or stopped event,
+        # or the run start a deployment's new events move.
+        starts: dict[Key, Any] = {}
+        for f in located:
+            if f.type not in DEPLOYMENT_TYPES:
+                starts[_pair(f)] = min(starts.get(_pair(f), f.occurred_at), f.occurred_at)
+        run_window.refold(conn, run_window.earliest(starts, run_window.moved_starts(
+            conn, [f for f in located if f.type in DEPLOYMENT_TYPES])))
 
-    def _moved_runs(self, conn: psycopg.Connection, new: list[Fact]) -> set[Key]:
-        """The (service, environment) whose runs these new deployment events change: those
-        where the deployment's success (time, image) differs with and without them. Most
-        do not (a `started` before its success, a failure that never succeeded)."""
-        if not new:
-            return set()
-        fresh = {(f.source, f.id) for f in new}
-        # Only deployments that name an image in some event can start a run (run_start
-        # needs one): the others' events are not read (most deployments of a platform
-        # that sends no image). The new events are already recorded, so they count.
-        every = handled_by_deployments(conn, self.handled_table,
-                                       [f.get("deployment_id") for f in new], imaged=True)
-        new_pairs = defaultdict(set)  # per deployment: one pass, not one per deployment
-        for f in new:
-            new_pairs[f.get("deployment_id")].add(_pair(f))
-        moved = set()
-        for did, facts in facts_by_deployment(every).items():
-            for pair in new_pairs[did]:
-                within = [f for f in facts if _pair(f) == pair]
-                before = [f for f in within if (f.source, f.id) not in fresh]
-                if rules.run_start(did, within) != rules.run_start(did, before):
-                    moved.add(pair)
-        return moved
-
-    def _images(self, conn: psycopg.Connection, digests: list[Key]) -> None:
+    def _images(self, conn: psycopg.Connection, digests: list[Key],
+                new: list[tuple[Fact, Key]] | None) -> None:
+        """new: the events are new (not `again`): an image's first_seen_at is the earlier
+        of its stored one and theirs (handled events are never removed), not a scan of
+        every event that ever named it."""
         if not digests:
             return
         where = PAIRS_IN.format("repository, digest")
-        first = {(r, d): t for r, d, t in conn.execute(
-            f"SELECT repository, digest, min(occurred_at) FROM {self.handled_table} "
-            f"WHERE {where} GROUP BY repository, digest", _columns(digests))}
+        if new is None:
+            first = {(r, d): t for r, d, t in conn.execute(
+                f"SELECT repository, digest, min(occurred_at) FROM {self.handled_table} "
+                f"WHERE {where} GROUP BY repository, digest", _columns(digests))}
+        else:
+            first = {}
+            for f, r in new:
+                if r[4]:
+                    first[(r[2], r[4])] = min(first.get((r[2], r[4]), f.occurred_at),
+                                              f.occurred_at)
+            for r, d, t in conn.execute(f"SELECT repository, digest, first_seen_at FROM "
+                                        f"images WHERE {where}", _columns(digests)):
+                first[(r, d)] = min(first[(r, d)], t)
         published = defaultdict(list)
         for f in handled_facts(conn, self.handled_table,
                                PAIRS_IN.format("h.repository, h.digest") + " AND h.type = %s",

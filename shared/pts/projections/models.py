@@ -205,7 +205,8 @@ class ImageHandledEvent(_Handled, table=True):
         Index("images_handled_events_deployment_id_idx", "deployment_id"),
         Index("images_handled_events_repository_digest_idx", "repository", "digest"),
         Index("images_handled_events_repository_tag_idx", "repository", "tag"),
-        Index("images_handled_events_service_environment_idx", "service", "environment"),
+        Index("images_handled_events_service_environment_time_idx",  # migration 0022
+              "service", "environment", "occurred_at", "seq"),
     )
     service: str | None = None
     environment: str | None = None
@@ -246,7 +247,9 @@ class ImageRun(SQLModel, table=True):
 
     __tablename__ = "image_runs"
     __table_args__ = (Index("image_runs_repository_digest_idx", "repository", "digest"),
-                      Index("image_runs_digest_idx", "digest"))  # migration 0014
+                      Index("image_runs_digest_idx", "digest"),  # migration 0014
+                      Index("image_runs_service_environment_from_idx",  # migration 0022
+                            "service", "environment", "from_at", "from_seq"))
     service: str = _key()
     environment: str = _key()
     image: str
