@@ -52,6 +52,8 @@ def main() -> None:
     ap.add_argument("--port", type=int, default=18950)
     ap.add_argument("--batch", type=int, default=100, help="events per request")
     ap.add_argument("--top", type=int, default=15)
+    ap.add_argument("--set", action="append", default=[], metavar="NAME=VALUE",
+                    help="a setting for `pts up` (repeatable), e.g. PTS_DISPATCH_PROCESS=false")
     args = ap.parse_args()
     tmp = Path(tempfile.mkdtemp(prefix="pts-statements-"))
     pgdata = tmp / "pg"
@@ -63,7 +65,8 @@ def main() -> None:
     url = new_database(srv.get_uri(), "statements")
     with psycopg.connect(to_conninfo(url), autocommit=True) as conn:
         conn.execute("CREATE EXTENSION pg_stat_statements")
-    server = Server(args.port, ["up", "--database-url", url], {}, tmp / "up.log")
+    server = Server(args.port, ["up", "--database-url", url],
+                    dict(s.split("=", 1) for s in args.set), tmp / "up.log")
     try:
         with psycopg.connect(to_conninfo(url), autocommit=True) as conn:
             conn.execute("SELECT pg_stat_statements_reset()")

@@ -248,6 +248,11 @@ class Settings(BaseSettings):
         "freed) before Python's collector runs its youngest generation (Python's own "
         "default: 700). A 2000-event handler batch allocates tens of thousands that live "
         "until it ends: at 700 the collector walked them again and again.")
+    dispatch_process: bool = Field(
+        default=True, description="pts up: run the broker's dispatcher (the projection "
+        "handlers' in-process batches), the relay and the pruner in one process of their own "
+        "beside the workers, so that the workers' interpreters serve requests only; false: "
+        "in every worker, as before (docs/benchmarks.md, Platform batches, session 8).")
 
     @model_validator(mode="after")
     def _url_from_file(self) -> Settings:

@@ -17,7 +17,7 @@ from concurrent.futures import ThreadPoolExecutor
 
 import psycopg
 
-from pts.broker import deliver, inprocess, queue, triggers, upkeep
+from pts.broker import deliver, inprocess, queue, triggers, upkeep, wakeup
 from pts.config import Settings
 from pts.db.health import any_down
 from pts.db.pool import database_url, get_pool
@@ -54,9 +54,13 @@ _running: list[Dispatcher] = []
 
 
 def wake_local(_stored: object = None) -> None:
-    """Wake the dispatchers of this process (ingest's after-commit hook in `pts up`)."""
-    for d in list(_running):
+    """Wake the dispatchers of this process (ingest's after-commit hook in `pts up`), or,
+    when this process runs none, the dispatcher process of the same `pts up`."""
+    running = list(_running)
+    for d in running:
         d.wake()
+    if not running:
+        wakeup.ring()
 
 
 class Dispatcher:
@@ -174,7 +178,7 @@ class Dispatcher:
         deadline = time.monotonic() + wait
         woken = False
         while not (woken or self._stop.is_set()):
-            woken = self._wake.is_set()
+            woken = self._wake.is_set() or wakeup.answered()
             left = deadline - time.monotonic()
             if left <= 0:
                 break

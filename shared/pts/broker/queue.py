@@ -238,8 +238,9 @@ def delivered_many(conn: psycopg.Connection, ds: list[Delivery], status: int) ->
         conn.execute(
             "UPDATE broker_deliveries SET status = 'delivered', last_status = %s, "
             "last_error = NULL, claimed_by = NULL, finished_at = now(), "
-            "attempts = attempts + 1 WHERE id = ANY(%s)",
-            (status, [d.id for d in ds]))
+            "attempts = attempts + 1 WHERE id = ANY(%s::bigint[])",
+            # One array literal: psycopg adapts a list's elements one by one in Python.
+            (status, "{" + ",".join([str(d.id) for d in ds]) + "}"))
 
 
 def retry_later(conn: psycopg.Connection, d: Delivery, status: int | None, error: str,

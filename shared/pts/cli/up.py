@@ -42,6 +42,17 @@ def _child_exit(server, worker) -> None:  # noqa: ARG001 - gunicorn's hook (in t
     worker_exited(worker.pid)
 
 
+def _each(ticks: list):
+    """One tick for gunicorn's master loop that calls each of ticks (None: no tick)."""
+    if not ticks:
+        return None
+
+    def tick() -> None:
+        for t in ticks:
+            t()
+    return tick
+
+
 def run(args) -> int:
     # pts.cli.main has quieted the embedded server and alembic before this runs.
     from pts import logs
@@ -97,6 +108,15 @@ def run(args) -> int:
     from pts.broker import backlog
 
     backlog.share()  # the handlers' lag, seen by every worker's ingest (backpressure)
+    hooks, ticks = {}, [supervisor.tick] if supervisor else []
+    if settings.dispatch_process:  # the broker beside the workers, not in each
+        from pts.broker import wakeup
+        from pts.runtime.dispatch_process import DispatchProcess
+
+        wakeup.share()  # ingest's commits wake it
+        broker = DispatchProcess()
+        hooks = {"when_ready": broker.when_ready, "on_exit": broker.on_exit}
+        ticks.append(broker.tick)
     from pts.broker import triggers
 
     idle = triggers.inactive(settings_from(args))
@@ -139,7 +159,8 @@ def run(args) -> int:
         "logconfig_dict": logs.gunicorn_logconfig(),  # PTS_LOG_FORMAT=json: gunicorn's too
         "worker_exit": _worker_exit,
         "child_exit": _child_exit,
-    }, tick=supervisor.tick if supervisor else None).run()
+        **hooks,
+    }, tick=_each(ticks)).run()
     return 0
 
 

@@ -14,6 +14,9 @@ import psycopg
 
 log = logging.getLogger(__name__)
 _states: list[DatabaseState] = []
+# What a serving process says when its database goes (a process that serves no requests,
+# such as `pts up`'s dispatcher, says its own).
+DOWN_LINE = "the database is unreachable (%s): requests answer 503 until it is back"
 
 
 def any_down() -> bool:
@@ -37,8 +40,7 @@ class DatabaseState:
                 return
             self.down = True
         reason = str(exc).strip().splitlines()[0] if str(exc).strip() else type(exc).__name__
-        log.error("the database is unreachable (%s): requests answer 503 until it is back",
-                  reason)
+        log.error(DOWN_LINE, reason)
 
     def ok(self) -> None:
         if not self.down:

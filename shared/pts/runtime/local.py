@@ -1,5 +1,7 @@
 """What `pts up` runs in each worker: every function, the broker's ingress at /broker, and,
-when `broker_dispatch` is set, the dispatcher and the relay timer as background threads."""
+when `broker_dispatch` is set without `dispatch_process`, the dispatcher and the relay timer
+as background threads (with it, they run in a process of their own:
+pts.runtime.dispatch_process)."""
 
 from __future__ import annotations
 
@@ -67,6 +69,6 @@ def build_local_app():
     """The application of one `pts up` worker (built after fork)."""
     settings = get_settings()
     app = build_app(extra={"/broker": RootPath(broker_app())})
-    if settings.broker_dispatch:
-        start_background(settings)
+    if settings.broker_dispatch and not settings.dispatch_process:
+        start_background(settings)  # else pts.runtime.dispatch_process runs them
     return app
