@@ -12,7 +12,6 @@ from sqlalchemy import (
     CheckConstraint,
     Column,
     DateTime,
-    ForeignKey,
     Identity,
     Index,
     Integer,
@@ -135,8 +134,8 @@ class BrokerDelivery(SQLModel, table=True):
 
     id: int | None = Field(default=None, sa_column=Column(BigInteger, Identity(always=True),
                                                           primary_key=True))
-    event_id: int = Field(sa_column=Column(BigInteger, ForeignKey("broker_events.id"),
-                                           nullable=False))
+    # broker_events.id, unchecked: written with its event, pruned after it (migration 0024)
+    event_id: int = Field(sa_column=Column(BigInteger, nullable=False))
     kind: str = Field(default="trigger", sa_column=Column(Text, nullable=False,
                                                           server_default="trigger"))
     subscriber: str = Field(sa_column=Column(Text, nullable=False))
