@@ -26,7 +26,7 @@ from pts.domain.envelope import Envelope
 # the input is [index, content hash, the event in CloudEvents' JSON form (the canonical text
 # its hash was computed from, pts.cloudevents.event), its extensions when it has any]: the
 # event's JSON is written once per request, for the hash, and not encoded again for the row.
-APPEND = """
+_APPEND = """
 WITH input AS (
     SELECT (r->>0)::int AS idx, nextval('platform_events_seq_seq'::regclass) AS seq,
         r->2->>'id' AS id, r->2->>'source' AS source, r->>1 AS content_hash, r->2 AS e,
@@ -45,8 +45,8 @@ WITH input AS (
     FROM input
     ORDER BY source COLLATE "C", id COLLATE "C"  -- the one insert order of every append
     ON CONFLICT (source, id) DO NOTHING
-    RETURNING seq  -- the rest of an inserted row is the caller's own (idx through input)
-){outbox}, missing AS MATERIALIZED (  -- the rows not inserted, before any probe of the log
+    RETURNING seq{returning}  -- the rest of an inserted row is the caller's own (idx)
+){then}, missing AS MATERIALIZED (  -- the rows not inserted, before any probe of the log
     SELECT idx, source, id FROM input WHERE seq NOT IN (SELECT seq FROM inserted)
 )
 SELECT idx, seq, NULL FROM input WHERE seq IN (SELECT seq FROM inserted)
@@ -54,10 +54,20 @@ UNION ALL  -- already stored: probed only for those
 SELECT m.idx, e.seq, e.content_hash
 FROM missing m JOIN platform_events e ON e.source = m.source AND e.id = m.id
 """
-# The same, writing each new event's pending outbox row (event_emissions) too.
-APPEND_WITH_OUTBOX = APPEND.format(
-    outbox=", outbox AS (INSERT INTO event_emissions (seq) SELECT seq FROM inserted)\n")
-APPEND = APPEND.format(outbox="")
+
+
+def appending(then: str = "", returning: str = "") -> str:
+    """The append statement, followed by data-modifying CTEs `then` (each starting with a
+    comma) that read `inserted`: the seq of each row this statement inserted, and the columns
+    named in `returning` (", source, id, type"). They run in the same statement: no round
+    trip, no parameters sent again per event."""
+    return _APPEND.format(then=then, returning=returning)
+
+
+APPEND = appending()
+# Writing each new event's pending outbox row (event_emissions) too.
+APPEND_WITH_OUTBOX = appending(
+    ", outbox AS (INSERT INTO event_emissions (seq) SELECT seq FROM inserted)\n")
 
 READ_BACK = """
 SELECT e.seq, e.source, e.id, e.content_hash
@@ -84,16 +94,19 @@ def _row(index: int, env: Envelope) -> str:
     return f'[{index},"{digest}",{text}]'
 
 
-def append_indexed(conn: psycopg.Connection, events: list[Envelope], *, outbox: bool = False
+def append_indexed(conn: psycopg.Connection, events: list[Envelope], *, outbox: bool = False,
+                   statement: str | None = None, params: dict | None = None
                    ) -> tuple[list[int], list[str | None]]:
     """append, answered by the events' positions (what ingest needs, without a key or an
     object per event): each event's seq, and the content hash of the row that was already
-    stored (None: this transaction inserted it)."""
+    stored (None: this transaction inserted it). statement: a statement of `appending`
+    instead (with its own params)."""
     rows = "[" + ",".join([_row(i, e) for i, e in enumerate(events)]) + "]"
     seqs: list = [None] * len(events)
     digests: list[str | None] = [None] * len(events)
-    statement = APPEND_WITH_OUTBOX if outbox else APPEND
-    for idx, seq, digest in conn.execute(statement, {"rows": rows}):
+    if statement is None:
+        statement = APPEND_WITH_OUTBOX if outbox else APPEND
+    for idx, seq, digest in conn.execute(statement, {"rows": rows, **(params or {})}):
         seqs[idx], digests[idx] = seq, digest  # a digest: the row was there; none: inserted
     missing = [i for i, seq in enumerate(seqs) if seq is None]
     if missing:

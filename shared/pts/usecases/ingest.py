@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import functools
 from collections.abc import Callable, Sequence
 from typing import NamedTuple
 
@@ -40,6 +41,9 @@ class Stored(NamedTuple):
 # and after commit (emission). Registered by the composition root of the ingest function.
 InTransaction = Callable[[psycopg.Connection, list[Stored]], None]
 AfterCommit = Callable[[list[Stored]], None]
+# The append itself: pts.eventlog.append_indexed's signature and answer (each event's seq,
+# and the stored content hash of those already there); local mode's queues in the broker.
+Append = Callable[[psycopg.Connection, list[Envelope]], tuple[list[int], list[str | None]]]
 
 
 def validate_all(raws: list, settings: Settings) -> list[Envelope]:
@@ -119,14 +123,20 @@ def _keep(conn, unique: list[Envelope], seqs: list[int], digests: list[str | Non
     return stored
 
 
+def _appender(outbox: bool, append: Append | None) -> Append:
+    return append or functools.partial(event_log.append_indexed, outbox=outbox)
+
+
 def _store(pool, envelopes: list[Envelope], unique: list[Envelope],
-           in_transaction: Sequence[InTransaction], outbox: bool = False) -> Outcome:
+           in_transaction: Sequence[InTransaction], outbox: bool = False,
+           append: Append | None = None) -> Outcome:
     """One transaction: append (with the outbox rows when `outbox`), refuse conflicts, run
     the in-transaction hooks."""
-    # Pipeline mode: BEGIN travels with the append, and the outbox writes with COMMIT
-    # (two round trips for the whole request instead of four).
-    with pool.connection() as conn, conn.pipeline(), conn.transaction():
-        seqs, digests = event_log.append_indexed(conn, unique, outbox=outbox)
+    # Three waits on the server: BEGIN, the append, COMMIT (the pool's block commits at its
+    # end, or rolls back on an exception). psycopg's transaction() inside a pipeline cost
+    # five: it syncs after BEGIN, the append's answer, and twice more after the block.
+    with pool.connection() as conn:
+        seqs, digests = _appender(outbox, append)(conn, unique)
         conflicts = _conflicting(unique, digests)
         if conflicts:
             raise _refuse(envelopes, conflicts)
@@ -135,10 +145,11 @@ def _store(pool, envelopes: list[Envelope], unique: list[Envelope],
 
 
 def _store_alone(pool, envelopes: list[Envelope], unique: list[Envelope],
-                 in_transaction: Sequence[InTransaction], outbox: bool = False) -> Outcome:
+                 in_transaction: Sequence[InTransaction], outbox: bool = False,
+                 append: Append | None = None) -> Outcome:
     for attempt in range(1, ATTEMPTS + 1):
         try:
-            return _store(pool, envelopes, unique, in_transaction, outbox)
+            return _store(pool, envelopes, unique, in_transaction, outbox, append)
         except (psycopg.errors.DeadlockDetected, psycopg.errors.SerializationFailure):
             # The fixed insert order makes this unexpected; if the database still picks
             # this request as a deadlock victim, its transaction was rolled back whole:
@@ -149,12 +160,12 @@ def _store_alone(pool, envelopes: list[Envelope], unique: list[Envelope],
 
 
 def _store_group(pool, jobs: list[Job], in_transaction: Sequence[InTransaction],
-                 outbox: bool = False) -> list[Outcome]:
+                 outbox: bool = False, append: Append | None = None) -> list[Outcome]:
     """Several requests (no key in common) in one transaction; RunAlone (nothing kept) when
     any of them conflicts with stored content."""
     every = [e for job in jobs for e in job.payload[1]]
-    with pool.connection() as conn, conn.pipeline(), conn.transaction():
-        seqs, digests = event_log.append_indexed(conn, every, outbox=outbox)
+    with pool.connection() as conn:  # as _store: commits at the end of the block
+        seqs, digests = _appender(outbox, append)(conn, every)
         if _conflicting(every, digests):
             raise RunAlone  # that request's 409 is decided alone, the others' commit alone
         stored = _keep(conn, every, seqs, digests, in_transaction)
@@ -177,6 +188,7 @@ def ingest(
     group: int = 0,
     alone_above: int = 0,
     outbox: bool = False,
+    append: Append | None = None,
 ) -> list[Accepted]:
     """Store valid events all or nothing. A stored (source, id) with the same content is a
     duplicate; with other content, Conflict and nothing is stored. group > 0: commit
@@ -184,7 +196,8 @@ def ingest(
     transaction (pts.usecases.group_commit), except a request of more than alone_above
     events (when not 0), which commits alone, concurrently with the others. outbox: the
     append statement itself writes each new event's pending emission row (instead of an
-    in-transaction hook)."""
+    in-transaction hook). append: the append to run instead of pts.eventlog.append_indexed
+    (local mode's, which also queues in the broker)."""
     unique, where = _unique(envelopes)
     if not unique:
         return []
@@ -192,10 +205,10 @@ def ingest(
         job = Job({(e.source, e.id) for e in unique}, len(unique), (envelopes, unique))
         outcome = committer_for(pool).submit(
             job, lambda j: _store_alone(pool, j.payload[0], j.payload[1], in_transaction,
-                                        outbox),
-            lambda jobs: _store_group(pool, jobs, in_transaction, outbox), group)
+                                        outbox, append),
+            lambda jobs: _store_group(pool, jobs, in_transaction, outbox, append), group)
     else:
-        outcome = _store_alone(pool, envelopes, unique, in_transaction, outbox)
+        outcome = _store_alone(pool, envelopes, unique, in_transaction, outbox, append)
     for hook in after_commit:
         hook(outcome.stored)
     seqs, new = outcome.seqs, outcome.new

@@ -15,9 +15,14 @@ from pts.metrics.instruments import count_backpressure
 
 def ingest_hooks(settings: Settings) -> dict:
     """What ingest does besides appending: outbox writes in the transaction (by the append
-    statement itself, or a hook in local mode), emission after."""
+    statement itself; in local mode, a statement that also queues in the broker), emission
+    after."""
     if settings.emit_mode == "local":  # the broker's queue is in the same database
-        return {"in_transaction": [functools.partial(emission.record_local, settings=settings)],
+        # The append statement queues and records the emissions itself; without a
+        # dispatcher of its own to wake after the commit, ingest NOTIFYs the others.
+        return {"append": functools.partial(emission.append_queued, settings=settings),
+                "in_transaction": [] if settings.broker_dispatch else [
+                    functools.partial(emission.notify_local, settings=settings)],
                 "after_commit": [wake_local] if settings.broker_dispatch else []}
     return {
         "in_transaction": [],
