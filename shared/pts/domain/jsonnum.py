@@ -79,7 +79,7 @@ def loads(text: str | bytes) -> Any:
 # One decoder for every stored document: json.loads with a parse_float builds a new
 # JSONDecoder per call (a tenth of a handler's decoding time).
 _STORED = json.JSONDecoder(parse_float=_stored_float)
-_SCAN = _STORED.scan_once
+_SCAN = _STORED.scan_once  # type: ignore[attr-defined]  # set by __init__, untyped
 
 
 def loads_stored(text: str | bytes) -> Any:
