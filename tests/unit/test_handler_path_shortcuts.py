@@ -14,6 +14,7 @@ from hypothesis import strategies as st
 
 from pts.broker.queue import Delivery, _slim
 from pts.domain.jsonnum import _STORED, loads_stored
+from pts.projections.facts import Fact, _facts
 from pts.projections.store import _dumps
 
 _ZONES = st.sampled_from([UTC, timezone(timedelta(hours=2)),
@@ -91,3 +92,15 @@ def test_a_delivery_reads_by_name_and_is_immutable():
     assert d == Delivery(7, 3, "trigger", "services", 2, None, None, None, d.event)
     with pytest.raises(AttributeError):
         d.id = 8  # type: ignore[misc]
+
+
+def test_facts_from_rows_are_the_named_tuples():
+    at = datetime(2026, 11, 29, 1, 2, 3, tzinfo=UTC)
+    rows = [(5, "/s", "e1", "dev.pts.service.started", at, {"service": "a"}),
+            (6, "/s", "e2", "dev.pts.platform.note", at, None)]
+    facts = _facts(rows)
+    assert facts == [Fact(*r) for r in rows]
+    assert all(type(f) is Fact for f in facts)
+    assert (facts[0].seq, facts[0].kind, facts[0].get("service"), facts[1].get("x")) == (
+        5, "started", "a", None)
+    assert facts[0].order == (at, 5)
