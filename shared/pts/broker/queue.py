@@ -9,8 +9,7 @@ FOR UPDATE SKIP LOCKED, so any number of dispatchers share the queue.
 from __future__ import annotations
 
 from collections.abc import Sequence
-from dataclasses import dataclass
-from typing import Any
+from typing import Any, NamedTuple
 
 import psycopg
 
@@ -122,9 +121,10 @@ WITH RECURSIVE subs AS (
 NEXT_DUE_OF = _DUE_OF.format(names="SELECT unnest(%s::text[])")
 
 
-@dataclass(frozen=True)
-class Delivery:
-    """One claimed attempt."""
+class Delivery(NamedTuple):
+    """One claimed attempt. A named tuple, not a frozen dataclass: an in-process batch
+    builds one per locked delivery (1.4 per event), and a frozen dataclass's __init__
+    (object.__setattr__ per field) cost 1.2 to 2 us each against 0.4 to 0.5."""
 
     id: int
     event_id: int

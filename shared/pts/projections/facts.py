@@ -44,6 +44,13 @@ class Fact(NamedTuple):
         return self.data.get(name) if isinstance(self.data, dict) else None
 
 
+def _facts(rows: list[tuple[Any, ...]]) -> list[Fact]:
+    # Rows of COLUMNS as Facts by tuple.__new__ itself: the named tuple's generated __new__
+    # (a Python frame per row) cost 0.3 to 0.4 us a row against 0.13.
+    new = tuple.__new__
+    return [new(Fact, r) for r in rows]
+
+
 def seq_array(facts: list[Fact]) -> str:
     """The facts' seqs as one PostgreSQL array literal (`%s::bigint[]`): joining them is
     cheaper than psycopg's array adaptation, which handles each element in Python."""
@@ -71,7 +78,7 @@ def load_pairs(conn: psycopg.Connection, pairs: list[tuple[str, str]]) -> list[F
         "ON e.source = p.source AND e.id = p.id ORDER BY e.seq",
         (json.dumps(pairs),),
     ).fetchall()
-    return [Fact(*r) for r in rows]
+    return _facts(rows)
 
 
 def load_range(conn: psycopg.Connection, types: list[str], after: int, limit: int) -> list[Fact]:
@@ -81,7 +88,7 @@ def load_range(conn: psycopg.Connection, types: list[str], after: int, limit: in
         "WHERE e.seq > %s AND e.type = ANY(%s) ORDER BY e.seq LIMIT %s",
         (after, types, limit),
     ).fetchall()
-    return [Fact(*r) for r in rows]
+    return _facts(rows)
 
 
 def handled_facts(
@@ -94,7 +101,7 @@ def handled_facts(
         f"WHERE {where} ORDER BY e.occurred_at, e.seq",
         params,
     ).fetchall()
-    return [Fact(*r) for r in rows]
+    return _facts(rows)
 
 
 # Per deployment id, its handled events then their log rows, each an index probe: the
@@ -124,4 +131,4 @@ def handled_by_deployments(conn: psycopg.Connection, table: str, ids: list[str],
     only = IMAGED.format(table=table) if imaged else ""
     rows = conn.execute(BY_DEPLOYMENTS.format(table=table, only=only),
                         (sorted(set(ids)),)).fetchall()
-    return [Fact(*r) for r in rows]
+    return _facts(rows)
