@@ -23,6 +23,11 @@ STARTED = "dev.pts.service.started"
 STOPPED = "dev.pts.service.stopped"
 
 
+def pair_of(fact: Fact) -> Key:
+    """The (service, environment) an event names: where its image runs."""
+    return (fact.get("service"), fact.get("environment"))
+
+
 def fold_image(repository: str, digest: str, published: list[Fact],
                first_seen: datetime) -> Row:
     row = {"repository": repository, "digest": digest, "first_seen_at": first_seen,

@@ -20,10 +20,6 @@ PUBLISHED = rules.PUBLISHED
 PAIRS_IN = "({}) IN (SELECT * FROM unnest(%b::text[], %b::text[]))"
 
 
-def _pair(fact: Fact) -> Key:
-    return (fact.get("service"), fact.get("environment"))
-
-
 def _columns(keys: list[Key]) -> tuple[list[Any], list[Any]]:
     return [k[0] for k in keys], [k[1] for k in keys]
 
@@ -72,7 +68,7 @@ class Images(Projection):
         self._images(conn, digests, None if again else list(zip(facts, rows, strict=True)))
         if again:
             self._tags(conn, tags)
-            self._runs(conn, sorted({_pair(f) for f in located}))
+            self._runs(conn, sorted({rules.pair_of(f) for f in located}))
             return
         tag_window.refold(conn, [f for f in facts if f.type == PUBLISHED and f.get("tag")])
         # Runs from each pair's earliest new step on: a service's started or stopped event,
@@ -80,7 +76,8 @@ class Images(Projection):
         starts: dict[Key, Any] = {}
         for f in located:
             if f.type not in DEPLOYMENT_TYPES:
-                starts[_pair(f)] = min(starts.get(_pair(f), f.occurred_at), f.occurred_at)
+                pair = rules.pair_of(f)
+                starts[pair] = min(starts.get(pair, f.occurred_at), f.occurred_at)
         run_window.refold(conn, run_window.earliest(starts, run_window.moved_starts(
             conn, [f for f in located if f.type in DEPLOYMENT_TYPES])))
 
@@ -133,7 +130,7 @@ class Images(Projection):
                                "(h.service, h.environment) IN (SELECT * FROM unnest("
                                "%b::text[], %b::text[])) AND h.type <> %s",
                                (*_columns(pairs), PUBLISHED)):
-            by_pair[(f.get("service"), f.get("environment"))].append(f)
+            by_pair[rules.pair_of(f)].append(f)
         store.replace(conn, "image_runs", ("service", "environment"), pairs,
                       [row for s, e in pairs for row in rules.fold_runs(s, e, by_pair[(s, e)])])
 

@@ -24,7 +24,7 @@ from psycopg.rows import dict_row
 from pts.projections import store
 from pts.projections.deployments import facts_by_deployment
 from pts.projections.facts import Fact, Key, handled_by_deployments, handled_facts
-from pts.projections.image_rules import STARTED, STOPPED, fold_steps, run_start
+from pts.projections.image_rules import STARTED, STOPPED, fold_steps, pair_of, run_start
 
 TABLE = "images_handled_events"
 SUCCEEDED = "dev.pts.deployment.succeeded"
@@ -79,7 +79,7 @@ def _steps(conn: psycopg.Connection, starts: dict[Key, datetime],
     steps: dict[Key, list[Key]] = defaultdict(list)
     succeeded: dict[str, set[Key]] = defaultdict(set)  # deployment -> pairs it succeeded in
     for f in handled_facts(conn, TABLE, STEPS_IN, (*arrays, [STARTED, STOPPED, SUCCEEDED])):
-        pair = (f.get("service"), f.get("environment"))
+        pair = pair_of(f)
         if f.type == SUCCEEDED:
             succeeded[f.get("deployment_id")].add(pair)
         elif f.type == STOPPED:
@@ -90,16 +90,12 @@ def _steps(conn: psycopg.Connection, starts: dict[Key, datetime],
         facts = handled_by_deployments(conn, TABLE, list(succeeded))
         for did, fs in facts_by_deployment(facts).items():
             for pair in succeeded[did]:
-                start = run_start(did, [f for f in fs if _pair(f) == pair])
+                start = run_start(did, [f for f in fs if pair_of(f) == pair])
                 if start is not None and start[0] >= starts[pair]:
                     steps[pair].append(start)
     for pair_steps in steps.values():
         pair_steps.sort(key=lambda s: (s[0], s[1]))
     return steps
-
-
-def _pair(fact: Fact) -> Key:
-    return (fact.get("service"), fact.get("environment"))
 
 
 def moved_starts(conn: psycopg.Connection, new: list[Fact]) -> dict[Key, datetime]:
@@ -116,11 +112,11 @@ def moved_starts(conn: psycopg.Connection, new: list[Fact]) -> dict[Key, datetim
                                    imaged=True)
     new_pairs = defaultdict(set)  # per deployment: one pass, not one per deployment
     for f in new:
-        new_pairs[f.get("deployment_id")].add(_pair(f))
+        new_pairs[f.get("deployment_id")].add(pair_of(f))
     moved: dict[Key, datetime] = {}
     for did, facts in facts_by_deployment(every).items():
         for pair in new_pairs[did]:
-            within = [f for f in facts if _pair(f) == pair]
+            within = [f for f in facts if pair_of(f) == pair]
             now = run_start(did, within)
             was = run_start(did, [f for f in within if (f.source, f.id) not in fresh])
             if now != was:
