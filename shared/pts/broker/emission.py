@@ -17,18 +17,13 @@ from pts.domain.jsonnum import dumps
 from pts.eventing.emit import Outcome
 
 # The append, queueing each event it inserts in the local broker (by reference to its log
-# row: pts.broker.queue.ENQUEUE_LOGGED's rows, in seq order) and recording it as emitted,
+# row, as pts.broker.queue.ENQUEUE_LOGGED does, in seq order) and recording it as emitted,
 # in the same statement. The subscribers come from a {type: [subscriber, ...]} map.
-APPEND_QUEUED = eventlog.appending("""
+APPEND_QUEUED = eventlog.appending(f"""
 , queued AS (
-    INSERT INTO broker_events (ce_source, ce_id, ce_type, seq, subscribers)
-    SELECT source, id, type, seq,
-           ARRAY(SELECT jsonb_array_elements_text(%(subs)s::jsonb -> type))
-    FROM inserted ORDER BY seq
-    RETURNING id, subscribers
+    {queue.QUEUE_LOGGED.format(rows="inserted ORDER BY seq")}
 ), deliveries AS (
-    INSERT INTO broker_deliveries (event_id, subscriber)
-    SELECT id, unnest(subscribers) FROM queued
+    {queue.DELIVERIES.format(events="queued")}
 ), emitted AS (
     INSERT INTO event_emissions (seq, emitted_at, attempts, last_attempt_at)
     SELECT seq, now(), 1, now() FROM inserted

@@ -21,32 +21,38 @@ from pts.eventing.emit import outgoing
 
 CHANNEL = "pts_broker"
 
-ENQUEUE = """
+# The deliveries of the events a data-modifying CTE `events` inserted (its RETURNING id,
+# subscribers): one per subscriber.
+DELIVERIES = """INSERT INTO broker_deliveries (event_id, subscriber)
+SELECT id, unnest(subscribers) FROM {events}"""
+
+ENQUEUE = f"""
 WITH ev AS (
     INSERT INTO broker_events (ce_source, ce_id, ce_type, event, subscribers)
     SELECT r.event->>'source', r.event->>'id', r.event->>'type', r.event, r.subscribers
     FROM jsonb_to_recordset(%s::jsonb) AS r(event jsonb, subscribers text[])
     RETURNING id, subscribers
 )
-INSERT INTO broker_deliveries (event_id, subscriber)
-SELECT id, unnest(subscribers) FROM ev
+{DELIVERIES.format(events="ev")}
 """
 
 # Events of the log (queued by ingest or the relay in local mode) by reference: the log row's
 # seq and identity, no copy of the event (ingest built, encoded and PostgreSQL stored a full
 # jsonb copy of every event, which the in-process handlers never read). Subscribers come
-# from a {type: [subscriber, ...]} map: one entry per distinct type of the batch.
-ENQUEUE_LOGGED = """
+# from a {type: [subscriber, ...]} map: one entry per distinct type of the batch. `rows`
+# has columns seq, source, id and type (ingest's append in local mode reads its own inserted
+# rows: pts.broker.emission).
+QUEUE_LOGGED = """INSERT INTO broker_events (ce_source, ce_id, ce_type, seq, subscribers)
+    SELECT source, id, type, seq,
+           ARRAY(SELECT jsonb_array_elements_text(%(subs)s::jsonb -> type))
+    FROM {rows}
+    RETURNING id, subscribers"""
+ENQUEUE_LOGGED = f"""
 WITH ev AS (
-    INSERT INTO broker_events (ce_source, ce_id, ce_type, seq, subscribers)
-    SELECT u.source, u.id, u.type, u.seq,
-           ARRAY(SELECT jsonb_array_elements_text(%(subs)s::jsonb -> u.type))
-    FROM unnest(%(seq)s::bigint[], %(source)s::text[], %(id)s::text[], %(type)s::text[])
-         AS u(seq, source, id, type)
-    RETURNING id, subscribers
+    {QUEUE_LOGGED.format(rows="unnest(%(seq)s::bigint[], %(source)s::text[], %(id)s::text[], "
+                              "%(type)s::text[]) AS u(seq, source, id, type)")}
 )
-INSERT INTO broker_deliveries (event_id, subscriber)
-SELECT id, unnest(subscribers) FROM ev
+{DELIVERIES.format(events="ev")}
 """
 
 # The log row's columns come along for an event stored by reference (a LEFT JOIN: a copy has
