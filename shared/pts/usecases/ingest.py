@@ -123,20 +123,14 @@ def _keep(conn, unique: list[Envelope], seqs: list[int], digests: list[str | Non
     return stored
 
 
-def _appender(outbox: bool, append: Append | None) -> Append:
-    return append or functools.partial(event_log.append_indexed, outbox=outbox)
-
-
 def _store(pool, envelopes: list[Envelope], unique: list[Envelope],
-           in_transaction: Sequence[InTransaction], outbox: bool = False,
-           append: Append | None = None) -> Outcome:
-    """One transaction: append (with the outbox rows when `outbox`), refuse conflicts, run
-    the in-transaction hooks."""
+           in_transaction: Sequence[InTransaction], append: Append) -> Outcome:
+    """One transaction: append, refuse conflicts, run the in-transaction hooks."""
     # Three waits on the server: BEGIN, the append, COMMIT (the pool's block commits at its
     # end, or rolls back on an exception). psycopg's transaction() inside a pipeline cost
     # five: it syncs after BEGIN, the append's answer, and twice more after the block.
     with pool.connection() as conn:
-        seqs, digests = _appender(outbox, append)(conn, unique)
+        seqs, digests = append(conn, unique)
         conflicts = _conflicting(unique, digests)
         if conflicts:
             raise _refuse(envelopes, conflicts)
@@ -145,11 +139,10 @@ def _store(pool, envelopes: list[Envelope], unique: list[Envelope],
 
 
 def _store_alone(pool, envelopes: list[Envelope], unique: list[Envelope],
-                 in_transaction: Sequence[InTransaction], outbox: bool = False,
-                 append: Append | None = None) -> Outcome:
+                 in_transaction: Sequence[InTransaction], append: Append) -> Outcome:
     for attempt in range(1, ATTEMPTS + 1):
         try:
-            return _store(pool, envelopes, unique, in_transaction, outbox, append)
+            return _store(pool, envelopes, unique, in_transaction, append)
         except (psycopg.errors.DeadlockDetected, psycopg.errors.SerializationFailure):
             # The fixed insert order makes this unexpected; if the database still picks
             # this request as a deadlock victim, its transaction was rolled back whole:
@@ -160,12 +153,12 @@ def _store_alone(pool, envelopes: list[Envelope], unique: list[Envelope],
 
 
 def _store_group(pool, jobs: list[Job], in_transaction: Sequence[InTransaction],
-                 outbox: bool = False, append: Append | None = None) -> list[Outcome]:
+                 append: Append) -> list[Outcome]:
     """Several requests (no key in common) in one transaction; RunAlone (nothing kept) when
     any of them conflicts with stored content."""
     every = [e for job in jobs for e in job.payload[1]]
     with pool.connection() as conn:  # as _store: commits at the end of the block
-        seqs, digests = _appender(outbox, append)(conn, every)
+        seqs, digests = append(conn, every)
         if _conflicting(every, digests):
             raise RunAlone  # that request's 409 is decided alone, the others' commit alone
         stored = _keep(conn, every, seqs, digests, in_transaction)
@@ -201,14 +194,15 @@ def ingest(
     unique, where = _unique(envelopes)
     if not unique:
         return []
+    append = append or functools.partial(event_log.append_indexed, outbox=outbox)
     if group > 0 and not 0 < alone_above < len(unique):
         job = Job({(e.source, e.id) for e in unique}, len(unique), (envelopes, unique))
         outcome = committer_for(pool).submit(
             job, lambda j: _store_alone(pool, j.payload[0], j.payload[1], in_transaction,
-                                        outbox, append),
-            lambda jobs: _store_group(pool, jobs, in_transaction, outbox, append), group)
+                                        append),
+            lambda jobs: _store_group(pool, jobs, in_transaction, append), group)
     else:
-        outcome = _store_alone(pool, envelopes, unique, in_transaction, outbox, append)
+        outcome = _store_alone(pool, envelopes, unique, in_transaction, append)
     for hook in after_commit:
         hook(outcome.stored)
     seqs, new = outcome.seqs, outcome.new
