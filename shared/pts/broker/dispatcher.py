@@ -77,8 +77,10 @@ class Dispatcher:
         self._pruned = 0.0
         self._wake = threading.Event()
         self._guard = threading.Lock()
-        self._busy: set[str] = set()  # in-process handlers with a batch in flight
-        self._elsewhere: dict[str, float] = {}  # handler -> until when another process has it
+        # (handler, partition) of the in-process batches in flight, and until when another
+        # process has one
+        self._busy: set[tuple[str, int]] = set()
+        self._elsewhere: dict[tuple[str, int], float] = {}
         self._due: tuple[float, list[str], float | None] = (0.0, [], None)  # at, skip, due
         self._every_at = 0.0  # when the next due time was last asked of every subscriber
         self._known = sorted({*triggers.table(settings), *settings.broker_subscribers})
@@ -123,24 +125,25 @@ class Dispatcher:
             listener.execute(f"LISTEN {queue.CHANNEL}")
             local = [h for h in triggers.table(self.settings)
                      if inprocess.handles(h, self.settings)]
+            parts = [(h, p) for h in local for p in range(self.settings.broker_partitions)]
             while not self._stop.is_set():
                 self._prune(pool)
                 free = self._free_slots()
                 if free:
-                    # A batch per in-process handler that has none in flight (a slot each):
-                    # its thread locks what is due and applies it in one transaction. One
-                    # batch per handler at a time: two batches of one projection wait on
-                    # each other's key locks anyway, each holding a connection that ingest
-                    # needs; a backlog makes the next one bigger.
+                    # A batch per partition of an in-process handler that has none in
+                    # flight (a slot each): its thread locks what is due and applies it in
+                    # one transaction. One batch per partition at a time: two batches of
+                    # the same keys wait on each other's key locks anyway, each holding a
+                    # connection that ingest needs; a backlog makes the next one bigger.
                     with self._guard:
                         now = time.monotonic()
-                        idle = [h for h in local if h not in self._busy
-                                and self._elsewhere.get(h, 0.0) <= now][:free]
+                        idle = [hp for hp in parts if hp not in self._busy
+                                and self._elsewhere.get(hp, 0.0) <= now][:free]
                         self._busy.update(idle)
-                    for handler in idle:
+                    for handler, part in idle:
                         self._slots.acquire()
                         try:
-                            self._pool.submit(self._apply, pool, handler)
+                            self._pool.submit(self._apply, pool, handler, part)
                         except RuntimeError:  # the interpreter is exiting
                             return
                     free -= len(idle)
@@ -148,14 +151,16 @@ class Dispatcher:
                     wait = 0.02
                 else:
                     # A batch in flight wakes this loop when it ends (what is due for its
-                    # handler is taken then): only the others' due times count here. The
-                    # other subscribers' deliveries are claimed only when one is due: one
+                    # handler is taken then): only the others' due times count here (a
+                    # handler with any partition in flight or held elsewhere is skipped:
+                    # its due time is that partition's as often as not). The other
+                    # subscribers' deliveries are claimed only when one is due: one
                     # statement a round when none is (the usual case under load).
                     with self._guard:
                         now = time.monotonic()
                         away = [t - now for t in self._elsewhere.values() if t > now]
-                        skip = sorted(self._busy.union(
-                            h for h, t in self._elsewhere.items() if t > now))
+                        skip = sorted({h for h, _ in self._busy}.union(
+                            h for (h, _), t in self._elsewhere.items() if t > now))
                     due = self._next_due(pool, skip)
                     if due is not None and due <= 0:
                         with pool.connection() as conn, conn.transaction():
@@ -224,14 +229,14 @@ class Dispatcher:
     def _free_slots(self) -> int:
         return self._slots._value  # noqa: SLF001 - a hint only; acquire() is the real guard
 
-    def _apply(self, pool, handler: str) -> None:
+    def _apply(self, pool, handler: str, part: int) -> None:
         applied: int | None = -1  # 0: nothing was due, None: held elsewhere; else wake
         try:
             applied = inprocess.apply_due(pool, handler, self.settings.broker_batch,
-                                          self.settings)
+                                          self.settings, part)
             if applied is None:
                 with self._guard:
-                    self._elsewhere[handler] = time.monotonic() + ELSEWHERE_WAIT
+                    self._elsewhere[handler, part] = time.monotonic() + ELSEWHERE_WAIT
         except psycopg.OperationalError as exc:  # the database went away: said once elsewhere
             if not any_down():
                 log.warning("batch for %s: database unavailable (%s); due again when it is "
@@ -240,7 +245,7 @@ class Dispatcher:
             log.exception("batch for %s crashed; it will be retried", handler)
         finally:
             with self._guard:
-                self._busy.discard(handler)
+                self._busy.discard((handler, part))
             self._slots.release()
         if applied:
             self.wake()  # the handler's next batch now: more may have come meanwhile
