@@ -8,6 +8,7 @@ from __future__ import annotations
 import threading
 
 from pts.broker import backlog, inprocess, queue
+from pts.broker.lanes import SPREAD_AT, Lanes
 from pts.db.pool import get_pool
 from pts.projections.registry import PROJECTIONS
 from tests.eventing.helpers import local_settings
@@ -181,3 +182,39 @@ def test_a_handler_lags_by_its_most_behind_partition():
         assert backlog.lag() == 0.1
     finally:
         backlog.share()
+
+
+def test_a_batch_of_every_partition_and_a_partition_s_exclude_each_other(
+        ingest_client, sql, monkeypatch):
+    settings = _settings(monkeypatch, 2)
+    _ingest(ingest_client, _events(rounds=1))
+    pool = get_pool()
+    held = pool.getconn()
+    try:
+        assert queue.lock_due(held, "services", 100, 1, 2) is not None  # partition 1's
+        assert inprocess.apply_due(pool, "services", 100, settings) is None  # every one's
+        held.rollback()
+        assert queue.lock_due(held, "services", 100, None, 2)  # every partition's, all due
+        assert inprocess.apply_due(pool, "services", 100, settings, 0) is None
+        assert inprocess.apply_due(pool, "services", 100, settings, 1) is None
+        held.rollback()
+    finally:
+        pool.putconn(held)
+    due = sql.execute("SELECT count(*) FROM broker_deliveries WHERE subscriber = 'services'"
+                      ).fetchone()[0]
+    assert inprocess.apply_due(pool, "services", 1000, settings) == due  # one batch, all
+
+
+def test_a_handler_s_batches_are_per_partition_while_it_is_behind():
+    lanes = Lanes(["services", "images"], 2)
+    assert lanes.start(0.0, 16) == [("services", None), ("images", None)]  # one each
+    lanes.ended(("services", None), SPREAD_AT, 0.0, 0.25)  # a big batch: behind
+    lanes.ended(("images", None), 3, 0.0, 0.25)
+    assert lanes.start(0.0, 16) == [("services", 0), ("services", 1), ("images", None)]
+    assert lanes.skipped(0.0) == ["images", "services"]
+    lanes.ended(("services", 0), 1, 0.0, 0.25)  # caught up: one batch again, once the
+    assert lanes.start(0.0, 16) == []  # other partition's ends
+    lanes.ended(("services", 1), None, 0.0, 0.25)  # held by another process for 0.25 s
+    assert lanes.start(0.1, 16) == [] and lanes.away(0.1) == [0.15]
+    assert lanes.start(0.3, 1) == [("services", None)]
+    assert Lanes(["services"], 1).start(0.0, 4) == [("services", None)]

@@ -52,16 +52,18 @@ def url(handler: str, settings: Settings) -> str:
     return f"in-process:{triggers.subscriber_url(handler, settings)}"
 
 
-def apply_due(pool, handler: str, limit: int, settings: Settings, part: int = 0
+def apply_due(pool, handler: str, limit: int, settings: Settings, part: int | None = None
               ) -> int | None:
-    """Lock up to limit due deliveries of one handler (of its partition part, of
-    `broker_partitions`) and apply them, all in one transaction (the dispatcher's way: no
-    separate claim); returns how many were locked, None when another process has a batch
-    of this partition in flight."""
+    """Lock up to limit due deliveries of one handler, of its partition part of
+    `broker_partitions` (None: of every partition, as one batch), and apply them, all in
+    one transaction (the dispatcher's way: no separate claim); returns how many were
+    locked, None when another process has a batch of this partition in flight."""
+    parts = settings.broker_partitions
     with pool.connection() as conn, conn.transaction():
-        batch = queue.lock_due(conn, handler, limit, part, settings.broker_partitions)
+        batch = queue.lock_due(conn, handler, limit, part, parts)
         if batch is not None:  # ingest's backpressure (pts.broker.backlog)
-            backlog.note(handler, batch.lag, part)
+            for k in range(parts) if part is None else (part,):
+                backlog.note(handler, batch.lag, k)
         if batch:
             _apply(conn, handler, batch, settings)
     return None if batch is None else len(batch)

@@ -111,6 +111,9 @@ LOCK_DUE = LOCK_DUE.format(part="")
 # Two batches of one projection's partition would wait on each other's key locks, and the
 # second would step over the first's locked rows (SKIP LOCKED tries each): it waits its turn.
 BATCH_LOCK = "SELECT pg_try_advisory_xact_lock(hashtextextended(%s, 0))"
+# A batch of every partition takes each partition's lock (tries never wait: no deadlock).
+BATCH_LOCKS = ("SELECT bool_and(pg_try_advisory_xact_lock(hashtextextended(n, 0))) "
+               "FROM unnest(%s::text[]) AS n")
 
 # The next due time of the subscribers {names} yields, by one index probe each, and of the
 # earliest dead letter whatever its subscriber (an index of their own: a dead letter carries
@@ -222,20 +225,27 @@ def part_range(part: int, parts: int) -> tuple[int, int]:
     return KEYS * part // parts, KEYS * (part + 1) // parts
 
 
-def lock_due(conn: psycopg.Connection, subscriber: str, limit: int, part: int = 0,
+def lock_due(conn: psycopg.Connection, subscriber: str, limit: int, part: int | None = None,
              parts: int = 1) -> Locked | None:
-    """In the caller's transaction: lock up to limit due trigger deliveries of subscriber
-    in partition part of parts (by part_key: pts.broker.inprocess), oldest due first, as an
-    in-process batch applies them (the events' identity only); None while another
-    transaction holds a batch of the same subscriber and partition (one batch per
-    partition across processes). Each Delivery's attempts counts this attempt; the row's
-    is counted when it is settled (delivered_many, retry_later, give_up)."""
+    """In the caller's transaction: lock up to limit due trigger deliveries of subscriber,
+    of partition part of parts (by part_key: pts.broker.inprocess; None: of every
+    partition), oldest due first, as an in-process batch applies them (the events'
+    identity only); None while another transaction holds a batch of the same subscriber
+    and partition (one batch per partition across processes; a batch of every partition
+    takes them all). Each Delivery's attempts counts this attempt; the row's is counted
+    when it is settled (delivered_many, retry_later, give_up)."""
     # A statement of its own, before the rows are read: the read's snapshot is then taken
     # after the last batch of this partition committed, so it sees that batch's marks.
-    name = f"pts.broker.batch:{subscriber}" + (f":{part}/{parts}" if parts > 1 else "")
-    if not scalar(conn.execute(BATCH_LOCK, (name,))):
+    name = f"pts.broker.batch:{subscriber}"
+    if parts == 1:
+        locked = conn.execute(BATCH_LOCK, (name,))
+    elif part is None:
+        locked = conn.execute(BATCH_LOCKS, ([f"{name}:{k}/{parts}" for k in range(parts)],))
+    else:
+        locked = conn.execute(BATCH_LOCK, (f"{name}:{part}/{parts}",))
+    if not scalar(locked):
         return None
-    if parts > 1:
+    if parts > 1 and part is not None:
         rows = conn.execute(LOCK_DUE_PART, (subscriber, *part_range(part, parts),
                                             limit)).fetchall()
     else:
