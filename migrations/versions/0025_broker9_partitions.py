@@ -7,6 +7,11 @@ copied to each of its deliveries, so a batch's locking read filters on the deliv
 reads anyway (no join to the log). Adding a column with a constant default rewrites no
 table (PostgreSQL 11 and later): rows already queued get key 0, the first partition.
 
+The due index by subscriber gets the key as its last column: a partition's locking read
+then skips the other partitions' deliveries inside the index (an index condition), not by
+fetching each one's row. The index is built again: quick, as pruning keeps the table small
+(docs/operations.md).
+
 Revision ID: 0025_broker9_partitions
 Revises: 0024_broker8_deliveries_no_fk
 Create Date: 2026-11-29
@@ -21,12 +26,20 @@ branch_labels = None
 depends_on = None
 
 
+def _due_by_subscriber(columns: list[str]) -> None:
+    op.drop_index("ix_deliveries_due_by_subscriber", "broker_deliveries")
+    op.create_index("ix_deliveries_due_by_subscriber", "broker_deliveries", columns,
+                    postgresql_where=sa.text("status = 'pending'"))
+
+
 def upgrade() -> None:
     for table in ("broker_events", "broker_deliveries"):
         op.add_column(table, sa.Column("part_key", sa.Integer(), nullable=False,
                                        server_default="0"))
+    _due_by_subscriber(["subscriber", "next_attempt_at", "part_key"])
 
 
 def downgrade() -> None:
+    _due_by_subscriber(["subscriber", "next_attempt_at"])
     for table in ("broker_deliveries", "broker_events"):
         op.drop_column(table, "part_key")

@@ -126,8 +126,9 @@ class BrokerDelivery(SQLModel, table=True):
         CheckConstraint("kind IN ('trigger', 'deadletter')", name="broker_deliveries_kind"),
         Index("ix_deliveries_due", "next_attempt_at", postgresql_where=text("status = 'pending'")),
         Index("ix_deliveries_event", "event_id"),
-        # In-process batches claim one subscriber's due deliveries; pruning finds finished ones.
-        Index("ix_deliveries_due_by_subscriber", "subscriber", "next_attempt_at",
+        # In-process batches lock one subscriber's due deliveries (of one partition: the
+        # part_key range is an index condition, migration 0025); pruning finds finished ones.
+        Index("ix_deliveries_due_by_subscriber", "subscriber", "next_attempt_at", "part_key",
               postgresql_where=text("status = 'pending'")),
         Index("ix_deliveries_finished", "finished_at",
               postgresql_where=text("status <> 'pending'")),
