@@ -198,6 +198,14 @@ def test_a_batch_of_every_partition_and_a_partition_s_exclude_each_other(
         assert inprocess.apply_due(pool, "services", 100, settings, 0) is None
         assert inprocess.apply_due(pool, "services", 100, settings, 1) is None
         held.rollback()
+        # A process run with one partition and one with two exclude each other too.
+        assert queue.lock_due(held, "services", 100)  # one partition: the handler's lock
+        assert inprocess.apply_due(pool, "services", 100, settings, 1) is None
+        held.rollback()
+        assert queue.lock_due(held, "services", 100, 0, 2) is not None
+        with pool.connection() as one:
+            assert queue.lock_due(one, "services", 100) is None
+        held.rollback()
     finally:
         pool.putconn(held)
     due = sql.execute("SELECT count(*) FROM broker_deliveries WHERE subscriber = 'services'"

@@ -111,9 +111,12 @@ LOCK_DUE = LOCK_DUE.format(part="")
 # Two batches of one projection's partition would wait on each other's key locks, and the
 # second would step over the first's locked rows (SKIP LOCKED tries each): it waits its turn.
 BATCH_LOCK = "SELECT pg_try_advisory_xact_lock(hashtextextended(%s, 0))"
-# A batch of every partition takes each partition's lock (tries never wait: no deadlock).
-BATCH_LOCKS = ("SELECT bool_and(pg_try_advisory_xact_lock(hashtextextended(n, 0))) "
-               "FROM unnest(%s::text[]) AS n")
+# With partitions: the handler's lock shared (so a batch of a process with one partition,
+# which takes it alone, excludes them), then each of the batch's partitions' (a batch of
+# every partition takes them all). Tries never wait: no deadlock.
+BATCH_LOCKS = """SELECT pg_try_advisory_xact_lock_shared(hashtextextended(%s, 0))
+    AND (SELECT bool_and(pg_try_advisory_xact_lock(hashtextextended(n, 0)))
+         FROM unnest(%s::text[]) AS n)"""
 
 # The next due time of the subscribers {names} yields, by one index probe each, and of the
 # earliest dead letter whatever its subscriber (an index of their own: a dead letter carries
@@ -239,10 +242,9 @@ def lock_due(conn: psycopg.Connection, subscriber: str, limit: int, part: int | 
     name = f"pts.broker.batch:{subscriber}"
     if parts == 1:
         locked = conn.execute(BATCH_LOCK, (name,))
-    elif part is None:
-        locked = conn.execute(BATCH_LOCKS, ([f"{name}:{k}/{parts}" for k in range(parts)],))
     else:
-        locked = conn.execute(BATCH_LOCK, (f"{name}:{part}/{parts}",))
+        mine = range(parts) if part is None else (part,)
+        locked = conn.execute(BATCH_LOCKS, (name, [f"{name}:{k}/{parts}" for k in mine]))
     if not scalar(locked):
         return None
     if parts > 1 and part is not None:
