@@ -3,7 +3,7 @@ partition of the handler while it is behind (`PTS_BROKER_PARTITIONS`).
 
 A batch of every partition (part None) takes each partition's lock and reads the handler's
 due deliveries in one go: under a trickle that is one transaction, one WAL sync, for what
-would otherwise be P small batches (measured: 11% more CPU per event with single events
+would otherwise be P small batches (measured: 12% more CPU per event with single events
 when every wake started a batch per partition; docs/benchmarks.md, *Partitioned batches,
 session 9*). Once a handler's batches are big (a backlog), the next ones are per
 partition, so that they overlap their waits on PostgreSQL on disjoint keys; when they are
