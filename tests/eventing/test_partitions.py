@@ -226,3 +226,26 @@ def test_a_handler_s_batches_are_per_partition_while_it_is_behind():
     assert lanes.start(0.1, 16) == [] and lanes.away(0.1) == [0.15]
     assert lanes.start(0.3, 1) == [("services", None)]
     assert Lanes(["services"], 1).start(0.0, 4) == [("services", None)]
+
+
+def test_a_partition_s_locking_read_is_served_by_the_due_index(sql):
+    """A backlog of 30,000 deliveries of three handlers, analyzed: the other partition's
+    rows are skipped inside the index (an index condition), read in due order, no sort of
+    the backlog."""
+    sql.execute("INSERT INTO broker_events (ce_source, ce_id, ce_type, seq, subscribers, "
+                "part_key) SELECT 's', g::text, 't', g, '{}', hashtext('s' || g % 200) "
+                "& 2147483647 FROM generate_series(1, 10000) AS g")
+    sql.execute("INSERT INTO broker_deliveries (event_id, subscriber, part_key, "
+                "next_attempt_at) SELECT e.id, s, e.part_key, now() - interval '1 minute' "
+                "+ e.id * interval '1 ms' FROM broker_events e, "
+                "unnest(ARRAY['services', 'deployments', 'images']) AS s")
+    sql.execute("ANALYZE broker_deliveries")
+    sql.execute("ANALYZE broker_events")
+    plan = "\n".join(r[0] for r in sql.execute(
+        "EXPLAIN " + queue.LOCK_DUE_PART, ("services", *queue.part_range(1, 2), 2000)))
+    lines = plan.splitlines()
+    scan = next(i for i, line in enumerate(lines) if "on broker_deliveries" in line)
+    assert "Index Scan using ix_deliveries_due_by_subscriber" in lines[scan], plan
+    assert "Index Cond" in lines[scan + 1] and "part_key >=" in lines[scan + 1], plan
+    assert not any(line.strip().startswith("->  Sort ") or line.startswith("Sort ")
+                   for line in lines), plan  # at most an incremental sort of the ties

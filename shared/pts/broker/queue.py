@@ -100,13 +100,25 @@ SELECT d.id, d.event_id, d.kind, d.subscriber, d.attempts + 1, d.error_dest, d.e
        extract(epoch FROM now() - d.next_attempt_at)::float8
 FROM broker_deliveries d JOIN broker_events e ON e.id = d.event_id
 WHERE d.status = 'pending' AND d.next_attempt_at <= now() AND d.kind = 'trigger'
-  AND d.subscriber = %s{part}
+  AND d.subscriber = %s
 ORDER BY d.next_attempt_at, d.id LIMIT %s FOR UPDATE OF d SKIP LOCKED
 """
-# One partition of several: a range of part_key, not a modulo, so that the planner's
-# statistics of the column estimate its share and it keeps reading the due index in order.
-LOCK_DUE_PART = LOCK_DUE.format(part="\n  AND d.part_key >= %s AND d.part_key < %s")
-LOCK_DUE = LOCK_DUE.format(part="")
+# One partition of several: a range of part_key (the due index's last column: skipped in
+# the index), its deliveries locked first and joined to their events after, in no order
+# (lock_due takes the lag as the largest). Joined in one query, the planner preferred
+# reading the partition's whole backlog, hashing it with the events and sorting it
+# (12.8 against 8.8 ms for 2,000 of a backlog of 10,000, the test's plan).
+LOCK_DUE_PART = """
+SELECT d.id, d.event_id, d.kind, d.subscriber, d.attempts + 1, d.error_dest, d.error_code,
+       d.error_data, e.ce_source, e.ce_id, e.ce_type,
+       coalesce(e.seq::text, e.event->>'ptsseq'),
+       extract(epoch FROM now() - d.next_attempt_at)::float8
+FROM (SELECT * FROM broker_deliveries
+      WHERE status = 'pending' AND next_attempt_at <= now() AND kind = 'trigger'
+        AND subscriber = %s AND part_key >= %s AND part_key < %s
+      ORDER BY next_attempt_at, id LIMIT %s FOR UPDATE SKIP LOCKED) d
+JOIN broker_events e ON e.id = d.event_id
+"""
 
 # Two batches of one projection's partition would wait on each other's key locks, and the
 # second would step over the first's locked rows (SKIP LOCKED tries each): it waits its turn.
@@ -254,7 +266,7 @@ def lock_due(conn: psycopg.Connection, subscriber: str, limit: int, part: int | 
         rows = conn.execute(LOCK_DUE, (subscriber, limit)).fetchall()
     batch = Locked(_slim(row[:-1]) for row in rows)
     if rows:
-        batch.lag = rows[0][-1]  # oldest due first
+        batch.lag = max(row[-1] for row in rows)  # the oldest due's
     return batch
 
 
