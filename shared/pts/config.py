@@ -146,6 +146,11 @@ class Settings(BaseSettings):
     broker_batch: int = Field(default=2000, ge=1, description="Most deliveries applied in "
                               "one in-process batch (one transaction); one batch per handler "
                               "is in flight per process, so a backlog makes them this big.")
+    broker_partitions: int = Field(
+        default=1, ge=1, le=16, description="pts up: each projection handler's deliveries "
+        "are split into this many partitions by the service their event names, with one "
+        "in-process batch per partition in flight (1: one batch per handler).",
+    )
     backpressure_lag: float = Field(
         default=0.5, ge=0, description="pts up: while a projection handler's oldest due "
         "delivery has waited longer than this (seconds), ingest waits before it appends, so "

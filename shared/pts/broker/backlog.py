@@ -26,8 +26,9 @@ from pts.config import Settings
 from pts.projections.registry import PROJECTIONS
 
 SLOT = struct.Struct("dd")  # the lag in seconds, when it was noted (time.monotonic)
-ORDER = sorted(PROJECTIONS)  # a handler's slot: its place here, the same in every worker
-SLOTS = len(ORDER)
+ORDER = sorted(PROJECTIONS)  # a handler's slots: its place here, the same in every worker
+PARTS = 16  # the most partitions of a handler's deliveries (PTS_BROKER_PARTITIONS)
+SLOTS = len(ORDER) * PARTS  # a slot per (handler, partition): each has its own oldest
 FRESH = 5.0  # seconds a note counts: longer than a batch takes under load
 STEP = 0.02  # seconds between looks while ingest waits
 
@@ -46,10 +47,11 @@ def _shared() -> mmap.mmap:
     return _map if _map is not None else share()
 
 
-def note(handler: str, lag: float) -> None:
-    """A dispatcher starts a batch of handler whose oldest due delivery waited lag seconds."""
-    if handler in PROJECTIONS:
-        slot = ORDER.index(handler)
+def note(handler: str, lag: float, part: int = 0) -> None:
+    """A dispatcher starts a batch of handler (of its partition part) whose oldest due
+    delivery waited lag seconds. The handler's lag is the largest of its partitions'."""
+    if handler in PROJECTIONS and 0 <= part < PARTS:
+        slot = ORDER.index(handler) * PARTS + part
         SLOT.pack_into(_shared(), slot * SLOT.size, max(lag, 0.0), time.monotonic())
 
 

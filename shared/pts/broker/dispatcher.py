@@ -18,6 +18,7 @@ from concurrent.futures import ThreadPoolExecutor
 import psycopg
 
 from pts.broker import deliver, inprocess, queue, triggers, upkeep, wakeup
+from pts.broker.lanes import Lanes
 from pts.config import Settings
 from pts.db.health import any_down
 from pts.db.pool import database_url, get_pool
@@ -77,8 +78,7 @@ class Dispatcher:
         self._pruned = 0.0
         self._wake = threading.Event()
         self._guard = threading.Lock()
-        self._busy: set[str] = set()  # in-process handlers with a batch in flight
-        self._elsewhere: dict[str, float] = {}  # handler -> until when another process has it
+        self._lanes = Lanes([], 1)  # the in-process batches in flight (set in _loop)
         self._due: tuple[float, list[str], float | None] = (0.0, [], None)  # at, skip, due
         self._every_at = 0.0  # when the next due time was last asked of every subscriber
         self._known = sorted({*triggers.table(settings), *settings.broker_subscribers})
@@ -123,24 +123,25 @@ class Dispatcher:
             listener.execute(f"LISTEN {queue.CHANNEL}")
             local = [h for h in triggers.table(self.settings)
                      if inprocess.handles(h, self.settings)]
+            with self._guard:  # kept over a restart of this loop: its batches may run on
+                if self._lanes.handlers != local:
+                    self._lanes = Lanes(local, self.settings.broker_partitions)
             while not self._stop.is_set():
                 self._prune(pool)
                 free = self._free_slots()
                 if free:
-                    # A batch per in-process handler that has none in flight (a slot each):
-                    # its thread locks what is due and applies it in one transaction. One
-                    # batch per handler at a time: two batches of one projection wait on
-                    # each other's key locks anyway, each holding a connection that ingest
+                    # A batch per in-process handler (per partition of one that is behind:
+                    # pts.broker.lanes) that has none in flight (a slot each): its thread
+                    # locks what is due and applies it in one transaction. One batch per
+                    # partition at a time: two batches of the same keys wait on each
+                    # other's key locks anyway, each holding a connection that ingest
                     # needs; a backlog makes the next one bigger.
                     with self._guard:
-                        now = time.monotonic()
-                        idle = [h for h in local if h not in self._busy
-                                and self._elsewhere.get(h, 0.0) <= now][:free]
-                        self._busy.update(idle)
-                    for handler in idle:
+                        idle = self._lanes.start(time.monotonic(), free)
+                    for handler, part in idle:
                         self._slots.acquire()
                         try:
-                            self._pool.submit(self._apply, pool, handler)
+                            self._pool.submit(self._apply, pool, handler, part)
                         except RuntimeError:  # the interpreter is exiting
                             return
                     free -= len(idle)
@@ -148,14 +149,15 @@ class Dispatcher:
                     wait = 0.02
                 else:
                     # A batch in flight wakes this loop when it ends (what is due for its
-                    # handler is taken then): only the others' due times count here. The
-                    # other subscribers' deliveries are claimed only when one is due: one
+                    # handler is taken then): only the others' due times count here (a
+                    # handler with any partition in flight or held elsewhere is skipped:
+                    # its due time is that partition's as often as not). The other
+                    # subscribers' deliveries are claimed only when one is due: one
                     # statement a round when none is (the usual case under load).
                     with self._guard:
                         now = time.monotonic()
-                        away = [t - now for t in self._elsewhere.values() if t > now]
-                        skip = sorted(self._busy.union(
-                            h for h, t in self._elsewhere.items() if t > now))
+                        away = self._lanes.away(now)
+                        skip = self._lanes.skipped(now)
                     due = self._next_due(pool, skip)
                     if due is not None and due <= 0:
                         with pool.connection() as conn, conn.transaction():
@@ -170,7 +172,8 @@ class Dispatcher:
                             continue  # more may be due; the next due time moved
                     wait = IDLE_WAIT if due is None else max(0.0, min(due, IDLE_WAIT))
                     wait = min([wait, *away])  # then try the handlers held elsewhere again
-                if wait > 0 and self._sleep(listener, wait) and local and not self._busy:
+                if (wait > 0 and self._sleep(listener, wait) and local
+                        and not self._lanes.busy):
                     self._stop.wait(LINGER)  # let a few more arrive: bigger batches
 
     def _sleep(self, listener, wait: float) -> bool:
@@ -224,14 +227,11 @@ class Dispatcher:
     def _free_slots(self) -> int:
         return self._slots._value  # noqa: SLF001 - a hint only; acquire() is the real guard
 
-    def _apply(self, pool, handler: str) -> None:
+    def _apply(self, pool, handler: str, part: int | None) -> None:
         applied: int | None = -1  # 0: nothing was due, None: held elsewhere; else wake
         try:
             applied = inprocess.apply_due(pool, handler, self.settings.broker_batch,
-                                          self.settings)
-            if applied is None:
-                with self._guard:
-                    self._elsewhere[handler] = time.monotonic() + ELSEWHERE_WAIT
+                                          self.settings, part)
         except psycopg.OperationalError as exc:  # the database went away: said once elsewhere
             if not any_down():
                 log.warning("batch for %s: database unavailable (%s); due again when it is "
@@ -240,7 +240,9 @@ class Dispatcher:
             log.exception("batch for %s crashed; it will be retried", handler)
         finally:
             with self._guard:
-                self._busy.discard(handler)
+                self._lanes.ended((handler, part),
+                                  None if applied is None else max(applied, 0),
+                                  time.monotonic(), ELSEWHERE_WAIT)
             self._slots.release()
         if applied:
             self.wake()  # the handler's next batch now: more may have come meanwhile

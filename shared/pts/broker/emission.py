@@ -28,7 +28,7 @@ APPEND_QUEUED = eventlog.appending(f"""
     INSERT INTO event_emissions (seq, emitted_at, attempts, last_attempt_at)
     SELECT seq, now(), 1, now() FROM inserted
 )
-""", returning=", source, id, type")
+""", returning=", source, id, type, service")
 
 
 def append_queued(conn: psycopg.Connection, events: list[Envelope], settings: Settings

@@ -7,9 +7,14 @@ Trigger POSTs each event to the handler.
 The dispatcher's batches are not claimed first: `apply_due` locks the due deliveries
 (FOR UPDATE SKIP LOCKED) in the transaction that applies them and marks them delivered, so
 a delivery is written twice (inserted, marked) before it is pruned, not three times, and a
-batch is one transaction. One batch of a handler runs at a time across processes (an
-advisory lock, pts.broker.queue.lock_due); any other locker's rows are skipped. If the
-process dies, the locks go with its connection and the deliveries are due at once.
+batch is one transaction. A handler's deliveries are split into `broker_partitions`
+partitions by the service their event names (the deliveries' part_key, a hash of it: one
+service's deliveries are always in one partition), and one batch per partition runs at a
+time across processes (an advisory lock, pts.broker.queue.lock_due); any other locker's
+rows are skipped. So batches of one handler overlap their waits on PostgreSQL on disjoint
+keys (the projections' key locks keep them correct whatever they share, as on Knative
+where deliveries arrive concurrently). If the process dies, the locks go with its
+connection and the deliveries are due at once.
 
 An event the handler refuses (4xx) is settled like a refused HTTP delivery (dead-lettered);
 the others of the batch are applied. A failure of the apply (a deadlock, a bug) is rolled
@@ -47,14 +52,18 @@ def url(handler: str, settings: Settings) -> str:
     return f"in-process:{triggers.subscriber_url(handler, settings)}"
 
 
-def apply_due(pool, handler: str, limit: int, settings: Settings) -> int | None:
-    """Lock up to limit due deliveries of one handler and apply them, all in one transaction
-    (the dispatcher's way: no separate claim); returns how many were locked, None when
-    another process has a batch of this handler in flight."""
+def apply_due(pool, handler: str, limit: int, settings: Settings, part: int | None = None
+              ) -> int | None:
+    """Lock up to limit due deliveries of one handler, of its partition part of
+    `broker_partitions` (None: of every partition, as one batch), and apply them, all in
+    one transaction (the dispatcher's way: no separate claim); returns how many were
+    locked, None when another process has a batch of this partition in flight."""
+    parts = settings.broker_partitions
     with pool.connection() as conn, conn.transaction():
-        batch = queue.lock_due(conn, handler, limit)
-        if batch is not None:
-            backlog.note(handler, batch.lag)  # ingest's backpressure (pts.broker.backlog)
+        batch = queue.lock_due(conn, handler, limit, part, parts)
+        if batch is not None:  # ingest's backpressure (pts.broker.backlog)
+            for k in range(parts) if part is None else (part,):
+                backlog.note(handler, batch.lag, k)
         if batch:
             _apply(conn, handler, batch, settings)
     return None if batch is None else len(batch)

@@ -23,15 +23,23 @@ CHANNEL = "pts_broker"
 
 # The deliveries of the events a data-modifying CTE `events` inserted (its RETURNING id,
 # subscribers): one per subscriber.
-DELIVERIES = """INSERT INTO broker_deliveries (event_id, subscriber)
-SELECT id, unnest(subscribers) FROM {events}"""
+DELIVERIES = """INSERT INTO broker_deliveries (event_id, subscriber, part_key)
+SELECT id, unnest(subscribers), part_key FROM {events}"""
+
+# An event's partition key: a hash of the service it names (the log row's `service`),
+# non-negative, 0 for none. The in-process batches of a handler are split by ranges of it
+# (lock_due): one service's deliveries always fall in one partition.
+PART_KEY = "coalesce(hashtext({service}) & 2147483647, 0)"
+KEYS = 2**31  # part_key lies in [0, KEYS)
 
 ENQUEUE = f"""
 WITH ev AS (
-    INSERT INTO broker_events (ce_source, ce_id, ce_type, event, subscribers)
-    SELECT r.event->>'source', r.event->>'id', r.event->>'type', r.event, r.subscribers
+    INSERT INTO broker_events (ce_source, ce_id, ce_type, event, subscribers, part_key)
+    SELECT r.event->>'source', r.event->>'id', r.event->>'type', r.event, r.subscribers,
+           {PART_KEY.format(service="CASE jsonb_typeof(r.event->'data'->'service') "
+                                    "WHEN 'string' THEN r.event->'data'->>'service' END")}
     FROM jsonb_to_recordset(%s::jsonb) AS r(event jsonb, subscribers text[])
-    RETURNING id, subscribers
+    RETURNING id, subscribers, part_key
 )
 {DELIVERIES.format(events="ev")}
 """
@@ -40,17 +48,21 @@ WITH ev AS (
 # seq and identity, no copy of the event (ingest built, encoded and PostgreSQL stored a full
 # jsonb copy of every event, which the in-process handlers never read). Subscribers come
 # from a {type: [subscriber, ...]} map: one entry per distinct type of the batch. `rows`
-# has columns seq, source, id and type (ingest's append in local mode reads its own inserted
-# rows: pts.broker.emission).
-QUEUE_LOGGED = """INSERT INTO broker_events (ce_source, ce_id, ce_type, seq, subscribers)
+# has columns seq, source, id, type and service (ingest's append in local mode reads its own
+# inserted rows: pts.broker.emission; the relay's are looked up in the log).
+QUEUE_LOGGED = """INSERT INTO broker_events (ce_source, ce_id, ce_type, seq, subscribers,
+                               part_key)
     SELECT source, id, type, seq,
-           ARRAY(SELECT jsonb_array_elements_text(%(subs)s::jsonb -> type))
+           ARRAY(SELECT jsonb_array_elements_text(%(subs)s::jsonb -> type)),
+           """ + PART_KEY.format(service="service") + """
     FROM {rows}
-    RETURNING id, subscribers"""
+    RETURNING id, subscribers, part_key"""
 ENQUEUE_LOGGED = f"""
 WITH ev AS (
-    {QUEUE_LOGGED.format(rows="unnest(%(seq)s::bigint[], %(source)s::text[], %(id)s::text[], "
-                              "%(type)s::text[]) AS u(seq, source, id, type)")}
+    {QUEUE_LOGGED.format(rows="(SELECT u.*, p.service FROM unnest(%(seq)s::bigint[], "
+                              "%(source)s::text[], %(id)s::text[], %(type)s::text[]) "
+                              "AS u(seq, source, id, type) "
+                              "LEFT JOIN platform_events p ON p.seq = u.seq) AS u")}
 )
 {DELIVERIES.format(events="ev")}
 """
@@ -91,10 +103,32 @@ WHERE d.status = 'pending' AND d.next_attempt_at <= now() AND d.kind = 'trigger'
   AND d.subscriber = %s
 ORDER BY d.next_attempt_at, d.id LIMIT %s FOR UPDATE OF d SKIP LOCKED
 """
+# One partition of several: a range of part_key (the due index's last column: skipped in
+# the index), its deliveries locked first and joined to their events after, in no order
+# (lock_due takes the lag as the largest). Joined in one query, the planner preferred
+# reading the partition's whole backlog, hashing it with the events and sorting it
+# (12.8 against 8.8 ms for 2,000 of a backlog of 10,000, the test's plan).
+LOCK_DUE_PART = """
+SELECT d.id, d.event_id, d.kind, d.subscriber, d.attempts + 1, d.error_dest, d.error_code,
+       d.error_data, e.ce_source, e.ce_id, e.ce_type,
+       coalesce(e.seq::text, e.event->>'ptsseq'),
+       extract(epoch FROM now() - d.next_attempt_at)::float8
+FROM (SELECT * FROM broker_deliveries
+      WHERE status = 'pending' AND next_attempt_at <= now() AND kind = 'trigger'
+        AND subscriber = %s AND part_key >= %s AND part_key < %s
+      ORDER BY next_attempt_at, id LIMIT %s FOR UPDATE SKIP LOCKED) d
+JOIN broker_events e ON e.id = d.event_id
+"""
 
-# Two batches of one projection would wait on each other's key locks, and the second
-# would step over the first's locked rows (SKIP LOCKED tries each): it waits its turn.
+# Two batches of one projection's partition would wait on each other's key locks, and the
+# second would step over the first's locked rows (SKIP LOCKED tries each): it waits its turn.
 BATCH_LOCK = "SELECT pg_try_advisory_xact_lock(hashtextextended(%s, 0))"
+# With partitions: the handler's lock shared (so a batch of a process with one partition,
+# which takes it alone, excludes them), then each of the batch's partitions' (a batch of
+# every partition takes them all). Tries never wait: no deadlock.
+BATCH_LOCKS = """SELECT pg_try_advisory_xact_lock_shared(hashtextextended(%s, 0))
+    AND (SELECT bool_and(pg_try_advisory_xact_lock(hashtextextended(n, 0)))
+         FROM unnest(%s::text[]) AS n)"""
 
 # The next due time of the subscribers {names} yields, by one index probe each, and of the
 # earliest dead letter whatever its subscriber (an index of their own: a dead letter carries
@@ -201,20 +235,38 @@ def _slim(row: tuple) -> Delivery:
     return Delivery(did, event_id, kind, subscriber, attempts, dest, code, data, event)
 
 
-def lock_due(conn: psycopg.Connection, subscriber: str, limit: int) -> Locked | None:
+def part_range(part: int, parts: int) -> tuple[int, int]:
+    """The part_key range [low, high) of partition part (0-based) of parts."""
+    return KEYS * part // parts, KEYS * (part + 1) // parts
+
+
+def lock_due(conn: psycopg.Connection, subscriber: str, limit: int, part: int | None = None,
+             parts: int = 1) -> Locked | None:
     """In the caller's transaction: lock up to limit due trigger deliveries of subscriber,
-    oldest due first, as an in-process batch applies them (the events' identity only);
-    None while another transaction holds a batch of the same subscriber (one batch per
-    subscriber across processes). Each Delivery's attempts counts this attempt; the row's
-    is counted when it is settled (delivered_many, retry_later, give_up)."""
+    of partition part of parts (by part_key: pts.broker.inprocess; None: of every
+    partition), oldest due first, as an in-process batch applies them (the events'
+    identity only); None while another transaction holds a batch of the same subscriber
+    and partition (one batch per partition across processes; a batch of every partition
+    takes them all). Each Delivery's attempts counts this attempt; the row's is counted
+    when it is settled (delivered_many, retry_later, give_up)."""
     # A statement of its own, before the rows are read: the read's snapshot is then taken
-    # after the last batch of this subscriber committed, so it sees that batch's marks.
-    if not scalar(conn.execute(BATCH_LOCK, (f"pts.broker.batch:{subscriber}",))):
+    # after the last batch of this partition committed, so it sees that batch's marks.
+    name = f"pts.broker.batch:{subscriber}"
+    if parts == 1:
+        locked = conn.execute(BATCH_LOCK, (name,))
+    else:
+        mine = range(parts) if part is None else (part,)
+        locked = conn.execute(BATCH_LOCKS, (name, [f"{name}:{k}/{parts}" for k in mine]))
+    if not scalar(locked):
         return None
-    rows = conn.execute(LOCK_DUE, (subscriber, limit)).fetchall()
+    if parts > 1 and part is not None:
+        rows = conn.execute(LOCK_DUE_PART, (subscriber, *part_range(part, parts),
+                                            limit)).fetchall()
+    else:
+        rows = conn.execute(LOCK_DUE, (subscriber, limit)).fetchall()
     batch = Locked(_slim(row[:-1]) for row in rows)
     if rows:
-        batch.lag = rows[0][-1]  # oldest due first
+        batch.lag = max(row[-1] for row in rows)  # the oldest due's
     return batch
 
 

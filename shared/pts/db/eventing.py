@@ -110,6 +110,10 @@ class BrokerEvent(SQLModel, table=True):
     seq: int | None = Field(default=None, sa_column=Column(BigInteger))
     subscribers: list[str] = Field(sa_column=Column(ARRAY(Text), nullable=False,
                                                     server_default="{}"))
+    # A hash of the service the event names (0: none), copied to its deliveries: the
+    # in-process batches' partition is part_key mod PTS_BROKER_PARTITIONS (migration 0025).
+    part_key: int = Field(default=0, sa_column=Column(Integer, nullable=False,
+                                                      server_default="0"))
 
 
 class BrokerDelivery(SQLModel, table=True):
@@ -122,8 +126,9 @@ class BrokerDelivery(SQLModel, table=True):
         CheckConstraint("kind IN ('trigger', 'deadletter')", name="broker_deliveries_kind"),
         Index("ix_deliveries_due", "next_attempt_at", postgresql_where=text("status = 'pending'")),
         Index("ix_deliveries_event", "event_id"),
-        # In-process batches claim one subscriber's due deliveries; pruning finds finished ones.
-        Index("ix_deliveries_due_by_subscriber", "subscriber", "next_attempt_at",
+        # In-process batches lock one subscriber's due deliveries (of one partition: the
+        # part_key range is an index condition, migration 0025); pruning finds finished ones.
+        Index("ix_deliveries_due_by_subscriber", "subscriber", "next_attempt_at", "part_key",
               postgresql_where=text("status = 'pending'")),
         Index("ix_deliveries_finished", "finished_at",
               postgresql_where=text("status <> 'pending'")),
@@ -151,4 +156,6 @@ class BrokerDelivery(SQLModel, table=True):
     error_code: int | None = Field(default=None, sa_column=Column(Integer))
     error_data: str | None = Field(default=None, sa_column=Column(Text))
     created_at: datetime | None = _now_ts()
+    part_key: int = Field(default=0, sa_column=Column(Integer, nullable=False,
+                                                      server_default="0"))
     finished_at: datetime | None = Field(default=None, sa_column=Column(DateTime(timezone=True)))
