@@ -1,6 +1,6 @@
 """The local broker's events and deliveries carry a partition key: a hash of the service the
 event names (the log row's `service`; 0 for none). `pts up` splits each in-process handler's
-due deliveries into `PTS_BROKER_PARTITIONS` partitions by this key (key mod partitions), so
+due deliveries into `PTS_BROKER_PARTITIONS` partitions by this key (equal ranges of it), so
 that several batches of one handler are in flight at once on disjoint services
 (docs/eventing.md). The key is written with the event by the enqueue's one statement, and
 copied to each of its deliveries, so a batch's locking read filters on the delivery row it

@@ -111,7 +111,8 @@ class BrokerEvent(SQLModel, table=True):
     subscribers: list[str] = Field(sa_column=Column(ARRAY(Text), nullable=False,
                                                     server_default="{}"))
     # A hash of the service the event names (0: none), copied to its deliveries: the
-    # in-process batches' partition is part_key mod PTS_BROKER_PARTITIONS (migration 0025).
+    # in-process batches' partition is the range of PTS_BROKER_PARTITIONS equal ranges that
+    # holds part_key (pts.broker.queue.part_range; migration 0025).
     part_key: int = Field(default=0, sa_column=Column(Integer, nullable=False,
                                                       server_default="0"))
 
