@@ -147,7 +147,7 @@ class Settings(BaseSettings):
                               "one in-process batch (one transaction); one batch per handler "
                               "is in flight per process, so a backlog makes them this big.")
     broker_partitions: int = Field(
-        default=1, ge=1, le=16, description="pts up: each projection handler's deliveries "
+        default=2, ge=1, le=16, description="pts up: each projection handler's deliveries "
         "are split into this many partitions by the service their event names, with one "
         "in-process batch per partition in flight (1: one batch per handler).",
     )
