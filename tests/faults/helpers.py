@@ -5,6 +5,9 @@ from __future__ import annotations
 
 import http.client
 import json
+import os
+import subprocess
+import sys
 import threading
 import time
 from dataclasses import dataclass, field
@@ -14,7 +17,7 @@ import psycopg
 
 from pts.db.embedded import ensure_embedded, postmaster_pid
 from pts.db.urls import to_conninfo
-from tests.support.env import TEST_TOKEN
+from tests.support.env import ROOT, TEST_TOKEN
 from tests.support.up import Served, environment, up
 from tests.support.wait import wait_for as support_wait_for
 
@@ -128,3 +131,26 @@ class Load:
         self._stop.set()
         for w in self._workers:
             w.join(10)
+
+
+def settled(data) -> bool:
+    """Every event emitted and every delivery done (delivered or dead-lettered)."""
+    with app_conn(data) as conn:
+        return conn.execute(
+            "SELECT (SELECT count(*) FROM event_emissions WHERE emitted_at IS NULL) + "
+            "(SELECT count(*) FROM broker_deliveries WHERE status = 'pending')").fetchone()[0] == 0
+
+
+def replayed_tables(data: Path) -> dict[str, list[dict]]:
+    """The projection tables after `pts replay` of data's log (the CLI, as a user runs it),
+    to compare with what the live handlers built."""
+    from tests.projections.helpers import tables
+
+    env = {k: v for k, v in os.environ.items()
+           if k not in ("DATABASE_URL", "PTS_MIGRATE_DATABASE_URL")}
+    replay = subprocess.run([sys.executable, "-m", "pts.cli", "replay", "--data-dir",
+                             str(data)], cwd=ROOT, env=env, capture_output=True,
+                            text=True, timeout=60)
+    assert replay.returncode == 0, replay.stderr
+    with app_conn(data) as conn:
+        return tables(conn)

@@ -4,17 +4,21 @@ delivered to every handler, and the projections equal a replay of the log."""
 
 from __future__ import annotations
 
-import os
-import subprocess
-import sys
 import threading
 
 import pytest
 
-from tests.faults.helpers import app_conn, deployment, post, start, stored_ids, wait_for
-from tests.faults.test_kill_under_load import settled
+from tests.faults.helpers import (
+    app_conn,
+    deployment,
+    post,
+    replayed_tables,
+    settled,
+    start,
+    stored_ids,
+    wait_for,
+)
 from tests.projections.helpers import tables
-from tests.support.env import ROOT
 
 pytestmark = pytest.mark.faults
 
@@ -75,13 +79,6 @@ def test_kill_9_mid_batch_with_two_partitions_loses_nothing(data):
             ).fetchone()[0]
             live = tables(conn)
         assert undelivered == 0
-        env = {k: v for k, v in os.environ.items()
-               if k not in ("DATABASE_URL", "PTS_MIGRATE_DATABASE_URL")}
-        replay = subprocess.run([sys.executable, "-m", "pts.cli", "replay", "--data-dir",
-                                 str(data)], cwd=ROOT, env=env, capture_output=True,
-                                text=True, timeout=60)
-        assert replay.returncode == 0, replay.stderr
-        with app_conn(data) as conn:
-            assert tables(conn) == live
+        assert replayed_tables(data) == live
     finally:
         up.stop()
