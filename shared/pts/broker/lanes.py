@@ -25,6 +25,13 @@ SPREAD_AT = 1000
 GATHER_BELOW = 300
 
 
+def _overlap(a: Unit, b: Unit) -> bool:
+    """Whether batches a and b would take a lock in common: the same handler, and the same
+    partition or every partition (None) on either side."""
+    (ha, pa), (hb, pb) = a, b
+    return ha == hb and (pa == pb or pa is None or pb is None)
+
+
 class Lanes:
     """The batches in flight and held elsewhere, and each handler's way (spread or not)."""
 
@@ -40,13 +47,9 @@ class Lanes:
         return [(handler, None)]
 
     def _free(self, unit: Unit, now: float) -> bool:
-        handler, part = unit
-        for (h, p) in self.busy:  # a batch of every partition excludes any other, and back
-            if h == handler and (p == part or p is None or part is None):
-                return False
-        return not any(h == handler and (p == part or p is None or part is None)
-                       and until > now
-                       for (h, p), until in self.elsewhere.items())
+        return not (any(_overlap(unit, u) for u in self.busy)
+                    or any(_overlap(unit, u) and until > now
+                           for u, until in self.elsewhere.items()))
 
     def start(self, now: float, free: int) -> list[Unit]:
         """Up to free batches to start now (marked in flight)."""
